@@ -1,0 +1,59 @@
+//! Building a (D)ISIR proposal set around a kept particle, and re-weighting it.
+
+use super::state::IsirState;
+use crate::error::Result;
+use crate::target::ImportanceTarget;
+use crate::weights::normalize_log_weights;
+use nalgebra::DMatrix;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Fills every column but `skip` with independent standard-normal innovations.
+pub(super) fn draw_innovations<R: Rng + ?Sized>(
+    noise: &mut DMatrix<f64>,
+    skip: usize,
+    rng: &mut R,
+) {
+    for (k, mut col) in noise.column_iter_mut().enumerate() {
+        if k != skip {
+            col.iter_mut().for_each(|v| *v = StandardNormal.sample(rng));
+        }
+    }
+}
+
+/// Turns innovations into the DISIR path: column `l` holds the kept particle and the AR(1) recursion
+/// `ξ_k = β ξ_{k∓1} + √(1−β²) ε_k` runs outward from it in both directions. β = 0 leaves the innovations.
+pub(super) fn ar1_outward(noise: &mut DMatrix<f64>, l: usize, beta: f64) {
+    if beta == 0.0 {
+        return;
+    }
+    let s = (1.0 - beta * beta).sqrt();
+    let k = noise.ncols();
+    for j in l + 1..k {
+        let (prev, mut cur) = noise.columns_range_pair_mut(j - 1, j);
+        cur.zip_apply(&prev, |c, p| *c = beta * p + s * *c);
+    }
+    for j in (0..l).rev() {
+        let (mut cur, next) = noise.columns_range_pair_mut(j, j + 1);
+        cur.zip_apply(&next, |c, n| *c = beta * n + s * *c);
+    }
+}
+
+/// Re-weights a freshly built set whose slot `l` holds the particle that was selected before, whose
+/// log-weight `kept_log_weight` is reused rather than recomputed. When `shared` is given (coupled β = 0
+/// steps), the other slots' log-weights are copied from it instead of being evaluated.
+pub(super) fn reweight<T: ImportanceTarget + ?Sized>(
+    target: &T,
+    state: &mut IsirState,
+    l: usize,
+    kept_log_weight: f64,
+    shared: Option<&[f64]>,
+) -> Result<()> {
+    match shared {
+        Some(lw) => state.log_weights.copy_from_slice(lw),
+        None => target.log_weights(&state.noise, &mut state.log_weights),
+    }
+    state.log_weights[l] = kept_log_weight;
+    state.log_sum = normalize_log_weights(&state.log_weights, &mut state.weights)?;
+    Ok(())
+}

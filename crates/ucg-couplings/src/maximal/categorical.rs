@@ -1,0 +1,231 @@
+//! Sampling from a categorical distribution, and the maximal coupling of two categoricals
+//! (Lindvall 1992, method.md §4).
+//!
+//! With `p`, `q` probability vectors and overlap `1 − γ = Σ_k min(p_k, q_k)`:
+//! with probability `1 − γ` draw `i ∝ min(p, q)` and return `(i, i)`; otherwise draw `i ∝ (p − q)₊` and
+//! `j ∝ (q − p)₊` independently. Each marginal is exact and `P(I = J) = 1 − γ = 1 − TV(p, q)`, the largest
+//! value any coupling can reach.
+
+use crate::error::{CouplingError, Result};
+use crate::weights::normalize_log_weights;
+use rand::{Rng, RngExt};
+
+/// Draws an index `i` with probability proportional to `weights[i]` (non-negative, not all zero) by inversion.
+///
+/// # Panics
+/// Never on valid input; with all-zero weights it returns the last index (validate with
+/// [`validate_weights`] first when the weights come from a user).
+pub fn sample_categorical<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
+    let total: f64 = weights.iter().sum();
+    let u = rng.random::<f64>() * total;
+    inverse_cdf(weights, u)
+}
+
+/// The index `i` with `Σ_{k<i} w_k ≤ u < Σ_{k≤i} w_k`; rounding at the top end falls back to the last
+/// index of positive weight.
+fn inverse_cdf(weights: &[f64], u: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last_positive = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            acc += w;
+            last_positive = i;
+            if u < acc {
+                return i;
+            }
+        }
+    }
+    last_positive
+}
+
+/// Checks that `weights` is a usable unnormalised probability vector: non-empty, finite, non-negative,
+/// with a positive sum.
+///
+/// # Errors
+/// [`CouplingError::InvalidWeights`] otherwise.
+pub fn validate_weights(weights: &[f64]) -> Result<()> {
+    if weights.is_empty() {
+        return Err(CouplingError::InvalidWeights("empty weight vector".into()));
+    }
+    if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+        return Err(CouplingError::InvalidWeights(format!(
+            "weight {w} is negative or not finite"
+        )));
+    }
+    if weights.iter().sum::<f64>() <= 0.0 {
+        return Err(CouplingError::InvalidWeights("weights sum to zero".into()));
+    }
+    Ok(())
+}
+
+/// Total-variation distance `½ Σ_k |p_k − q_k|` between two probability vectors of equal length.
+pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
+    0.5 * p.iter().zip(q).map(|(a, b)| (a - b).abs()).sum::<f64>()
+}
+
+/// Draws `(I, J)` from the maximal coupling of two probability vectors `p` and `q` (each summing to one).
+///
+/// Identical inputs always return `I = J`, which is what keeps coupled chains together once they have met.
+///
+/// # Example
+/// ```
+/// use rand::SeedableRng;
+/// use ucg_couplings::maximal::categorical::maximal_coupling;
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let (i, j) = maximal_coupling(&[0.5, 0.5, 0.0], &[0.0, 0.5, 0.5], &mut rng);
+/// assert!(i < 2 && j > 0);
+/// ```
+pub fn maximal_coupling<R: Rng + ?Sized>(p: &[f64], q: &[f64], rng: &mut R) -> (usize, usize) {
+    debug_assert_eq!(p.len(), q.len());
+    if p == q {
+        let i = sample_categorical(p, rng);
+        return (i, i);
+    }
+    let overlap: f64 = p.iter().zip(q).map(|(a, b)| a.min(*b)).sum();
+    let total_p: f64 = p.iter().sum();
+    let total_q: f64 = q.iter().sum();
+    // The masses are compared against p's own total so that rounding in Σp cannot bias the branch choice.
+    let u = rng.random::<f64>() * total_p;
+    if u < overlap {
+        let i = inverse_cdf_by(p.len(), |k| p[k].min(q[k]), u);
+        return (i, i);
+    }
+    let residual_p = total_p - overlap;
+    let residual_q = total_q - overlap;
+    if residual_p <= 0.0 || residual_q <= 0.0 {
+        // Only reachable through rounding when p and q differ by a few ulps: fall back to the common part.
+        let i = sample_categorical(p, rng);
+        return (i, i);
+    }
+    let i = inverse_cdf_by(p.len(), |k| (p[k] - q[k]).max(0.0), u - overlap);
+    let v = rng.random::<f64>() * residual_q;
+    let j = inverse_cdf_by(q.len(), |k| (q[k] - p[k]).max(0.0), v);
+    (i, j)
+}
+
+fn inverse_cdf_by(n: usize, w: impl Fn(usize) -> f64, u: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last_positive = 0;
+    for i in 0..n {
+        let wi = w(i);
+        if wi > 0.0 {
+            acc += wi;
+            last_positive = i;
+            if u < acc {
+                return i;
+            }
+        }
+    }
+    last_positive
+}
+
+/// [`maximal_coupling`] for two vectors of log-weights (unnormalised, computed stably).
+///
+/// # Errors
+/// [`CouplingError::DimensionMismatch`] for vectors of different lengths, and the errors of
+/// [`normalize_log_weights`] for NaN, `+∞` or all `−∞` entries.
+pub fn maximal_coupling_log<R: Rng + ?Sized>(
+    log_p: &[f64],
+    log_q: &[f64],
+    rng: &mut R,
+) -> Result<(usize, usize)> {
+    if log_p.len() != log_q.len() {
+        return Err(CouplingError::DimensionMismatch {
+            what: "log-weight vectors",
+            expected: log_p.len(),
+            found: log_q.len(),
+        });
+    }
+    let mut p = vec![0.0; log_p.len()];
+    let mut q = vec![0.0; log_q.len()];
+    normalize_log_weights(log_p, &mut p)?;
+    normalize_log_weights(log_q, &mut q)?;
+    Ok(maximal_coupling(&p, &q, rng))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn normalise(v: &[f64]) -> Vec<f64> {
+        let s: f64 = v.iter().sum();
+        v.iter().map(|x| x / s).collect()
+    }
+
+    /// Joint frequencies of `n` coupled draws: returns (P(I=J), marginal of I, marginal of J).
+    fn simulate(p: &[f64], q: &[f64], n: usize, seed: u64) -> (f64, Vec<f64>, Vec<f64>) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let (mut eq, mut fi, mut fj) = (0usize, vec![0.0; p.len()], vec![0.0; q.len()]);
+        for _ in 0..n {
+            let (i, j) = maximal_coupling(p, q, &mut rng);
+            eq += usize::from(i == j);
+            fi[i] += 1.0 / n as f64;
+            fj[j] += 1.0 / n as f64;
+        }
+        (eq as f64 / n as f64, fi, fj)
+    }
+
+    fn assert_binomial(freq: f64, prob: f64, n: usize, what: &str) {
+        let se = (prob * (1.0 - prob) / n as f64).sqrt().max(1e-12);
+        let z = (freq - prob) / se;
+        assert!(z.abs() < 4.5, "{what}: freq {freq} vs {prob}, z = {z}");
+    }
+
+    #[test]
+    fn meeting_probability_is_one_minus_tv_and_marginals_are_exact() {
+        let p = normalise(&[1.0, 2.0, 3.0, 4.0]);
+        let q = normalise(&[4.0, 3.0, 0.5, 0.5]);
+        let n = 200_000;
+        let (eq, fi, fj) = simulate(&p, &q, n, 7);
+        assert_binomial(eq, 1.0 - total_variation(&p, &q), n, "P(I = J)");
+        for k in 0..4 {
+            assert_binomial(fi[k], p[k], n, "marginal of I");
+            assert_binomial(fj[k], q[k], n, "marginal of J");
+        }
+    }
+
+    #[test]
+    fn identical_inputs_always_agree() {
+        let p = normalise(&[0.3, 0.0, 0.7]);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..1000 {
+            let (i, j) = maximal_coupling(&p, &p, &mut rng);
+            assert_eq!(i, j);
+            assert_ne!(i, 1);
+        }
+    }
+
+    #[test]
+    fn log_version_rejects_bad_input() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        assert!(maximal_coupling_log(&[0.0], &[0.0, 1.0], &mut rng).is_err());
+        assert!(maximal_coupling_log(&[f64::NAN, 0.0], &[0.0, 1.0], &mut rng).is_err());
+        assert!(validate_weights(&[0.0, 0.0]).is_err());
+        assert!(validate_weights(&[-1.0, 2.0]).is_err());
+        assert!(validate_weights(&[]).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn random_weight_vectors_meet_with_probability_one_minus_tv(
+            raw in proptest::collection::vec((0.0f64..1.0, 0.0f64..1.0), 2..8),
+            seed in any::<u64>(),
+        ) {
+            let p = normalise(&raw.iter().map(|r| r.0 + 1e-3).collect::<Vec<_>>());
+            let q = normalise(&raw.iter().map(|r| r.1 + 1e-3).collect::<Vec<_>>());
+            let n = 20_000;
+            let (eq, fi, fj) = simulate(&p, &q, n, seed);
+            // Bonferroni over 1 + 2K checks per case and 24 cases keeps false alarms negligible at |z| < 5.
+            let z = |f: f64, pr: f64| (f - pr) / (pr * (1.0 - pr) / n as f64).sqrt().max(1e-12);
+            prop_assert!(z(eq, 1.0 - total_variation(&p, &q)).abs() < 5.0);
+            for k in 0..p.len() {
+                prop_assert!(z(fi[k], p[k]).abs() < 5.0);
+                prop_assert!(z(fj[k], q[k]).abs() < 5.0);
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Probabilistic PCA: `p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀ z, σ² I_P)` (method.md §7).
+
+mod gradient;
+mod iwae;
+mod model;
+mod point;
+mod stats;
+mod target;
+
+pub use gradient::PpcaGradient;
+pub use model::Ppca;
+pub use point::PpcaPoint;
+pub use stats::{BatchStats, PointStats};
+pub use target::PpcaTarget;
