@@ -1,0 +1,92 @@
+//! Adapting DISIR's correlation β between estimator runs (method.md §3).
+//!
+//! The paper targets an effective sample size of `0.3 K` for the DISIR step with the update
+//! `β ← clip(β − 0.01 (ESS − 0.3 K), 10⁻⁶, 1 − 10⁻⁶)`, one per kernel step. β must stay fixed *within* a run
+//! (both chains, every iteration) or the estimator loses its unbiasedness, so the ESS of every step is
+//! recorded during a run and the updates are applied, in order, after it.
+
+use serde::{Deserialize, Serialize};
+
+/// Global β adaptation with a recorded trajectory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BetaAdapter {
+    beta: f64,
+    k: usize,
+    target_fraction: f64,
+    rate: f64,
+    trajectory: Vec<f64>,
+}
+
+impl BetaAdapter {
+    /// Bounds on β.
+    pub const BOUNDS: (f64, f64) = (1e-6, 1.0 - 1e-6);
+
+    /// The paper's adaptation (target ESS `0.3 K`, rate `0.01`) from an initial `beta` for `K = k`.
+    pub fn new(beta: f64, k: usize) -> Self {
+        Self::with_target(beta, k, 0.3, 0.01)
+    }
+    /// Adaptation towards ESS `target_fraction · K` with step size `rate`.
+    pub fn with_target(beta: f64, k: usize, target_fraction: f64, rate: f64) -> Self {
+        let beta = beta.clamp(Self::BOUNDS.0, Self::BOUNDS.1);
+        BetaAdapter {
+            beta,
+            k,
+            target_fraction,
+            rate,
+            trajectory: vec![beta],
+        }
+    }
+    /// The current β (use it for the whole next run).
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+    /// Every value β has taken, starting with the initial one.
+    pub fn trajectory(&self) -> &[f64] {
+        &self.trajectory
+    }
+    /// Applies one update per recorded ESS, in order (call after a run, before the next).
+    pub fn update(&mut self, ess_per_step: &[f64]) {
+        let target = self.target_fraction * self.k as f64;
+        for &ess in ess_per_step.iter().filter(|e| e.is_finite()) {
+            self.beta =
+                (self.beta - self.rate * (ess - target)).clamp(Self::BOUNDS.0, Self::BOUNDS.1);
+        }
+        self.trajectory.push(self.beta);
+    }
+}
+
+/// Averages per-point ESS traces by iteration over the points still running at that iteration
+/// (`traces[n][t]` is point `n`'s ESS at its iteration `t + 1`).
+pub fn average_traces(traces: &[Vec<f64>]) -> Vec<f64> {
+    let len = traces.iter().map(Vec::len).max().unwrap_or(0);
+    (0..len)
+        .map(|t| {
+            let (s, c) = traces
+                .iter()
+                .filter_map(|tr| tr.get(t))
+                .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+            s / c as f64
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beta_moves_towards_the_target_ess_and_stays_in_bounds() {
+        let mut a = BetaAdapter::new(0.5, 10);
+        a.update(&[8.0, 8.0]); // ESS too high: β decreases by 0.05 twice
+        assert!((a.beta() - 0.4).abs() < 1e-12);
+        a.update(&[1.0; 100]); // ESS too low for long: β saturates below 1
+        assert_eq!(a.beta(), BetaAdapter::BOUNDS.1);
+        assert_eq!(a.trajectory().len(), 3);
+    }
+
+    #[test]
+    fn traces_average_over_running_points() {
+        let avg = average_traces(&[vec![1.0, 3.0], vec![3.0]]);
+        assert_eq!(avg, vec![2.0, 3.0]);
+    }
+}

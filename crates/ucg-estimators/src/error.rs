@@ -1,0 +1,43 @@
+//! The crate's error type.
+
+use thiserror::Error;
+use ucg_couplings::CouplingError;
+
+/// Errors from estimator settings or from the kernels they run.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum EstimatorError {
+    /// Invalid settings (for example `k > m` or a lag of zero).
+    #[error("invalid setting `{name}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name.
+        name: &'static str,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A kernel or target failed.
+    #[error(transparent)]
+    Kernel(#[from] CouplingError),
+    /// The function `h` (the sink) failed.
+    #[error("accumulating h failed: {0}")]
+    Sink(String),
+    /// Not enough data for a summary.
+    #[error("not enough values for {what}: need {need}, got {got}")]
+    TooFew {
+        /// The summary requested.
+        what: &'static str,
+        /// The minimum count.
+        need: usize,
+        /// The count given.
+        got: usize,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T> = std::result::Result<T, EstimatorError>;
+
+pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> EstimatorError {
+    EstimatorError::InvalidSetting {
+        name,
+        reason: reason.into(),
+    }
+}
