@@ -38,3 +38,13 @@ pub trait CoupledKernel: MarkovKernel {
         rng: &mut R,
     ) -> Result<bool>;
 }
+
+/// A kernel that carries its own initial law `π0` (for example `ξ_k ~ N(0, I)`, `ℓ ~ Uniform` for the
+/// ISIR family), so that estimators can start chains without knowing the state's structure.
+pub trait InitialLaw: MarkovKernel {
+    /// Draws `X_0 ~ π0`.
+    ///
+    /// # Errors
+    /// Invalid values from the target at the initial state.
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Self::State>;
+}

@@ -16,7 +16,7 @@
 //! ```
 //! use nalgebra::DMatrix;
 //! use rand::SeedableRng;
-//! use ucg_couplings::{CoupledKernel, ImportanceTarget, isir::IsirDisir};
+//! use ucg_couplings::{CoupledKernel, ImportanceTarget, InitialLaw, isir::IsirDisir};
 //!
 //! /// Target ∝ N(ξ; 1, I) written as w(ξ) N(ξ; 0, I), i.e. log w(ξ) = Σ_d ξ_d − D/2.
 //! struct Shifted(usize);
@@ -51,5 +51,5 @@ pub mod target;
 pub mod weights;
 
 pub use error::{CouplingError, Result};
-pub use kernel::{CoupledKernel, MarkovKernel};
+pub use kernel::{CoupledKernel, InitialLaw, MarkovKernel};
 pub use target::{ImportanceTarget, LogDensity};

@@ -7,7 +7,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use statrs::distribution::{ContinuousCDF, Normal};
 use ucg_couplings::isir::{Disir, IsirDisir, IsirState};
-use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, MarkovKernel};
+use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, InitialLaw, MarkovKernel};
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::{Ppca, PpcaPoint, PpcaTarget};
 

@@ -14,7 +14,7 @@
 //! # Example: an unbiased estimate of `E_π[ξ]` on a toy importance target
 //! ```
 //! use nalgebra::DMatrix;
-//! use ucg_couplings::{ImportanceTarget, isir::IsirDisir};
+//! use ucg_couplings::{ImportanceTarget, InitialLaw, isir::IsirDisir};
 //! use ucg_estimators::{LagSettings, estimate_vector, seeding::stream};
 //!
 //! /// π(ξ) ∝ w(ξ) N(ξ; 0, 1) with log w(ξ) = ξ − ½, i.e. π = N(1, 1).

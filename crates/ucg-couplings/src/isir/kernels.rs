@@ -3,7 +3,7 @@
 use super::proposal::{ar1_outward, draw_innovations, reweight};
 use super::state::IsirState;
 use crate::error::{Result, invalid};
-use crate::kernel::{CoupledKernel, MarkovKernel};
+use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel};
 use crate::maximal::categorical::{maximal_coupling, sample_categorical};
 use crate::target::ImportanceTarget;
 use rand::{Rng, RngExt};
@@ -63,13 +63,6 @@ impl<T: ImportanceTarget> Disir<T> {
     /// The correlation β.
     pub fn beta(&self) -> f64 {
         self.beta
-    }
-    /// A draw from the initial law (see [`IsirState::sample_initial`]).
-    ///
-    /// # Errors
-    /// Invalid log-weights from the target.
-    pub fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        IsirState::sample_initial(&self.target, self.k, rng)
     }
 }
 
@@ -176,13 +169,6 @@ impl<T: ImportanceTarget> IsirDisir<T> {
     pub fn beta(&self) -> f64 {
         self.beta
     }
-    /// A draw from the initial law (see [`IsirState::sample_initial`]).
-    ///
-    /// # Errors
-    /// Invalid log-weights from the target.
-    pub fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        IsirState::sample_initial(&self.target, self.k, rng)
-    }
 }
 
 impl<T: ImportanceTarget> MarkovKernel for IsirDisir<T> {
@@ -202,5 +188,19 @@ impl<T: ImportanceTarget> CoupledKernel for IsirDisir<T> {
     ) -> Result<bool> {
         coupled_step(&self.target, self.k, 0.0, x, y, rng)?;
         coupled_step(&self.target, self.k, self.beta, x, y, rng)
+    }
+}
+
+impl<T: ImportanceTarget> InitialLaw for Disir<T> {
+    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+        IsirState::sample_initial(&self.target, self.k, rng)
+    }
+}
+
+impl<T: ImportanceTarget> InitialLaw for IsirDisir<T> {
+    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+        IsirState::sample_initial(&self.target, self.k, rng)
     }
 }

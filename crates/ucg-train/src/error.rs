@@ -1,0 +1,28 @@
+//! The crate's error type.
+
+use thiserror::Error;
+
+/// Errors from training and gradient estimation.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TrainError {
+    /// A model failed (bad shapes, non-finite values).
+    #[error(transparent)]
+    Model(#[from] ucg_models::ModelError),
+    /// A kernel failed.
+    #[error(transparent)]
+    Kernel(#[from] ucg_couplings::CouplingError),
+    /// An estimator failed.
+    #[error(transparent)]
+    Estimator(#[from] ucg_estimators::EstimatorError),
+    /// An invalid setting.
+    #[error("invalid setting `{name}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name.
+        name: &'static str,
+        /// Why it is rejected.
+        reason: String,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T> = std::result::Result<T, TrainError>;
