@@ -1,5 +1,6 @@
 //! Probabilistic PCA: `p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀ z, σ² I_P)` (method.md §7).
 
+mod diagonal;
 mod gradient;
 mod iwae;
 mod model;
@@ -7,6 +8,7 @@ mod point;
 mod stats;
 mod target;
 
+pub use diagonal::DiagonalPpcaTarget;
 pub use gradient::PpcaGradient;
 pub use model::Ppca;
 pub use point::PpcaPoint;

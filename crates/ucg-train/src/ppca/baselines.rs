@@ -39,7 +39,7 @@ impl PpcaProblem<'_> {
                     set.weights
                 };
                 let mut s = PointStats::new(d);
-                target.accumulate(&mut s, &set.noise, &coeffs, 1.0)?;
+                s.push_set(&set.noise, &coeffs, 1.0)?;
                 Ok(s)
             })
             .collect::<Result<Vec<_>>>()?;

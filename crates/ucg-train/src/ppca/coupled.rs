@@ -8,7 +8,7 @@ use ucg_couplings::{CoupledKernel, CouplingError, InitialLaw};
 use ucg_estimators::batch::run_points;
 use ucg_estimators::seeding::StreamRng;
 use ucg_estimators::{Event, LagSettings};
-use ucg_models::ppca::{PointStats, PpcaTarget};
+use ucg_models::ppca::{DiagonalPpcaTarget, PointStats};
 
 /// Which coupled kernel drives the chains.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,19 +44,18 @@ pub struct CoupledSettings {
     pub lag: LagSettings,
 }
 
-struct Acc<'t, 'a> {
-    target: &'t PpcaTarget<'a>,
+struct Acc {
     stats: PointStats,
     ess: Vec<f64>,
 }
 
-fn sink(acc: &mut Acc<'_, '_>, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
+fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
     match ev {
         Event::Term {
             state, coefficient, ..
         } => acc
-            .target
-            .accumulate(&mut acc.stats, state.noise(), state.weights(), coefficient)
+            .stats
+            .push_set(state.noise(), state.weights(), coefficient)
             .map_err(|e| ucg_estimators::EstimatorError::Sink(e.to_string())),
         Event::Step { x, .. } => {
             acc.ess.push(x.ess());
@@ -107,7 +106,7 @@ impl PpcaProblem<'_> {
         &'s self,
         settings: &CoupledSettings,
         seed: u64,
-        make: impl Fn(&'s PpcaTarget<'s>) -> std::result::Result<K, CouplingError> + Sync,
+        make: impl Fn(&'s DiagonalPpcaTarget) -> std::result::Result<K, CouplingError> + Sync,
     ) -> Result<Vec<(ucg_estimators::LaggedRun, PointStats, Vec<f64>)>>
     where
         K: CoupledKernel<State = IsirState> + InitialLaw,
@@ -124,7 +123,6 @@ impl PpcaProblem<'_> {
             |n| {
                 let target = &self.targets[n];
                 let acc = Acc {
-                    target,
                     stats: PointStats::new(d),
                     ess: Vec::new(),
                 };

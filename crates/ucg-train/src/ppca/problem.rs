@@ -6,14 +6,16 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use ucg_estimators::LaggedRun;
 use ucg_models::encoder::LinearGaussianEncoder;
-use ucg_models::ppca::{BatchStats, PointStats, Ppca, PpcaGradient, PpcaPoint, PpcaTarget};
+use ucg_models::ppca::{BatchStats, DiagonalPpcaTarget, PointStats, Ppca, PpcaGradient, PpcaPoint};
 
 /// A PPCA model, a fixed encoder and a `P × N` batch, with every point's importance target prepared once
-/// (`O(DP)` per point) so that estimators only pay `O(D²)` per particle.
+/// in rotated noise coordinates ([`DiagonalPpcaTarget`]: `O(DP + D³)` per point) so that estimators pay
+/// `O(D)` per particle; weighted particles are accumulated in the same coordinates and turned into latent
+/// moments once per point.
 pub struct PpcaProblem<'a> {
     pub(crate) model: &'a Ppca,
     pub(crate) x: &'a DMatrix<f64>,
-    pub(crate) targets: Vec<PpcaTarget<'a>>,
+    pub(crate) targets: Vec<DiagonalPpcaTarget>,
 }
 
 /// A batch-gradient estimate with what it cost.
@@ -62,7 +64,11 @@ impl<'a> PpcaProblem<'a> {
             .into_par_iter()
             .map(|n| {
                 let xn: DVector<f64> = x.column(n).into_owned();
-                Ok(PpcaTarget::new(PpcaPoint::new(model, &xn)?, encoder, &xn)?)
+                Ok(DiagonalPpcaTarget::new(
+                    &PpcaPoint::new(model, &xn)?,
+                    encoder,
+                    &xn,
+                )?)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(PpcaProblem { model, x, targets })
@@ -81,7 +87,7 @@ impl<'a> PpcaProblem<'a> {
         self.targets.is_empty()
     }
     /// The prepared target of point `n`.
-    pub fn target(&self, n: usize) -> &PpcaTarget<'a> {
+    pub fn target(&self, n: usize) -> &DiagonalPpcaTarget {
         &self.targets[n]
     }
     /// The exact gradient `∇θ Σ_n log p(x_n)`.
@@ -92,30 +98,23 @@ impl<'a> PpcaProblem<'a> {
         Ok(self.model.log_likelihood_gradient(self.x)?)
     }
 
-    /// Assembles `Σ_n Σ_k c_nk ∇θ log p(x_n, z_nk)` from per-point statistics. `S2 = Σ c z zᵀ` is computed
-    /// in parallel over fixed chunks of points and summed in chunk order, so the result does not depend on
-    /// the number of threads.
+    /// Assembles `Σ_n Σ_k c_nk ∇θ log p(x_n, z_nk)` from per-point statistics accumulated in rotated noise
+    /// coordinates. Each point's latent moments are computed in parallel and summed in point order, so the
+    /// result does not depend on the number of threads.
     pub(crate) fn assemble(&self, stats: &[PointStats]) -> Result<PpcaGradient> {
-        const CHUNK: usize = 8;
         let d = self.model.latent_dim();
-        let parts: Vec<DMatrix<f64>> = stats
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut all = PointStats::new(d);
-                for s in chunk {
-                    all.merge(s)?;
-                }
-                Ok(all.second_moment())
-            })
+        let moments = stats
+            .par_iter()
+            .zip(&self.targets)
+            .map(|(s, t)| Ok(t.latent_moments(s)?))
             .collect::<Result<Vec<_>>>()?;
         let mut s2 = DMatrix::zeros(d, d);
-        for p in &parts {
-            s2 += p;
-        }
-        let s0 = DVector::from_iterator(stats.len(), stats.iter().map(|s| s.total_coefficient()));
         let mut s1 = DMatrix::zeros(d, stats.len());
-        for (mut col, s) in s1.column_iter_mut().zip(stats) {
-            col.copy_from(s.first_moment());
+        let mut s0 = DVector::zeros(stats.len());
+        for (n, (a, b, c)) in moments.iter().enumerate() {
+            s0[n] = *a;
+            s1.set_column(n, b);
+            s2 += c;
         }
         Ok(self
             .model
