@@ -9,11 +9,13 @@
 //! `η` is the same Markov chain on `z` as run on `ξ`, in law; it only costs `O(D)` per particle instead of
 //! `O(D²)`, after an `O(D³)` preparation per point.
 
+use super::model::Ppca;
 use super::point::PpcaPoint;
 use super::stats::PointStats;
 use crate::encoder::LinearGaussianEncoder;
 use crate::error::{ModelError, Result, check_len};
 use nalgebra::{DMatrix, DVector};
+use std::sync::Arc;
 use ucg_couplings::ImportanceTarget;
 
 /// The posterior of one PPCA data point in rotated noise coordinates `η`, with `z = μ + Q η`,
@@ -21,10 +23,41 @@ use ucg_couplings::ImportanceTarget;
 #[derive(Clone, Debug)]
 pub struct DiagonalPpcaTarget {
     mu: DVector<f64>,
-    q: DMatrix<f64>,
+    basis: Arc<Basis>,
     g: DVector<f64>,
-    half_curv: DVector<f64>,
     constant: f64,
+}
+
+/// The scale `σ`, the rotation `Q = diag(σ) U` and the halved curvatures `(λ_i − 1)/2`: shared between
+/// the points of a batch when the encoder's scale does not depend on `x`.
+#[derive(Debug)]
+struct Basis {
+    sigma: DVector<f64>,
+    q: DMatrix<f64>,
+    half_curv: DVector<f64>,
+}
+
+impl Basis {
+    fn new(model: &Ppca, sigma: DVector<f64>) -> Result<Self> {
+        let d = model.latent_dim();
+        let (gram, s2) = (model.gram(), model.sigma2());
+        // B = diag(σ) (I + G/σ²) diag(σ), symmetric positive definite.
+        let b_mat = DMatrix::from_fn(d, d, |i, j| {
+            let h = gram[(i, j)] / s2 + if i == j { 1.0 } else { 0.0 };
+            sigma[i] * h * sigma[j]
+        });
+        let eig = nalgebra::SymmetricEigen::try_new(b_mat, 1e-14, 10_000).ok_or(
+            ModelError::NotPositiveDefinite {
+                what: "diag(σ) H diag(σ)",
+            },
+        )?;
+        let u = eig.eigenvectors;
+        Ok(Basis {
+            q: DMatrix::from_fn(d, d, |i, j| sigma[i] * u[(i, j)]),
+            half_curv: eig.eigenvalues.map(|l| 0.5 * (l - 1.0)),
+            sigma,
+        })
+    }
 }
 
 impl DiagonalPpcaTarget {
@@ -37,42 +70,55 @@ impl DiagonalPpcaTarget {
         encoder: &LinearGaussianEncoder,
         x: &DVector<f64>,
     ) -> Result<Self> {
+        Self::build(point, encoder, x, None)
+    }
+
+    /// As [`DiagonalPpcaTarget::new`], but reusing `other`'s rotation when the encoder's scale at `x` is
+    /// bit-identical to `other`'s (always so for an encoder whose log-scale does not depend on `x`): the
+    /// `O(D³)` eigendecomposition is skipped and [`DiagonalPpcaTarget::shares_basis_with`] lets callers
+    /// batch the final change of coordinates. Decomposes afresh otherwise.
+    ///
+    /// # Errors
+    /// As [`DiagonalPpcaTarget::new`].
+    pub fn new_like(
+        other: &DiagonalPpcaTarget,
+        point: &PpcaPoint<'_>,
+        encoder: &LinearGaussianEncoder,
+        x: &DVector<f64>,
+    ) -> Result<Self> {
+        Self::build(point, encoder, x, Some(other))
+    }
+
+    fn build(
+        point: &PpcaPoint<'_>,
+        encoder: &LinearGaussianEncoder,
+        x: &DVector<f64>,
+        like: Option<&DiagonalPpcaTarget>,
+    ) -> Result<Self> {
         let model = point.model();
         let d = model.latent_dim();
         check_len("encoder latent dimension", d, encoder.latent_dim())?;
         let (mu, sigma) = encoder.mean_and_scale(x)?;
+        let constant = {
+            let mut single = [0.0];
+            point.log_joint_particles(
+                &DMatrix::from_column_slice(d, 1, mu.as_slice()),
+                &mut single,
+            );
+            single[0] - encoder.log_q_const(&sigma)
+        };
+        let basis = match like {
+            Some(o) if o.basis.sigma == sigma => Arc::clone(&o.basis),
+            _ => Arc::new(Basis::new(model, sigma)?),
+        };
+        // Linear coefficient in z: b − H μ, with b = θ1 r / σ² and H = I + G/σ².
         let s2 = model.sigma2();
-        // B = diag(σ) (I + G/σ²) diag(σ), symmetric positive definite.
-        let gram = model.gram();
-        let b_mat = DMatrix::from_fn(d, d, |i, j| {
-            let h = gram[(i, j)] / s2 + if i == j { 1.0 } else { 0.0 };
-            sigma[i] * h * sigma[j]
-        });
-        let eig = nalgebra::SymmetricEigen::try_new(b_mat, 1e-14, 10_000).ok_or(
-            ModelError::NotPositiveDefinite {
-                what: "diag(σ) H diag(σ)",
-            },
-        )?;
-        let u = eig.eigenvectors;
-        let lambda = eig.eigenvalues;
-        // Linear coefficient in z: b − H μ, with b = θ1 r / σ².
-        let a = point.projected_residual();
-        let h_mu = gram * &mu / s2 + &mu;
-        let lin_z = a / s2 - &h_mu;
-        let q = DMatrix::from_fn(d, d, |i, j| sigma[i] * u[(i, j)]);
-        let g = q.tr_mul(&lin_z);
-        let mut single = [0.0];
-        point.log_joint_particles(
-            &DMatrix::from_column_slice(d, 1, mu.as_slice()),
-            &mut single,
-        );
-        let constant = single[0] - encoder.log_q_const(&sigma);
-        let half_curv = lambda.map(|l| 0.5 * (l - 1.0));
+        let lin_z = point.projected_residual() / s2 - (model.gram() * &mu / s2 + &mu);
+        let g = basis.q.tr_mul(&lin_z);
         Ok(DiagonalPpcaTarget {
             mu,
-            q,
+            basis,
             g,
-            half_curv,
             constant,
         })
     }
@@ -82,38 +128,61 @@ impl DiagonalPpcaTarget {
         self.mu.len()
     }
 
+    /// Whether both targets use the same rotation (so rotated statistics can be summed before
+    /// [`DiagonalPpcaTarget::rotate_back`]).
+    pub fn shares_basis_with(&self, other: &DiagonalPpcaTarget) -> bool {
+        Arc::ptr_eq(&self.basis, &other.basis)
+    }
+
     /// Latents `z_k = μ + Q η_k` of a set of rotated noise vectors (`D × K`).
     pub fn latents(&self, noise: &DMatrix<f64>) -> DMatrix<f64> {
-        let mut z = &self.q * noise;
+        let mut z = &self.basis.q * noise;
         for mut col in z.column_iter_mut() {
             col += &self.mu;
         }
         z
     }
 
-    /// Turns statistics accumulated in `η` coordinates (`Σ c`, `Σ c η`, particles `η` with coefficients)
-    /// into the latent moments `(Σ c, Σ c z, Σ c z zᵀ)` that [`super::Ppca::gradient_from_stats`] needs:
-    /// `Σ c z = s0 μ + Q Σ c η` and `Σ c z zᵀ = s0 μμᵀ + μ vᵀ + v μᵀ + Q (Σ c ηηᵀ) Qᵀ`, `v = Q Σ c η`.
+    /// `Q E Qᵀ`: a second moment `E = Σ c ηηᵀ` in rotated coordinates, back in latent coordinates.
+    pub fn rotate_back(&self, e: &DMatrix<f64>) -> DMatrix<f64> {
+        &self.basis.q * e * self.basis.q.transpose()
+    }
+
+    /// The latent moments of statistics accumulated in `η` coordinates, split as
+    /// `(Σ c, Σ c z, S2 − Q E Qᵀ, E)` with `E = Σ c ηηᵀ`: `Σ c z = s0 μ + v` with `v = Q Σ c η`, and
+    /// `Σ c z zᵀ = s0 μμᵀ + μ vᵀ + v μᵀ + Q E Qᵀ`. Summing the last part over points that share a basis
+    /// before one [`DiagonalPpcaTarget::rotate_back`] saves an `O(D³)` product per point.
     ///
     /// # Errors
     /// Statistics of another dimension.
-    pub fn latent_moments(&self, stats: &PointStats) -> Result<(f64, DVector<f64>, DMatrix<f64>)> {
+    pub fn latent_moments_parts(
+        &self,
+        stats: &PointStats,
+    ) -> Result<(f64, DVector<f64>, DMatrix<f64>, DMatrix<f64>)> {
         check_len(
             "latent dimension of the statistics",
             self.latent_dim(),
             stats.latent_dim(),
         )?;
         let s0 = stats.total_coefficient();
-        let v = &self.q * stats.first_moment();
-        let e = stats.second_moment();
-        let mut s2 = &self.q * e * self.q.transpose();
-        // (For a handful of particles transforming them first would be cheaper; estimators record
-        // hundreds per point, where this O(D³) form wins.)
-        s2.ger(s0, &self.mu, &self.mu, 1.0);
-        s2.ger(1.0, &self.mu, &v, 1.0);
-        s2.ger(1.0, &v, &self.mu, 1.0);
+        let v = &self.basis.q * stats.first_moment();
+        let d = self.latent_dim();
+        let mut low_rank = DMatrix::zeros(d, d);
+        low_rank.ger(s0, &self.mu, &self.mu, 1.0);
+        low_rank.ger(1.0, &self.mu, &v, 1.0);
+        low_rank.ger(1.0, &v, &self.mu, 1.0);
         let s1 = &self.mu * s0 + v;
-        Ok((s0, s1, s2))
+        Ok((s0, s1, low_rank, stats.second_moment()))
+    }
+
+    /// The latent moments `(Σ c, Σ c z, Σ c z zᵀ)` of statistics accumulated in `η` coordinates, as
+    /// [`super::Ppca::gradient_from_stats`] needs them (see [`DiagonalPpcaTarget::latent_moments_parts`]).
+    ///
+    /// # Errors
+    /// Statistics of another dimension.
+    pub fn latent_moments(&self, stats: &PointStats) -> Result<(f64, DVector<f64>, DMatrix<f64>)> {
+        let (s0, s1, low_rank, e) = self.latent_moments_parts(stats)?;
+        Ok((s0, s1, low_rank + self.rotate_back(&e)))
     }
 }
 
@@ -123,7 +192,7 @@ impl ImportanceTarget for DiagonalPpcaTarget {
     }
 
     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
-        let (g, h) = (self.g.as_slice(), self.half_curv.as_slice());
+        let (g, h) = (self.g.as_slice(), self.basis.half_curv.as_slice());
         for (o, eta) in out
             .iter_mut()
             .zip(noise.as_slice().chunks_exact(self.mu.len().max(1)))

@@ -60,17 +60,25 @@ impl<'a> PpcaProblem<'a> {
         encoder: &LinearGaussianEncoder,
         x: &'a DMatrix<f64>,
     ) -> Result<Self> {
-        let targets = (0..x.ncols())
-            .into_par_iter()
-            .map(|n| {
-                let xn: DVector<f64> = x.column(n).into_owned();
-                Ok(DiagonalPpcaTarget::new(
-                    &PpcaPoint::new(model, &xn)?,
-                    encoder,
-                    &xn,
-                )?)
+        let prepare = |n: usize, like: Option<&DiagonalPpcaTarget>| -> Result<DiagonalPpcaTarget> {
+            let xn: DVector<f64> = x.column(n).into_owned();
+            let point = PpcaPoint::new(model, &xn)?;
+            Ok(match like {
+                Some(first) => DiagonalPpcaTarget::new_like(first, &point, encoder, &xn)?,
+                None => DiagonalPpcaTarget::new(&point, encoder, &xn)?,
             })
-            .collect::<Result<Vec<_>>>()?;
+        };
+        let mut targets = Vec::with_capacity(x.ncols());
+        if x.ncols() > 0 {
+            // Points whose encoder scale equals the first point's share its rotation.
+            let first = prepare(0, None)?;
+            let rest = (1..x.ncols())
+                .into_par_iter()
+                .map(|n| prepare(n, Some(&first)))
+                .collect::<Result<Vec<_>>>()?;
+            targets.push(first);
+            targets.extend(rest);
+        }
         Ok(PpcaProblem { model, x, targets })
     }
 
@@ -103,18 +111,29 @@ impl<'a> PpcaProblem<'a> {
     /// result does not depend on the number of threads.
     pub(crate) fn assemble(&self, stats: &[PointStats]) -> Result<PpcaGradient> {
         let d = self.model.latent_dim();
-        let moments = stats
+        let parts = stats
             .par_iter()
             .zip(&self.targets)
-            .map(|(s, t)| Ok(t.latent_moments(s)?))
+            .map(|(s, t)| Ok(t.latent_moments_parts(s)?))
             .collect::<Result<Vec<_>>>()?;
         let mut s2 = DMatrix::zeros(d, d);
         let mut s1 = DMatrix::zeros(d, stats.len());
         let mut s0 = DVector::zeros(stats.len());
-        for (n, (a, b, c)) in moments.iter().enumerate() {
+        // Rotated second moments of points sharing the first point's basis are summed and rotated back
+        // once; the others are rotated back one by one.
+        let mut shared = DMatrix::zeros(d, d);
+        for (n, (a, b, low_rank, e)) in parts.iter().enumerate() {
             s0[n] = *a;
             s1.set_column(n, b);
-            s2 += c;
+            s2 += low_rank;
+            if self.targets[n].shares_basis_with(&self.targets[0]) {
+                shared += e;
+            } else {
+                s2 += self.targets[n].rotate_back(e);
+            }
+        }
+        if let Some(first) = self.targets.first() {
+            s2 += first.rotate_back(&shared);
         }
         Ok(self
             .model
