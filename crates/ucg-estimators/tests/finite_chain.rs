@@ -168,3 +168,57 @@ fn a_wrong_bias_correction_weight_is_detected() {
         "wrong weights went undetected: z = {wrong:?}"
     );
 }
+
+/// The lagged meeting-time bound on the total-variation distance (Biswas, Jacob & Vanetti 2019) is
+/// non-increasing in `t` and never significantly below the exact distance `‖δ_0 Pᵗ − π‖_TV`.
+#[test]
+fn tv_bound_dominates_the_exact_distance() {
+    use ucg_estimators::meeting::{sample_meeting_time, tv_upper_bound};
+    let mut pi = [1.0 / 3.0; 3];
+    for _ in 0..10_000 {
+        let mut next = [0.0; 3];
+        for i in 0..3 {
+            for j in 0..3 {
+                next[j] += pi[i] * CHAIN.p[i][j];
+            }
+        }
+        pi = next;
+    }
+    for lag in [1usize, 5] {
+        let taus: Vec<usize> = run_replicates(500 + lag as u64, 0, 40_000, |_, rng| {
+            let m = sample_meeting_time(&CHAIN, |_: &mut _| Ok(0usize), lag, 100_000, rng)?;
+            assert!(!m.capped);
+            Ok(m.tau)
+        })
+        .unwrap();
+        let mut law = [1.0, 0.0, 0.0];
+        let mut previous = f64::INFINITY;
+        for t in 0..40 {
+            let exact_tv = 0.5 * law.iter().zip(&pi).map(|(a, b)| (a - b).abs()).sum::<f64>();
+            let bound = tv_upper_bound(&taus, lag, t).unwrap();
+            let per: Vec<f64> = taus
+                .iter()
+                .map(|&tau| tau.saturating_sub(lag + t).div_ceil(lag) as f64)
+                .collect();
+            let var = per.iter().map(|v| (v - bound).powi(2)).sum::<f64>() / (per.len() - 1) as f64;
+            let se = (var / per.len() as f64).sqrt();
+            assert!(bound <= previous, "L={lag}: bound increased at t={t}");
+            assert!(
+                bound + 4.5 * se >= exact_tv,
+                "L={lag} t={t}: bound {bound} ± {se} below exact TV {exact_tv}"
+            );
+            previous = bound;
+            let mut next = [0.0; 3];
+            for i in 0..3 {
+                for j in 0..3 {
+                    next[j] += law[i] * CHAIN.p[i][j];
+                }
+            }
+            law = next;
+        }
+        assert!(
+            tv_upper_bound(&taus, lag, 0).unwrap() > 0.1,
+            "the bound should be informative at t = 0"
+        );
+    }
+}
