@@ -42,6 +42,15 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // One particle-set evaluation as the IWAE gradient does it (K fresh normals and their log-weights),
+    // to compare with the estimator's time per evaluated set.
+    let target = problem.target(0);
+    let mut rng = ucg_estimators::seeding::stream(5, 0);
+    c.bench_function("ppca_batch/importance_set K=10 D=100", |b| {
+        b.iter(|| {
+            ucg_estimators::baselines::importance_set(black_box(target), 10, &mut rng).unwrap()
+        })
+    });
     c.bench_function("ppca_batch/prepare_problem", |b| {
         b.iter(|| PpcaProblem::new(&model, &encoder, black_box(&x)).unwrap())
     });

@@ -8,7 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use ucg_benches::{first_point, ppca_fixture};
 use ucg_couplings::ImportanceTarget;
-use ucg_models::ppca::{PointStats, PpcaPoint, PpcaTarget};
+use ucg_models::ppca::{DiagonalPpcaTarget, PointStats, PpcaPoint, PpcaTarget};
 
 fn bench(c: &mut Criterion) {
     let (model, encoder, x) = ppca_fixture(100, 784, 100, 1);
@@ -27,6 +27,11 @@ fn bench(c: &mut Criterion) {
         let mut out = vec![0.0; 10];
         c.bench_function(&format!("ppca/log_weights K=10 D=100 P={p}"), |b| {
             b.iter(|| target.log_weights(black_box(&noise), &mut out))
+        });
+        let rotated =
+            DiagonalPpcaTarget::new(&PpcaPoint::new(&model, &xn).unwrap(), &encoder, &xn).unwrap();
+        c.bench_function(&format!("ppca/log_weights_rotated K=10 D=100 P={p}"), |b| {
+            b.iter(|| rotated.log_weights(black_box(&noise), &mut out))
         });
     }
 
