@@ -28,6 +28,20 @@ pub struct DiagonalPpcaTarget {
     constant: f64,
 }
 
+/// Latent moments of rotated statistics, split so that the `O(D³)` change of coordinates can be batched
+/// (see [`DiagonalPpcaTarget::latent_moments_parts`]).
+#[derive(Clone, Debug)]
+pub struct MomentParts {
+    /// `Σ c`.
+    pub total: f64,
+    /// `Σ c z`.
+    pub first: DVector<f64>,
+    /// `s0 μμᵀ + μ vᵀ + v μᵀ`, the part of `Σ c z zᵀ` that needs no rotation.
+    pub low_rank: DMatrix<f64>,
+    /// `E = Σ c ηηᵀ` in rotated coordinates; `Σ c z zᵀ = low_rank + Q E Qᵀ`.
+    pub rotated_second: DMatrix<f64>,
+}
+
 /// The scale `σ`, the rotation `Q = diag(σ) U` and the halved curvatures `(λ_i − 1)/2`: shared between
 /// the points of a batch when the encoder's scale does not depend on `x`.
 #[derive(Debug)]
@@ -155,10 +169,7 @@ impl DiagonalPpcaTarget {
     ///
     /// # Errors
     /// Statistics of another dimension.
-    pub fn latent_moments_parts(
-        &self,
-        stats: &PointStats,
-    ) -> Result<(f64, DVector<f64>, DMatrix<f64>, DMatrix<f64>)> {
+    pub fn latent_moments_parts(&self, stats: &PointStats) -> Result<MomentParts> {
         check_len(
             "latent dimension of the statistics",
             self.latent_dim(),
@@ -172,7 +183,12 @@ impl DiagonalPpcaTarget {
         low_rank.ger(1.0, &self.mu, &v, 1.0);
         low_rank.ger(1.0, &v, &self.mu, 1.0);
         let s1 = &self.mu * s0 + v;
-        Ok((s0, s1, low_rank, stats.second_moment()))
+        Ok(MomentParts {
+            total: s0,
+            first: s1,
+            low_rank,
+            rotated_second: stats.second_moment(),
+        })
     }
 
     /// The latent moments `(Σ c, Σ c z, Σ c z zᵀ)` of statistics accumulated in `η` coordinates, as
@@ -181,8 +197,12 @@ impl DiagonalPpcaTarget {
     /// # Errors
     /// Statistics of another dimension.
     pub fn latent_moments(&self, stats: &PointStats) -> Result<(f64, DVector<f64>, DMatrix<f64>)> {
-        let (s0, s1, low_rank, e) = self.latent_moments_parts(stats)?;
-        Ok((s0, s1, low_rank + self.rotate_back(&e)))
+        let p = self.latent_moments_parts(stats)?;
+        Ok((
+            p.total,
+            p.first,
+            p.low_rank + self.rotate_back(&p.rotated_second),
+        ))
     }
 }
 

@@ -8,7 +8,7 @@ mod point;
 mod stats;
 mod target;
 
-pub use diagonal::DiagonalPpcaTarget;
+pub use diagonal::{DiagonalPpcaTarget, MomentParts};
 pub use gradient::PpcaGradient;
 pub use model::Ppca;
 pub use point::PpcaPoint;

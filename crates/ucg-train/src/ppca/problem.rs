@@ -122,14 +122,14 @@ impl<'a> PpcaProblem<'a> {
         // Rotated second moments of points sharing the first point's basis are summed and rotated back
         // once; the others are rotated back one by one.
         let mut shared = DMatrix::zeros(d, d);
-        for (n, (a, b, low_rank, e)) in parts.iter().enumerate() {
-            s0[n] = *a;
-            s1.set_column(n, b);
-            s2 += low_rank;
+        for (n, part) in parts.iter().enumerate() {
+            s0[n] = part.total;
+            s1.set_column(n, &part.first);
+            s2 += &part.low_rank;
             if self.targets[n].shares_basis_with(&self.targets[0]) {
-                shared += e;
+                shared += &part.rotated_second;
             } else {
-                s2 += self.targets[n].rotate_back(e);
+                s2 += self.targets[n].rotate_back(&part.rotated_second);
             }
         }
         if let Some(first) = self.targets.first() {
