@@ -386,3 +386,47 @@ fn bad_parameters_and_values_give_typed_errors() {
     }
     assert!(saw_error);
 }
+
+/// PIMH leaves the same extended target invariant (its stationary law `Ẑ Π N(ξ_k) · w̃_ℓ / Z` equals
+/// ISIR's `(1/K) w(ξ_ℓ) Π N(ξ_k) / Z`): one step from it keeps the selected particle a posterior draw, and the
+/// Rao-Blackwellised average stays unbiased.
+#[test]
+fn one_pimh_step_from_the_posterior_leaves_it_invariant() {
+    use ucg_couplings::pimh::{Pimh, PimhState};
+    let fx = Fixture::new(2, 5, 17, 1.5);
+    let target = fx.target();
+    let exact = exact_moments(&fx);
+    let (k, n) = (5, 60_000);
+    let kernel = Pimh::new(&target, k).unwrap();
+    let zmax = bonferroni_z(1e-3, 2 * exact.len());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(404);
+    let (mut sel, mut rb) = (Mom::new(exact.len()), Mom::new(exact.len()));
+    let z_of = |s: &PimhState| target.latents(s.noise());
+    for _ in 0..n {
+        let start = stationary_state(&fx, &target, k, &mut rng);
+        let mut s = PimhState::new(&target, start.noise().clone(), start.selected()).unwrap();
+        kernel.step(&mut s, &mut rng).unwrap();
+        let z = z_of(&s);
+        let col: Vec<f64> = z.column(s.selected()).iter().copied().collect();
+        sel.push(&f(&col));
+        let mut acc = vec![0.0; exact.len()];
+        for (j, w) in s.weights().iter().enumerate() {
+            let zj: Vec<f64> = z.column(j).iter().copied().collect();
+            acc.iter_mut().zip(f(&zj)).for_each(|(a, b)| *a += w * b);
+        }
+        rb.push(&acc);
+    }
+    for (i, &e) in exact.iter().enumerate() {
+        let (z1, z2) = (sel.z_against(i, e), rb.z_against(i, e));
+        assert!(
+            z1.abs() < zmax,
+            "PIMH f_{i}: selected {} vs {e}, z = {z1}",
+            sel.mean(i)
+        );
+        assert!(
+            z2.abs() < zmax,
+            "PIMH f_{i}: Rao-Blackwellised {} vs {e}, z = {z2}",
+            rb.mean(i)
+        );
+    }
+}
