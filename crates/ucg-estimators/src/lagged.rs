@@ -153,14 +153,7 @@ where
     }
     for t in 1..=lag {
         kernel.step(&mut x, rng)?;
-        sink(Event::Step { t, x: &x })?;
-        if (k..=m).contains(&t) {
-            sink(Event::Term {
-                state: &x,
-                coefficient: inv,
-                part: Part::Mcmc,
-            })?;
-        }
+        moved(&mut sink, t, &x, settings)?;
     }
     let mut y = init(rng)?;
     let mut t = lag;
@@ -201,14 +194,7 @@ where
             cost += 1;
             kernel.step(&mut x, rng)?;
         }
-        sink(Event::Step { t, x: &x })?;
-        if (k..=m).contains(&t) {
-            sink(Event::Term {
-                state: &x,
-                coefficient: inv,
-                part: Part::Mcmc,
-            })?;
-        }
+        moved(&mut sink, t, &x, settings)?;
     }
     Ok(LaggedRun {
         meeting_time,
@@ -216,6 +202,23 @@ where
         cost,
         capped,
     })
+}
+
+/// Reports that the leading chain moved to `X_t`, and its time-average term when `k ≤ t ≤ m`.
+fn moved<S, F>(sink: &mut F, t: usize, x: &S, settings: &LagSettings) -> Result<()>
+where
+    F: FnMut(Event<'_, S>) -> Result<()>,
+{
+    sink(Event::Step { t, x })?;
+    if (settings.k..=settings.m).contains(&t) {
+        let coefficient = 1.0 / (settings.m - settings.k + 1) as f64;
+        sink(Event::Term {
+            state: x,
+            coefficient,
+            part: Part::Mcmc,
+        })?;
+    }
+    Ok(())
 }
 
 /// `H_{k:m}` for a materialised, vector-valued `h`: returns the estimate split into its two parts.

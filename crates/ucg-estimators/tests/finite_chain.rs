@@ -43,18 +43,25 @@ fn h(s: &usize) -> Vec<f64> {
     vec![f64::from(*s == 0), f64::from(*s == 2), (*s as f64).powi(2)]
 }
 
-/// The stationary distribution by power iteration, and `E_π[h]`.
-fn exact() -> Vec<f64> {
-    let mut pi = [1.0 / 3.0; 3];
-    for _ in 0..10_000 {
-        let mut next = [0.0; 3];
-        for i in 0..3 {
-            for j in 0..3 {
-                next[j] += pi[i] * CHAIN.p[i][j];
-            }
+/// One step of the chain's law: `law · P`.
+fn propagate(law: [f64; 3]) -> [f64; 3] {
+    let mut next = [0.0; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            next[j] += law[i] * CHAIN.p[i][j];
         }
-        pi = next;
     }
+    next
+}
+
+/// The stationary distribution, by power iteration.
+fn stationary() -> [f64; 3] {
+    (0..10_000).fold([1.0 / 3.0; 3], |law, _| propagate(law))
+}
+
+/// `E_π[h]`.
+fn exact() -> Vec<f64> {
+    let pi = stationary();
     let mut e = vec![0.0; 3];
     for (s, &w) in pi.iter().enumerate() {
         for (ei, hi) in e.iter_mut().zip(h(&s)) {
@@ -174,16 +181,7 @@ fn a_wrong_bias_correction_weight_is_detected() {
 #[test]
 fn tv_bound_dominates_the_exact_distance() {
     use ucg_estimators::meeting::{sample_meeting_time, tv_upper_bound};
-    let mut pi = [1.0 / 3.0; 3];
-    for _ in 0..10_000 {
-        let mut next = [0.0; 3];
-        for i in 0..3 {
-            for j in 0..3 {
-                next[j] += pi[i] * CHAIN.p[i][j];
-            }
-        }
-        pi = next;
-    }
+    let pi = stationary();
     for lag in [1usize, 5] {
         let taus: Vec<usize> = run_replicates(500 + lag as u64, 0, 40_000, |_, rng| {
             let m = sample_meeting_time(&CHAIN, |_: &mut _| Ok(0usize), lag, 100_000, rng)?;
@@ -208,13 +206,7 @@ fn tv_bound_dominates_the_exact_distance() {
                 "L={lag} t={t}: bound {bound} ± {se} below exact TV {exact_tv}"
             );
             previous = bound;
-            let mut next = [0.0; 3];
-            for i in 0..3 {
-                for j in 0..3 {
-                    next[j] += law[i] * CHAIN.p[i][j];
-                }
-            }
-            law = next;
+            law = propagate(law);
         }
         assert!(
             tv_upper_bound(&taus, lag, 0).unwrap() > 0.1,
