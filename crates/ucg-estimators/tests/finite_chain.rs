@@ -214,3 +214,53 @@ fn tv_bound_dominates_the_exact_distance() {
         );
     }
 }
+
+/// The single-chain time average is the biased baseline: started at stationarity it is unbiased, started
+/// at the point mass on state 0 with a short burn-in it is detectably biased.
+#[test]
+fn single_chain_time_average_is_biased_unless_started_at_stationarity() {
+    use ucg_couplings::maximal::categorical::sample_categorical;
+    use ucg_estimators::baselines::time_average;
+    use ucg_estimators::{Event, Part};
+    let exact = exact();
+    let pi = stationary();
+    let zmax = bonferroni_z(1e-3, 2 * exact.len()).unwrap();
+    let run = |from_stationarity: bool, seed: u64| {
+        let values = run_replicates(seed, 0, 50_000, |_, rng| {
+            let mut v = vec![0.0; 3];
+            let init = |r: &mut _| {
+                Ok(if from_stationarity {
+                    sample_categorical(&pi, r)
+                } else {
+                    0
+                })
+            };
+            time_average(&CHAIN, init, 2, 10, rng, |ev| {
+                if let Event::Term {
+                    state,
+                    coefficient,
+                    part,
+                } = ev
+                {
+                    assert_eq!(part, Part::Mcmc);
+                    v.iter_mut()
+                        .zip(h(state))
+                        .for_each(|(a, b)| *a += coefficient * b);
+                }
+                Ok(())
+            })?;
+            Ok(v)
+        })
+        .unwrap();
+        let mut mom = Moments::new(3);
+        values.iter().for_each(|v| mom.push(v).unwrap());
+        mom.z_scores(&exact).unwrap()
+    };
+    let stationary_z = run(true, 61);
+    assert!(
+        stationary_z.iter().all(|z| z.abs() < zmax),
+        "{stationary_z:?}"
+    );
+    let biased_z = run(false, 62);
+    assert!(biased_z.iter().any(|z| z.abs() > zmax), "{biased_z:?}");
+}
