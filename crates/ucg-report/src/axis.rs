@@ -118,6 +118,16 @@ pub(crate) struct Fit {
     pub target_ticks: usize,
 }
 
+impl Fit {
+    /// The default fit (data plus a 5% margin) with about `target_ticks` labelled ticks.
+    pub fn ticks(target_ticks: usize) -> Self {
+        Self {
+            target_ticks,
+            ..Self::default()
+        }
+    }
+}
+
 /// A resolved axis: range, scale, ticks and their labels. Implements plotters' [`Ranged`].
 #[derive(Clone, Debug)]
 pub(crate) struct ScaledRange {
@@ -193,17 +203,10 @@ impl ScaledRange {
 
     /// A range `lo..hi` (must be valid for `scale`) with automatic ticks.
     pub fn with_auto_ticks(lo: f64, hi: f64, scale: Scale, target: usize) -> Self {
-        match scale {
+        let (major, minor, labels) = match scale {
             Scale::Linear => {
                 let (major, minor, step) = linear_ticks(lo, hi, target);
-                Self {
-                    lo,
-                    hi,
-                    scale,
-                    major,
-                    minor,
-                    labels: linear_labels(lo, hi, step),
-                }
+                (major, minor, linear_labels(lo, hi, step))
             }
             Scale::Log => {
                 let (major, minor) = log_ticks(lo, hi, target);
@@ -214,15 +217,16 @@ impl ScaledRange {
                 } else {
                     TickLabels::Powers
                 };
-                Self {
-                    lo,
-                    hi,
-                    scale,
-                    major,
-                    minor,
-                    labels,
-                }
+                (major, minor, labels)
             }
+        };
+        Self {
+            lo,
+            hi,
+            scale,
+            major,
+            minor,
+            labels,
         }
     }
 
@@ -572,16 +576,7 @@ mod tests {
 
     fn fit(axis: &Axis, data: &[f64]) -> ScaledRange {
         let mut w = Vec::new();
-        ScaledRange::fit(
-            axis,
-            data,
-            &[],
-            Fit {
-                target_ticks: 6,
-                ..Fit::default()
-            },
-            &mut w,
-        )
+        ScaledRange::fit(axis, data, &[], Fit::ticks(6), &mut w)
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! Bar charts by category (e.g. the inefficiency, variance × cost, of each estimator).
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, EmptyElement, Rectangle, Text};
+use plotters::prelude::{DrawingArea, DrawingBackend, EmptyElement, Text};
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::{Axis, Fit, Scale, ScaledRange};
 use crate::error::{Result, draw_err};
-use crate::figure::Figure;
+use crate::figure::impl_figure;
 use crate::format::format_number_sig;
-use crate::frame::{Axes, LegendEntry, build_chart, draw_note, layout, tick_targets};
+use crate::frame::{Axes, draw_frame, draw_note, draw_outlined_rect, tick_targets};
 use crate::sanitize::Dropped;
 use crate::style::{FigureSize, Fonts, palette_color};
 
@@ -77,24 +77,12 @@ impl BarChart {
         self
     }
 
-    /// Sets the size in pixels (default 900 × 600).
-    pub fn with_size(mut self, width: u32, height: u32) -> Self {
-        self.size = FigureSize::new(width, height);
-        self
-    }
-}
-
-impl Figure for BarChart {
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn size(&self) -> FigureSize {
-        self.size
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<String>> {
-        let fonts = Fonts::for_size(self.size);
+    /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        fonts: &Fonts,
+    ) -> Result<Vec<String>> {
         let (_, y_ticks) = tick_targets(self.size);
         let mut warnings = Vec::new();
         let shown: Vec<Option<f64>> = self
@@ -113,27 +101,19 @@ impl Figure for BarChart {
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let floor = 10f64.powf((min / 1.5).log10().floor());
         let y_fit = Fit {
-            target_ticks: y_ticks,
             anchor_zero: true,
             log_floor: floor.is_finite().then_some(floor),
             top_room: if self.value_labels { 0.08 } else { 0.0 },
+            ..Fit::ticks(y_ticks)
         };
         let y = ScaledRange::fit(&self.y, &values, &[], y_fit, &mut warnings);
         let base = match self.y.scale {
             Scale::Linear => 0.0,
             Scale::Log => y.lo(),
         };
-        let x = ScaledRange::categories(self.bars.iter().map(|(n, _)| n.clone()).collect());
-
-        let plot = layout(area, &fonts, &self.title, &[] as &[LegendEntry])?;
-        let axes = Axes {
-            x,
-            y,
-            x_desc: self.x_label.clone(),
-            y_desc: self.y.description(),
-            x_grid: false,
-        };
-        let chart = build_chart(&plot, &fonts, None, axes)?;
+        let names = self.bars.iter().map(|(n, _)| n.clone()).collect();
+        let axes = Axes::categories(names, &self.x_label, y, &self.y);
+        let chart = draw_frame(area, fonts, &self.title, &[], axes, None)?;
         let label_style = Fonts::text(fonts.tick);
         let gap = fonts.px(4);
         for (i, v) in shown.iter().enumerate() {
@@ -142,13 +122,8 @@ impl Figure for BarChart {
             let c = i as f64;
             let rect = [(c - 0.3, base), (c + 0.3, v)];
             let area = chart.plotting_area();
-            area.draw(&Rectangle::new(rect, color.mix(0.75).filled()))
-                .map_err(draw_err)?;
-            area.draw(&Rectangle::new(
-                rect,
-                color.stroke_width(fonts.px(1.5) as u32),
-            ))
-            .map_err(draw_err)?;
+            let outline = color.stroke_width(fonts.px(1.5) as u32);
+            draw_outlined_rect(area, rect, color.mix(0.75).filled(), outline)?;
             if self.value_labels {
                 let (vpos, dy) = if v >= base {
                     (VPos::Bottom, -gap)
@@ -162,8 +137,10 @@ impl Figure for BarChart {
             }
         }
         if values.is_empty() {
-            draw_note(&chart, &fonts, "no data")?;
+            draw_note(&chart, fonts, "no data")?;
         }
         Ok(warnings)
     }
 }
+
+impl_figure!(BarChart);

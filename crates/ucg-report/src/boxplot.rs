@@ -1,15 +1,14 @@
 //! Box plots by category, with whiskers, outliers, means and a reference line.
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, PathElement, Rectangle};
+use plotters::prelude::{DrawingArea, DrawingBackend, PathElement};
 use plotters::style::{BLACK, Color};
 
 use crate::axis::{Axis, Fit, ScaledRange};
 use crate::error::{Result, draw_err};
-use crate::figure::Figure;
+use crate::figure::impl_figure;
 use crate::frame::{
-    Axes, Glyph, LegendEntry, build_chart, draw_marker, draw_note, draw_reference_line, layout,
-    tick_targets,
+    Axes, Glyph, LegendEntry, draw_frame, draw_marker, draw_note, draw_outlined_rect, tick_targets,
 };
 use crate::sanitize::clean_values;
 use crate::style::{FigureSize, Fonts, Marker, palette_color};
@@ -186,12 +185,6 @@ impl BoxPlot {
         self
     }
 
-    /// Sets the size in pixels (default 900 × 600).
-    pub fn with_size(mut self, width: u32, height: u32) -> Self {
-        self.size = FigureSize::new(width, height);
-        self
-    }
-
     /// The summary of every group (in order) and warnings about skipped values.
     pub fn stats(&self) -> (Vec<Option<BoxStats>>, Vec<String>) {
         let mut warnings = Vec::new();
@@ -210,19 +203,13 @@ impl BoxPlot {
             .collect();
         (stats, warnings)
     }
-}
 
-impl Figure for BoxPlot {
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn size(&self) -> FigureSize {
-        self.size
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<String>> {
-        let fonts = Fonts::for_size(self.size);
+    /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        fonts: &Fonts,
+    ) -> Result<Vec<String>> {
         let (_, y_ticks) = tick_targets(self.size);
         let (stats, mut warnings) = self.stats();
         let show_outliers = self.outliers && self.whiskers == Whiskers::Tukey;
@@ -234,13 +221,8 @@ impl Figure for BoxPlot {
             }
         }
         let reference = self.reference.filter(|&r| self.y.accepts(r));
-        let y_fit = Fit {
-            target_ticks: y_ticks,
-            ..Fit::default()
-        };
+        let y_fit = Fit::ticks(y_ticks);
         let y = ScaledRange::fit(&self.y, &ys, reference.as_slice(), y_fit, &mut warnings);
-        let names = self.groups.iter().map(|(n, _)| n.clone()).collect();
-        let x = ScaledRange::categories(names);
 
         let ink = BLACK.mix(0.85).to_rgba();
         let ink = plotters::style::RGBColor(ink.0, ink.1, ink.2);
@@ -273,18 +255,9 @@ impl Figure for BoxPlot {
                 },
             ));
         }
-        let plot = layout(area, &fonts, &self.title, &legend)?;
-        let axes = Axes {
-            x,
-            y,
-            x_desc: self.x_label.clone(),
-            y_desc: self.y.description(),
-            x_grid: false,
-        };
-        let mut chart = build_chart(&plot, &fonts, None, axes)?;
-        if let Some(r) = reference {
-            draw_reference_line(&mut chart, &fonts, r)?;
-        }
+        let names = self.groups.iter().map(|(n, _)| n.clone()).collect();
+        let axes = Axes::categories(names, &self.x_label, y, &self.y);
+        let chart = draw_frame(area, fonts, &self.title, &legend, axes, reference)?;
         let half_box = 0.25;
         let half_cap = 0.12;
         for (i, s) in stats.iter().enumerate() {
@@ -309,9 +282,7 @@ impl Figure for BoxPlot {
                 area.draw(&PathElement::new(w, line)).map_err(draw_err)?;
             }
             let rect = [(c - half_box, s.q1), (c + half_box, s.q3)];
-            area.draw(&Rectangle::new(rect, color.mix(0.25).filled()))
-                .map_err(draw_err)?;
-            area.draw(&Rectangle::new(rect, line)).map_err(draw_err)?;
+            draw_outlined_rect(area, rect, color.mix(0.25).filled(), line)?;
             area.draw(&PathElement::new(
                 vec![(c - half_box, s.median), (c + half_box, s.median)],
                 ink.stroke_width(fonts.px(3) as u32),
@@ -327,11 +298,13 @@ impl Figure for BoxPlot {
             }
         }
         if stats.iter().all(Option::is_none) {
-            draw_note(&chart, &fonts, "no data")?;
+            draw_note(&chart, fonts, "no data")?;
         }
         Ok(warnings)
     }
 }
+
+impl_figure!(BoxPlot);
 
 #[cfg(test)]
 mod tests {

@@ -6,10 +6,10 @@ use plotters::style::Color;
 
 use crate::axis::{Axis, Fit, Scale, ScaledRange, fit_x_with_data_ticks, from_linear, to_linear};
 use crate::error::{Result, draw_err};
-use crate::figure::Figure;
+use crate::figure::impl_figure;
 use crate::frame::{
-    Axes, Glyph, LegendEntry, build_chart, draw_marker, draw_note, draw_polyline,
-    draw_reference_line, layout, tick_targets,
+    Axes, Glyph, LegendEntry, draw_frame, draw_note, draw_polyline, draw_series_marker,
+    tick_targets,
 };
 use crate::sanitize::Dropped;
 use crate::style::{FigureSize, Fonts, SeriesStyle};
@@ -141,12 +141,6 @@ impl ErrorBarChart {
         self
     }
 
-    /// Sets the size in pixels (default 900 × 600).
-    pub fn with_size(mut self, width: u32, height: u32) -> Self {
-        self.size = FigureSize::new(width, height);
-        self
-    }
-
     /// Offsets (in the x axis's linear space) of each series, centred on 0.
     fn dodge_offsets(&self, xs: &[f64]) -> Vec<f64> {
         let n = self.series.len();
@@ -184,17 +178,13 @@ struct Placed {
     bar: Option<(f64, f64)>,
 }
 
-impl Figure for ErrorBarChart {
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn size(&self) -> FigureSize {
-        self.size
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<String>> {
-        let fonts = Fonts::for_size(self.size);
+impl ErrorBarChart {
+    /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        fonts: &Fonts,
+    ) -> Result<Vec<String>> {
         let (x_ticks, y_ticks) = tick_targets(self.size);
         let mut warnings = Vec::new();
         let (xs_scale, ys_scale) = (self.x.scale, self.y.scale);
@@ -253,16 +243,10 @@ impl Figure for ErrorBarChart {
             }
         }
         let reference = self.reference.filter(|&r| self.y.accepts(r));
-        let x_fit = Fit {
-            target_ticks: x_ticks,
-            ..Fit::default()
-        };
-        let y_fit = Fit {
-            target_ticks: y_ticks,
-            ..Fit::default()
-        };
         // Ticks at the undodged x values of a sweep, range around the dodged ones.
+        let x_fit = Fit::ticks(x_ticks);
         let x_range = fit_x_with_data_ticks(&self.x, &xs, &raw_xs, x_fit, &mut warnings);
+        let y_fit = Fit::ticks(y_ticks);
         let y_range = ScaledRange::fit(&self.y, &ys, reference.as_slice(), y_fit, &mut warnings);
         let (y_lo, y_hi) = (y_range.lo(), y_range.hi());
 
@@ -279,18 +263,8 @@ impl Figure for ErrorBarChart {
                 )
             })
             .collect();
-        let plot = layout(area, &fonts, &self.title, &legend)?;
-        let axes = Axes {
-            x: x_range,
-            y: y_range,
-            x_desc: self.x.description(),
-            y_desc: self.y.description(),
-            x_grid: true,
-        };
-        let mut chart = build_chart(&plot, &fonts, None, axes)?;
-        if let Some(r) = reference {
-            draw_reference_line(&mut chart, &fonts, r)?;
-        }
+        let axes = Axes::numeric(x_range, y_range, &self.x, &self.y);
+        let mut chart = draw_frame(area, fonts, &self.title, &legend, axes, reference)?;
         let cap = fonts.px(6);
         for (s, pts) in self.series.iter().zip(&placed) {
             let color = s.style.rgb();
@@ -299,7 +273,7 @@ impl Figure for ErrorBarChart {
                 let thin = fonts.px(1.2) as u32;
                 let style = color.mix(0.6).stroke_width(thin);
                 if s.style.dashed {
-                    draw_polyline(&mut chart, &fonts, &line, color, true)?;
+                    draw_polyline(&mut chart, fonts, &line, color, true)?;
                 } else if line.len() >= 2 {
                     chart
                         .plotting_area()
@@ -323,19 +297,14 @@ impl Figure for ErrorBarChart {
                         .map_err(draw_err)?;
                     }
                 }
-                draw_marker(
-                    chart.plotting_area(),
-                    (p.x, p.mean),
-                    s.style.marker,
-                    fonts.px(5),
-                    color,
-                    true,
-                )?;
+                draw_series_marker(&chart, fonts, (p.x, p.mean), s.style)?;
             }
         }
         if xs.is_empty() {
-            draw_note(&chart, &fonts, "no data")?;
+            draw_note(&chart, fonts, "no data")?;
         }
         Ok(warnings)
     }
 }
+
+impl_figure!(ErrorBarChart);

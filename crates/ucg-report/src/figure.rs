@@ -45,6 +45,39 @@ pub trait Figure {
     }
 }
 
+/// Implements [`Figure`] for a figure type with `title: String` and `size: FigureSize`
+/// fields and an inherent `fn draw<DB>(&self, area, fonts: &Fonts) -> Result<Vec<String>>`,
+/// and gives it the `with_size` builder every figure has.
+macro_rules! impl_figure {
+    ($ty:ident) => {
+        impl $ty {
+            /// Sets the size in pixels (default 900 × 600).
+            pub fn with_size(mut self, width: u32, height: u32) -> Self {
+                self.size = $crate::style::FigureSize::new(width, height);
+                self
+            }
+        }
+
+        impl $crate::figure::Figure for $ty {
+            fn title(&self) -> &str {
+                &self.title
+            }
+
+            fn size(&self) -> $crate::style::FigureSize {
+                self.size
+            }
+
+            fn draw_on<DB: ::plotters::prelude::DrawingBackend>(
+                &self,
+                area: &::plotters::prelude::DrawingArea<DB, ::plotters::coord::Shift>,
+            ) -> $crate::error::Result<Vec<String>> {
+                self.draw(area, &$crate::style::Fonts::for_size(self.size))
+            }
+        }
+    };
+}
+pub(crate) use impl_figure;
+
 /// The files written by [`Figure::save`] and the warnings raised while drawing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "check the warnings: they list data that could not be drawn"]

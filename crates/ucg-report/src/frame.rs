@@ -9,9 +9,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::axis::ScaledRange;
+use crate::axis::{Axis, ScaledRange};
 use crate::error::{Result, draw_err};
-use crate::style::{FigureSize, Fonts, Marker, REFERENCE_COLOR};
+use crate::style::{FigureSize, Fonts, Marker, REFERENCE_COLOR, SeriesStyle};
 
 /// The chart type every figure draws on.
 pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<ScaledRange, ScaledRange>>;
@@ -59,6 +59,31 @@ pub(crate) struct Axes {
     pub y_desc: String,
     /// Vertical grid lines (off for category axes).
     pub x_grid: bool,
+}
+
+impl Axes {
+    /// Two numeric axes described by `x_axis` and `y_axis`, with grid lines both ways.
+    pub fn numeric(x: ScaledRange, y: ScaledRange, x_axis: &Axis, y_axis: &Axis) -> Self {
+        Self {
+            x,
+            y,
+            x_desc: x_axis.description(),
+            y_desc: y_axis.description(),
+            x_grid: true,
+        }
+    }
+
+    /// One category per name along x (labelled `x_label`, no vertical grid lines) against
+    /// the numeric `y` described by `y_axis`.
+    pub fn categories(names: Vec<String>, x_label: &str, y: ScaledRange, y_axis: &Axis) -> Self {
+        Self {
+            x: ScaledRange::categories(names),
+            y,
+            x_desc: x_label.to_owned(),
+            y_desc: y_axis.description(),
+            x_grid: false,
+        }
+    }
 }
 
 /// Approximate numbers of labelled ticks (x, y) for a figure of `size`.
@@ -177,16 +202,12 @@ fn draw_legend<DB: DrawingBackend>(
             }
             Glyph::Fill => {
                 let half = row_h / 3;
-                let rect = [(x0 + 4, cy - half), (x1 - 4, cy + half)];
-                strip
-                    .draw(&Rectangle::new(rect, e.color.mix(0.35).filled()))
-                    .map_err(draw_err)?;
-                strip
-                    .draw(&Rectangle::new(
-                        rect,
-                        e.color.stroke_width(fonts.px(1.5) as u32),
-                    ))
-                    .map_err(draw_err)?;
+                draw_outlined_rect(
+                    strip,
+                    [(x0 + 4, cy - half), (x1 - 4, cy + half)],
+                    e.color.mix(0.35).filled(),
+                    e.color.stroke_width(fonts.px(1.5) as u32),
+                )?;
             }
             Glyph::ErrorBar { marker } => {
                 let half = row_h * 2 / 5;
@@ -212,13 +233,32 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws everything of a single-plot figure but its data: background, title, legend strip,
+/// axes with grid lines and the optional dashed reference line at `reference`. Returns the
+/// chart to draw the data on.
+pub(crate) fn draw_frame<'c, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fonts: &Fonts,
+    title: &str,
+    legend: &[LegendEntry],
+    axes: Axes,
+    reference: Option<f64>,
+) -> Result<Chart<'c, DB>> {
+    let plot = layout(area, fonts, title, legend)?;
+    let mut chart = build_chart(&plot, fonts, None, axes)?;
+    if let Some(r) = reference {
+        draw_reference_line(&mut chart, fonts, r)?;
+    }
+    Ok(chart)
+}
+
 /// Builds the chart on `area`: optional caption, axes with labelled ticks, grid lines.
-pub(crate) fn build_chart<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
+pub(crate) fn build_chart<'c, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
     fonts: &Fonts,
     caption: Option<&str>,
     axes: Axes,
-) -> Result<Chart<'a, DB>> {
+) -> Result<Chart<'c, DB>> {
     let tick_style = Fonts::text(fonts.tick);
     let desc_style = Fonts::text(fonts.axis_label);
     let mut widest = 0;
@@ -320,6 +360,39 @@ pub(crate) fn draw_polyline<DB: DrawingBackend>(
         area.draw(&PathElement::new(points.to_vec(), style))
     }
     .map_err(draw_err)
+}
+
+/// The filled marker of a series of `style` at data point `at`.
+pub(crate) fn draw_series_marker<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    fonts: &Fonts,
+    at: (f64, f64),
+    style: SeriesStyle,
+) -> Result<()> {
+    draw_marker(
+        chart.plotting_area(),
+        at,
+        style.marker,
+        fonts.px(5),
+        style.rgb(),
+        true,
+    )
+}
+
+/// A rectangle between `corners` (in the area's coordinates), filled, then outlined.
+pub(crate) fn draw_outlined_rect<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    corners: [CT::From; 2],
+    fill: ShapeStyle,
+    outline: ShapeStyle,
+) -> Result<()>
+where
+    CT::From: Clone,
+{
+    area.draw(&Rectangle::new(corners.clone(), fill))
+        .map_err(draw_err)?;
+    area.draw(&Rectangle::new(corners, outline))
+        .map_err(draw_err)
 }
 
 /// A marker centred at `at` (in the area's coordinates), `r` pixels in radius.

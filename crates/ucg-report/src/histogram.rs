@@ -7,7 +7,7 @@ use plotters::style::Color;
 
 use crate::axis::{Axis, Fit, Scale, ScaledRange};
 use crate::error::{Result, draw_err};
-use crate::figure::Figure;
+use crate::figure::impl_figure;
 use crate::frame::{Axes, Glyph, LegendEntry, build_chart, draw_note, layout, tick_targets};
 use crate::sanitize::clean_values;
 use crate::style::{FigureSize, Fonts, palette_color};
@@ -170,12 +170,6 @@ impl Histogram {
         self
     }
 
-    /// Sets the size in pixels (default 900 × 600).
-    pub fn with_size(mut self, width: u32, height: u32) -> Self {
-        self.size = FigureSize::new(width, height);
-        self
-    }
-
     /// The bins of every series (same start and width), and warnings about skipped values.
     pub fn bins(&self) -> (Vec<IntegerBins>, Vec<String>) {
         let mut warnings = Vec::new();
@@ -230,19 +224,13 @@ impl Histogram {
             .collect();
         (bins, warnings)
     }
-}
 
-impl Figure for Histogram {
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn size(&self) -> FigureSize {
-        self.size
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<String>> {
-        let fonts = Fonts::for_size(self.size);
+    /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        fonts: &Fonts,
+    ) -> Result<Vec<String>> {
         let (bins, mut warnings) = self.bins();
         let count_axis = if self.log_counts {
             Axis::log("count")
@@ -270,17 +258,12 @@ impl Figure for Histogram {
         let (x_ticks, y_ticks) = tick_targets(self.size);
         let y_ticks = (y_ticks / panels).max(4);
         let x_axis = Axis::new(self.x_label.clone());
-        let x_fit = Fit {
-            target_ticks: x_ticks,
-            ..Fit::default()
-        };
         let y_fit = Fit {
-            target_ticks: y_ticks,
             anchor_zero: true,
             log_floor: Some(0.5),
-            ..Fit::default()
+            ..Fit::ticks(y_ticks)
         };
-        let x = ScaledRange::fit(&x_axis, &edges, &[], x_fit, &mut warnings);
+        let x = ScaledRange::fit(&x_axis, &edges, &[], Fit::ticks(x_ticks), &mut warnings);
         let y = ScaledRange::fit(&count_axis, &counts, &[], y_fit, &mut warnings);
         let y_floor = y.lo();
 
@@ -293,7 +276,7 @@ impl Figure for Histogram {
                 .collect(),
             HistogramLayout::Panels => Vec::new(),
         };
-        let plot = layout(area, &fonts, &self.title, &legend)?;
+        let plot = layout(area, fonts, &self.title, &legend)?;
         let areas = if panels == 1 {
             vec![plot]
         } else {
@@ -309,14 +292,8 @@ impl Figure for Histogram {
                 HistogramLayout::Panels => members.first().map(|&i| self.series[i].0.as_str()),
                 HistogramLayout::Overlaid => None,
             };
-            let axes = Axes {
-                x: x.clone(),
-                y: y.clone(),
-                x_desc: x_axis.description(),
-                y_desc: count_axis.description(),
-                x_grid: true,
-            };
-            let chart = build_chart(panel, &fonts, caption, axes)?;
+            let axes = Axes::numeric(x.clone(), y.clone(), &x_axis, &count_axis);
+            let chart = build_chart(panel, fonts, caption, axes)?;
             for &i in &members {
                 let color = palette_color(i);
                 let b = &bins[i];
@@ -362,12 +339,14 @@ impl Figure for Histogram {
                 .iter()
                 .all(|&i| bins[i].counts.iter().all(|&c| c == 0))
             {
-                draw_note(&chart, &fonts, "no data")?;
+                draw_note(&chart, fonts, "no data")?;
             }
         }
         Ok(warnings)
     }
 }
+
+impl_figure!(Histogram);
 
 #[cfg(test)]
 mod tests {

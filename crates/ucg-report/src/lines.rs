@@ -5,10 +5,10 @@ use plotters::prelude::{DrawingArea, DrawingBackend};
 
 use crate::axis::{Axis, Fit, ScaledRange, fit_x_with_data_ticks};
 use crate::error::Result;
-use crate::figure::Figure;
+use crate::figure::impl_figure;
 use crate::frame::{
-    Axes, Glyph, LegendEntry, build_chart, draw_marker, draw_note, draw_polyline,
-    draw_reference_line, layout, tick_targets,
+    Axes, Glyph, LegendEntry, draw_frame, draw_note, draw_polyline, draw_series_marker,
+    tick_targets,
 };
 use crate::sanitize::clean_points;
 use crate::style::{FigureSize, Fonts, SeriesStyle};
@@ -102,24 +102,12 @@ impl LineChart {
         self
     }
 
-    /// Sets the size in pixels (default 900 × 600).
-    pub fn with_size(mut self, width: u32, height: u32) -> Self {
-        self.size = FigureSize::new(width, height);
-        self
-    }
-}
-
-impl Figure for LineChart {
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn size(&self) -> FigureSize {
-        self.size
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<Vec<String>> {
-        let fonts = Fonts::for_size(self.size);
+    /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        fonts: &Fonts,
+    ) -> Result<Vec<String>> {
         let (x_ticks, y_ticks) = tick_targets(self.size);
         let mut warnings = Vec::new();
         let scales = (self.x.scale, self.y.scale);
@@ -138,15 +126,8 @@ impl Figure for LineChart {
         let xs: Vec<f64> = cleaned.iter().flatten().map(|p| p.0).collect();
         let ys: Vec<f64> = cleaned.iter().flatten().map(|p| p.1).collect();
         let reference = self.reference.filter(|&r| self.y.accepts(r));
-        let x_fit = Fit {
-            target_ticks: x_ticks,
-            ..Fit::default()
-        };
-        let y_fit = Fit {
-            target_ticks: y_ticks,
-            ..Fit::default()
-        };
-        let x = fit_x_with_data_ticks(&self.x, &xs, &xs, x_fit, &mut warnings);
+        let x = fit_x_with_data_ticks(&self.x, &xs, &xs, Fit::ticks(x_ticks), &mut warnings);
+        let y_fit = Fit::ticks(y_ticks);
         let y = ScaledRange::fit(&self.y, &ys, reference.as_slice(), y_fit, &mut warnings);
 
         let legend: Vec<LegendEntry> = self
@@ -161,36 +142,21 @@ impl Figure for LineChart {
                 LegendEntry::new(&s.name, s.style.rgb(), glyph)
             })
             .collect();
-        let plot = layout(area, &fonts, &self.title, &legend)?;
-        let axes = Axes {
-            x,
-            y,
-            x_desc: self.x.description(),
-            y_desc: self.y.description(),
-            x_grid: true,
-        };
-        let mut chart = build_chart(&plot, &fonts, None, axes)?;
-        if let Some(r) = reference {
-            draw_reference_line(&mut chart, &fonts, r)?;
-        }
+        let axes = Axes::numeric(x, y, &self.x, &self.y);
+        let mut chart = draw_frame(area, fonts, &self.title, &legend, axes, reference)?;
         for (s, pts) in self.series.iter().zip(&cleaned) {
-            draw_polyline(&mut chart, &fonts, pts, s.style.rgb(), s.style.dashed)?;
+            draw_polyline(&mut chart, fonts, pts, s.style.rgb(), s.style.dashed)?;
             if self.markers {
                 for &p in pts {
-                    draw_marker(
-                        chart.plotting_area(),
-                        p,
-                        s.style.marker,
-                        fonts.px(5),
-                        s.style.rgb(),
-                        true,
-                    )?;
+                    draw_series_marker(&chart, fonts, p, s.style)?;
                 }
             }
         }
         if xs.is_empty() {
-            draw_note(&chart, &fonts, "no data")?;
+            draw_note(&chart, fonts, "no data")?;
         }
         Ok(warnings)
     }
 }
+
+impl_figure!(LineChart);
