@@ -48,3 +48,19 @@ pub trait InitialLaw: MarkovKernel {
     /// Invalid values from the target at the initial state.
     fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Self::State>;
 }
+
+/// The sticky part of a coupled step (contract 3 of [`CoupledKernel`]): when the two states are already
+/// identical, moves `x` by the single kernel `step` and copies it into `y`, so that met chains move as one
+/// with the same randomness, and returns `true`; otherwise leaves both states alone and returns `false`.
+pub(crate) fn move_as_one<S: PartialEq + Clone>(
+    x: &mut S,
+    y: &mut S,
+    step: impl FnOnce(&mut S) -> Result<()>,
+) -> Result<bool> {
+    if x != y {
+        return Ok(false);
+    }
+    step(x)?;
+    y.clone_from(x);
+    Ok(true)
+}

@@ -45,6 +45,7 @@ pub mod error;
 pub mod isir;
 pub mod kernel;
 pub mod maximal;
+mod particles;
 pub mod pimh;
 pub mod rwmh;
 pub mod target;

@@ -16,46 +16,34 @@
 //!
 //! A proposal set whose weights are all zero (every log-weight `−∞`) has `Ẑ' = 0` and is rejected.
 
-use crate::error::{CouplingError, Result, invalid};
-use crate::kernel::{CoupledKernel, MarkovKernel};
+use crate::error::{CouplingError, Result};
+use crate::kernel::{CoupledKernel, MarkovKernel, move_as_one};
 use crate::maximal::categorical::sample_categorical;
+use crate::particles::{ParticleSet, check_k};
 use crate::target::ImportanceTarget;
-use crate::weights::{effective_sample_size, log_sum_exp, normalize_log_weights};
+use crate::weights::log_sum_exp;
 use nalgebra::{DMatrix, DVectorView};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
+use std::fmt;
 
 /// State `(ξ_{1:K}, ℓ)` of a PIMH chain: the current proposal set (`noise_dim × K`, one particle per
 /// column), its log-weights and normalised weights, `log Σ_k w_k`, and the selected index `ℓ`.
 ///
-/// Two states are equal when their particles are bit-identical (compared with [`f64::to_bits`]) and their
-/// selected indices agree; the cached weights are functions of the particles and are not compared.
-#[derive(Clone, Debug)]
+/// Two states are equal when their particles are bit-identical (compared with [`f64::to_bits`], so
+/// `0.0 ≠ −0.0`) and their selected indices agree; the cached weights are functions of the particles and
+/// are not compared.
+#[derive(Clone, PartialEq)]
 pub struct PimhState {
-    noise: DMatrix<f64>,
-    log_weights: Vec<f64>,
-    weights: Vec<f64>,
-    log_sum: f64,
+    // Declared first so that the derived comparison checks the cheap index before the particles.
     selected: usize,
+    particles: ParticleSet,
 }
 
-impl PartialEq for PimhState {
-    fn eq(&self, other: &Self) -> bool {
-        self.selected == other.selected
-            && self.noise.shape() == other.noise.shape()
-            && self
-                .noise
-                .iter()
-                .zip(other.noise.iter())
-                .all(|(a, b)| a.to_bits() == b.to_bits())
+impl fmt::Debug for PimhState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.particles.fmt_state("PimhState", self.selected, f)
     }
-}
-
-fn check_k(k: usize) -> Result<()> {
-    if k < 2 {
-        return Err(invalid("K", format!("need at least 2 particles, got {k}")));
-    }
-    Ok(())
 }
 
 /// A freshly proposed set, evaluated once.
@@ -90,16 +78,12 @@ impl Proposal {
         })
     }
 
-    /// Turns an accepted set (positive total weight) into a state, with `selected` still to be drawn.
-    fn into_state(self) -> Result<PimhState> {
-        let mut weights = vec![0.0; self.log_weights.len()];
-        let log_sum = normalize_log_weights(&self.log_weights, &mut weights)?;
+    /// Turns an accepted set (positive total weight) into a state, drawing `ℓ ~ Categorical(w̃)`.
+    fn accept<R: Rng + ?Sized>(self, rng: &mut R) -> Result<PimhState> {
+        let particles = ParticleSet::from_log_weights(self.noise, self.log_weights)?;
         Ok(PimhState {
-            noise: self.noise,
-            log_weights: self.log_weights,
-            weights,
-            log_sum,
-            selected: 0,
+            selected: sample_categorical(&particles.weights, rng),
+            particles,
         })
     }
 }
@@ -117,31 +101,9 @@ impl PimhState {
         noise: DMatrix<f64>,
         selected: usize,
     ) -> Result<Self> {
-        if noise.nrows() != target.noise_dim() {
-            return Err(CouplingError::DimensionMismatch {
-                what: "particle dimension",
-                expected: target.noise_dim(),
-                found: noise.nrows(),
-            });
-        }
-        let k = noise.ncols();
-        check_k(k)?;
-        if selected >= k {
-            return Err(invalid("selected", format!("index {selected} ≥ K = {k}")));
-        }
-        if let Some(v) = noise.iter().find(|v| !v.is_finite()) {
-            return Err(invalid("noise", format!("non-finite entry {v}")));
-        }
-        let mut log_weights = vec![0.0; k];
-        target.log_weights(&noise, &mut log_weights);
-        let mut weights = vec![0.0; k];
-        let log_sum = normalize_log_weights(&log_weights, &mut weights)?;
         Ok(PimhState {
-            noise,
-            log_weights,
-            weights,
-            log_sum,
             selected,
+            particles: ParticleSet::new(target, noise, selected)?,
         })
     }
 
@@ -157,18 +119,16 @@ impl PimhState {
         rng: &mut R,
     ) -> Result<Self> {
         check_k(k)?;
-        let mut state = Proposal::draw(target, k, rng)?.into_state()?;
-        state.selected = sample_categorical(&state.weights, rng);
-        Ok(state)
+        Proposal::draw(target, k, rng)?.accept(rng)
     }
 
     /// The particles, one noise vector per column (`noise_dim × K`).
     pub fn noise(&self) -> &DMatrix<f64> {
-        &self.noise
+        self.particles.noise()
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.noise.ncols()
+        self.particles.k()
     }
     /// The selected index `ℓ`.
     pub fn selected(&self) -> usize {
@@ -176,24 +136,24 @@ impl PimhState {
     }
     /// The selected particle `ξ_ℓ` (distributed as the target under the invariant law).
     pub fn selected_particle(&self) -> DVectorView<'_, f64> {
-        self.noise.column(self.selected)
+        self.particles.noise.column(self.selected)
     }
     /// Log-weights `log w(ξ_k)` of the set.
     pub fn log_weights(&self) -> &[f64] {
-        &self.log_weights
+        self.particles.log_weights()
     }
     /// Self-normalised weights `w̃_k` of the set (the Rao-Blackwellised coefficients of `h`).
     pub fn weights(&self) -> &[f64] {
-        &self.weights
+        self.particles.weights()
     }
     /// Effective sample size `1 / Σ_k w̃_k²` of the set.
     pub fn ess(&self) -> f64 {
-        effective_sample_size(&self.weights)
+        self.particles.ess()
     }
     /// `log Ẑ = log((1/K) Σ_k w_k)`, the log of the set's importance-sampling estimate of the normaliser
     /// (the quantity PIMH's acceptance ratio compares).
     pub fn log_mean_weight(&self) -> f64 {
-        self.log_sum - (self.k() as f64).ln()
+        self.particles.log_mean_weight()
     }
 }
 
@@ -258,21 +218,7 @@ impl<T: ImportanceTarget> Pimh<T> {
     }
 
     fn check_state(&self, s: &PimhState) -> Result<()> {
-        if s.noise.nrows() != self.target.noise_dim() {
-            return Err(CouplingError::DimensionMismatch {
-                what: "particle dimension",
-                expected: self.target.noise_dim(),
-                found: s.noise.nrows(),
-            });
-        }
-        if s.noise.ncols() != self.k {
-            return Err(CouplingError::DimensionMismatch {
-                what: "number of particles K",
-                expected: self.k,
-                found: s.noise.ncols(),
-            });
-        }
-        Ok(())
+        s.particles.check_against(&self.target, self.k)
     }
 }
 
@@ -294,10 +240,8 @@ impl<T: ImportanceTarget> MarkovKernel for Pimh<T> {
         self.check_state(state)?;
         let proposal = Proposal::draw(&self.target, self.k, rng)?;
         let log_u = rng.random::<f64>().ln();
-        if accepts(log_u, proposal.log_sum, state.log_sum) {
-            let mut new = proposal.into_state()?;
-            new.selected = sample_categorical(&new.weights, rng);
-            *state = new;
+        if accepts(log_u, proposal.log_sum, state.particles.log_sum) {
+            *state = proposal.accept(rng)?;
         }
         Ok(())
     }
@@ -317,20 +261,16 @@ impl<T: ImportanceTarget> CoupledKernel for Pimh<T> {
     ) -> Result<bool> {
         self.check_state(x)?;
         self.check_state(y)?;
-        if x == y {
-            // Met chains move as one: the single kernel, with the same randomness for both.
-            self.step(x, rng)?;
-            y.clone_from(x);
+        if move_as_one(x, y, |s| self.step(s, rng))? {
             return Ok(true);
         }
         let proposal = Proposal::draw(&self.target, self.k, rng)?;
         let log_u = rng.random::<f64>().ln();
-        let accept_x = accepts(log_u, proposal.log_sum, x.log_sum);
-        let accept_y = accepts(log_u, proposal.log_sum, y.log_sum);
+        let accept_x = accepts(log_u, proposal.log_sum, x.particles.log_sum);
+        let accept_y = accepts(log_u, proposal.log_sum, y.particles.log_sum);
         if accept_x || accept_y {
-            let mut new = proposal.into_state()?;
             // One index draw for whichever chains accept: both get the same index from the same weights.
-            new.selected = sample_categorical(&new.weights, rng);
+            let new = proposal.accept(rng)?;
             match (accept_x, accept_y) {
                 (true, true) => {
                     y.clone_from(&new);

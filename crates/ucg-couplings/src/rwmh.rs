@@ -12,7 +12,7 @@
 //! are accepted, the chains meet. Chains at the same state move as one, so meeting is sticky.
 
 use crate::error::{CouplingError, Result, invalid};
-use crate::kernel::{CoupledKernel, MarkovKernel};
+use crate::kernel::{CoupledKernel, MarkovKernel, move_as_one};
 use crate::maximal::reflection::ReflectionCoupling;
 use crate::target::LogDensity;
 use nalgebra::{Cholesky, DMatrix, Dyn};
@@ -264,10 +264,7 @@ impl<T: LogDensity> CoupledKernel for Rwmh<T> {
     ) -> Result<bool> {
         self.check_state(x)?;
         self.check_state(y)?;
-        if x == y {
-            // Met chains move as one: the single kernel, with the same randomness for both.
-            self.step(x, rng)?;
-            y.clone_from(x);
+        if move_as_one(x, y, |s| self.step(s, rng))? {
             return Ok(true);
         }
         let d = self.dim();

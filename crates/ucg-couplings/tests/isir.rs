@@ -11,6 +11,9 @@ use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, InitialLaw, 
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::{Ppca, PpcaPoint, PpcaTarget};
 
+mod common;
+use common::Moments;
+
 fn bonferroni_z(alpha: f64, m: usize) -> f64 {
     Normal::new(0.0, 1.0)
         .unwrap()
@@ -95,40 +98,6 @@ fn rao_blackwell(target: &PpcaTarget<'_>, s: &IsirState) -> Vec<f64> {
     acc
 }
 
-struct Mom {
-    n: f64,
-    s: Vec<f64>,
-    ss: Vec<f64>,
-}
-impl Mom {
-    fn new(d: usize) -> Self {
-        Mom {
-            n: 0.0,
-            s: vec![0.0; d],
-            ss: vec![0.0; d],
-        }
-    }
-    fn push(&mut self, v: &[f64]) {
-        self.n += 1.0;
-        for i in 0..v.len() {
-            self.s[i] += v[i];
-            self.ss[i] += v[i] * v[i];
-        }
-    }
-    fn mean(&self, i: usize) -> f64 {
-        self.s[i] / self.n
-    }
-    fn var_of_mean(&self, i: usize) -> f64 {
-        (self.ss[i] / self.n - self.mean(i).powi(2)) / (self.n - 1.0)
-    }
-    fn z_against(&self, i: usize, exact: f64) -> f64 {
-        (self.mean(i) - exact) / self.var_of_mean(i).sqrt()
-    }
-    fn z_two_sample(&self, other: &Mom, i: usize) -> f64 {
-        (self.mean(i) - other.mean(i)) / (self.var_of_mean(i) + other.var_of_mean(i)).sqrt()
-    }
-}
-
 enum Kind {
     Isir,
     Disir(f64),
@@ -178,7 +147,7 @@ fn one_step_from_the_posterior_leaves_it_invariant() {
     let zmax = bonferroni_z(1e-3, 2 * KINDS.len() * exact.len());
     for (ki, kind) in KINDS.iter().enumerate() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(100 + ki as u64);
-        let (mut sel, mut rb) = (Mom::new(exact.len()), Mom::new(exact.len()));
+        let (mut sel, mut rb) = (Moments::new(exact.len()), Moments::new(exact.len()));
         for _ in 0..n {
             let mut s = stationary_state(&fx, &target, k, &mut rng);
             step_with(kind, &target, k, &mut s, &mut rng);
@@ -194,7 +163,7 @@ fn one_step_from_the_posterior_leaves_it_invariant() {
             rb.push(&avg);
         }
         for (i, &e) in exact.iter().enumerate() {
-            let (z1, z2) = (sel.z_against(i, e), rb.z_against(i, e));
+            let (z1, z2) = (sel.z_exact(i, e), rb.z_exact(i, e));
             assert!(
                 z1.abs() < zmax,
                 "kernel {ki}, f_{i}: selected particle mean {} vs {e}, z = {z1}",
@@ -223,8 +192,12 @@ fn coupled_marginals_match_the_single_kernel() {
     let dim = 5;
     let zmax = bonferroni_z(1e-3, 2 * KINDS.len() * dim);
     for (ki, kind) in KINDS.iter().enumerate() {
-        let (mut sx, mut sy, mut cx, mut cy) =
-            (Mom::new(dim), Mom::new(dim), Mom::new(dim), Mom::new(dim));
+        let (mut sx, mut sy, mut cx, mut cy) = (
+            Moments::new(dim),
+            Moments::new(dim),
+            Moments::new(dim),
+            Moments::new(dim),
+        );
         for _ in 0..n {
             let (mut a, mut b) = (x0.clone(), y0.clone());
             for _ in 0..3 {
@@ -400,7 +373,7 @@ fn one_pimh_step_from_the_posterior_leaves_it_invariant() {
     let kernel = Pimh::new(&target, k).unwrap();
     let zmax = bonferroni_z(1e-3, 2 * exact.len());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(404);
-    let (mut sel, mut rb) = (Mom::new(exact.len()), Mom::new(exact.len()));
+    let (mut sel, mut rb) = (Moments::new(exact.len()), Moments::new(exact.len()));
     let z_of = |s: &PimhState| target.latents(s.noise());
     for _ in 0..n {
         let start = stationary_state(&fx, &target, k, &mut rng);
@@ -417,7 +390,7 @@ fn one_pimh_step_from_the_posterior_leaves_it_invariant() {
         rb.push(&acc);
     }
     for (i, &e) in exact.iter().enumerate() {
-        let (z1, z2) = (sel.z_against(i, e), rb.z_against(i, e));
+        let (z1, z2) = (sel.z_exact(i, e), rb.z_exact(i, e));
         assert!(
             z1.abs() < zmax,
             "PIMH f_{i}: selected {} vs {e}, z = {z1}",

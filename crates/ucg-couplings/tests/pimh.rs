@@ -9,6 +9,9 @@ use std::cell::Cell;
 use ucg_couplings::pimh::{Pimh, PimhState};
 use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, MarkovKernel};
 
+mod common;
+use common::{Moments, Z, assert_z, one_step_meeting_frequency};
+
 /// The target N(m, s²) on ℝ written in noise coordinates: `log w(ξ) = log N(ξ; m, s²) − log N(ξ; 0, 1)`
 /// (normalised, so E[w] = 1; bounded because s < 1, with its maximum at ξ = m / (1 − s²)).
 struct Gauss1 {
@@ -44,49 +47,6 @@ fn constant_state(k: usize, at: f64) -> PimhState {
     PimhState::new(&TARGET, DMatrix::from_element(1, k, at), 0).unwrap()
 }
 
-/// Running sums for means and their standard errors of a few statistics.
-struct Moments<const N: usize> {
-    n: f64,
-    sum: [f64; N],
-    sum2: [f64; N],
-}
-
-impl<const N: usize> Moments<N> {
-    fn new() -> Self {
-        Moments {
-            n: 0.0,
-            sum: [0.0; N],
-            sum2: [0.0; N],
-        }
-    }
-    fn push(&mut self, f: [f64; N]) {
-        self.n += 1.0;
-        for i in 0..N {
-            self.sum[i] += f[i];
-            self.sum2[i] += f[i] * f[i];
-        }
-    }
-    fn mean(&self, i: usize) -> f64 {
-        self.sum[i] / self.n
-    }
-    fn se2(&self, i: usize) -> f64 {
-        let m = self.mean(i);
-        (self.sum2[i] / self.n - m * m) / (self.n - 1.0)
-    }
-    fn z_against(&self, o: &Self) -> [f64; N] {
-        std::array::from_fn(|i| (self.mean(i) - o.mean(i)) / (self.se2(i) + o.se2(i)).sqrt())
-    }
-    fn z_exact(&self, e: [f64; N]) -> [f64; N] {
-        std::array::from_fn(|i| (self.mean(i) - e[i]) / self.se2(i).sqrt())
-    }
-}
-
-const Z: f64 = 4.5;
-
-fn assert_z(z: &[f64], what: &str) {
-    assert!(z.iter().all(|v| v.abs() < Z), "{what}: z = {z:?}");
-}
-
 /// Selected particle, its square, and the Rao-Blackwellised mean Σ_k w̃_k ξ_k.
 fn invariant_features(s: &PimhState) -> [f64; 3] {
     let x = s.selected_particle()[0];
@@ -107,20 +67,20 @@ fn one_step_from_the_extended_target_leaves_it_invariant() {
     let expected = [m, s * s + m * m, m];
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(2024);
     let n = 150_000;
-    let (mut single, mut cx, mut cy) = (Moments::new(), Moments::new(), Moments::new());
+    let (mut single, mut cx, mut cy) = (Moments::new(3), Moments::new(3), Moments::new(3));
     for _ in 0..n {
         let mut st = exact_state(k, &mut rng);
         kernel.step(&mut st, &mut rng).unwrap();
-        single.push(invariant_features(&st));
+        single.push(&invariant_features(&st));
         let mut x = exact_state(k, &mut rng);
         let mut y = exact_state(k, &mut rng);
         kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
-        cx.push(invariant_features(&x));
-        cy.push(invariant_features(&y));
+        cx.push(&invariant_features(&x));
+        cy.push(&invariant_features(&y));
     }
-    assert_z(&single.z_exact(expected), "single step");
-    assert_z(&cx.z_exact(expected), "coupled x");
-    assert_z(&cy.z_exact(expected), "coupled y");
+    assert_z(&single.z_exact_all(&expected), "single step");
+    assert_z(&cx.z_exact_all(&expected), "coupled x");
+    assert_z(&cy.z_exact_all(&expected), "coupled y");
 }
 
 #[test]
@@ -136,10 +96,10 @@ fn coupled_marginals_match_the_single_kernel() {
     };
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
     let (mut sx, mut sy, mut cx, mut cy) = (
-        Moments::new(),
-        Moments::new(),
-        Moments::new(),
-        Moments::new(),
+        Moments::new(3),
+        Moments::new(3),
+        Moments::new(3),
+        Moments::new(3),
     );
     for _ in 0..reps {
         let (mut a, mut b) = (x0.clone(), y0.clone());
@@ -147,17 +107,17 @@ fn coupled_marginals_match_the_single_kernel() {
             kernel.step(&mut a, &mut rng).unwrap();
             kernel.step(&mut b, &mut rng).unwrap();
         }
-        sx.push(features(&a, &x0));
-        sy.push(features(&b, &y0));
+        sx.push(&features(&a, &x0));
+        sy.push(&features(&b, &y0));
         let (mut x, mut y) = (x0.clone(), y0.clone());
         for _ in 0..steps {
             kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
         }
-        cx.push(features(&x, &x0));
-        cy.push(features(&y, &y0));
+        cx.push(&features(&x, &x0));
+        cy.push(&features(&y, &y0));
     }
-    assert_z(&cx.z_against(&sx), "x chain");
-    assert_z(&cy.z_against(&sy), "y chain");
+    assert_z(&cx.z_two_sample_all(&sx), "x chain");
+    assert_z(&cy.z_two_sample_all(&sy), "y chain");
 }
 
 #[test]
@@ -189,22 +149,15 @@ fn one_step_meeting_probability_matches_a_shared_uniform() {
     let (x0, y0) = (constant_state(k, 1.96), constant_state(k, 1.0));
     let n = 200_000;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(314);
-    let mut met = 0usize;
-    for _ in 0..n {
-        let (mut x, mut y) = (x0.clone(), y0.clone());
-        let flag = kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
-        assert_eq!(flag, x == y);
-        met += usize::from(flag);
-    }
-    let p_hat = met as f64 / n as f64;
+    let p_hat = one_step_meeting_frequency(&kernel, &x0, &y0, n, &mut rng);
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(315);
     let log_z_max = x0.log_mean_weight().max(y0.log_mean_weight());
-    let mut acc = Moments::<1>::new();
+    let mut acc = Moments::new(1);
     for _ in 0..n {
         // A fresh set is exactly a PIMH proposal.
         let fresh = kernel.sample_initial(&mut rng).unwrap();
-        acc.push([(fresh.log_mean_weight() - log_z_max).exp().min(1.0)]);
+        acc.push(&[(fresh.log_mean_weight() - log_z_max).exp().min(1.0)]);
     }
     let z = (p_hat - acc.mean(0)) / (acc.se2(0) + p_hat * (1.0 - p_hat) / n as f64).sqrt();
     assert!(

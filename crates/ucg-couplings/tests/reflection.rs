@@ -4,50 +4,11 @@
 use nalgebra::{Cholesky, DMatrix, DVector};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use statrs::function::erf::erfc;
 use ucg_couplings::CouplingError;
 use ucg_couplings::maximal::reflection::ReflectionCoupling;
 
-fn phi(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
-fn mean_var(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0),
-    )
-}
-
-/// z-score of the sample mean of `v` against `mu`, with the sample's own standard error.
-fn z_mean(v: &[f64], mu: f64) -> f64 {
-    let (m, var) = mean_var(v);
-    (m - mu) / (var / v.len() as f64).sqrt()
-}
-
-fn ks_statistic(v: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len() as f64;
-    let d = s
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let f = cdf(x);
-            (f - i as f64 / n).abs().max((f - (i + 1) as f64 / n).abs())
-        })
-        .fold(0.0, f64::max);
-    d * n.sqrt()
-}
-
-fn binomial_z(count: usize, n: usize, p: f64) -> f64 {
-    (count as f64 / n as f64 - p) / (p * (1.0 - p) / n as f64).sqrt()
-}
-
-const Z: f64 = 4.5;
-const KS: f64 = 2.5;
+mod common;
+use common::{Z, assert_normal_sample, binomial_z, phi, z_mean};
 
 #[test]
 fn one_dimensional_meeting_probability_and_marginals() {
@@ -67,13 +28,7 @@ fn one_dimensional_meeting_probability_and_marginals() {
     let z = binomial_z(met, n, exact);
     assert!(z.abs() < Z, "P(X = Y) z = {z} (exact {exact})");
     for (v, mu, name) in [(&xs, mu1, "X"), (&ys, mu2, "Y")] {
-        let zm = z_mean(v, mu);
-        let (_, var) = mean_var(v);
-        let zv = (var - sigma * sigma) / (sigma * sigma * (2.0 / (n as f64 - 1.0)).sqrt());
-        let ks = ks_statistic(v, |x| phi((x - mu) / sigma));
-        assert!(zm.abs() < Z, "{name}: mean z = {zm}");
-        assert!(zv.abs() < Z, "{name}: variance z = {zv}");
-        assert!(ks < KS, "{name}: KS √n·D = {ks}");
+        assert_normal_sample(v, mu, sigma, name);
     }
 }
 

@@ -4,57 +4,11 @@
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use statrs::function::erf::erfc;
 use ucg_couplings::CouplingError;
 use ucg_couplings::maximal::rejection::{RejectionCoupling, SampleLogDensity, maximal_coupling};
 
-/// Φ(x), the standard normal CDF.
-fn phi(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Mean and unbiased variance.
-fn mean_var(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0),
-    )
-}
-
-/// z-score of the sample mean of `v` against `mu`, using the sample's own standard error.
-fn z_mean(v: &[f64], mu: f64) -> f64 {
-    let (m, var) = mean_var(v);
-    (m - mu) / (var / v.len() as f64).sqrt()
-}
-
-/// z-score of the sample variance of a normal sample against `sigma2` (se = σ² √(2/(n−1))).
-fn z_var_normal(v: &[f64], sigma2: f64) -> f64 {
-    let (_, var) = mean_var(v);
-    (var - sigma2) / (sigma2 * (2.0 / (v.len() as f64 - 1.0)).sqrt())
-}
-
-/// √n × the Kolmogorov-Smirnov distance between the sample and the CDF `cdf`.
-fn ks_statistic(v: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len() as f64;
-    let d = s
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let f = cdf(x);
-            (f - i as f64 / n).abs().max((f - (i + 1) as f64 / n).abs())
-        })
-        .fold(0.0, f64::max);
-    d * n.sqrt()
-}
-
-// Thresholds: |z| < 4.5 (two-sided p ≈ 7e-6) and √n·D < 2.5 (p ≈ 7.5e-6) keep the whole file's family of
-// checks below a 1e-4 false-alarm rate.
-const Z: f64 = 4.5;
-const KS: f64 = 2.5;
+mod common;
+use common::{Z, assert_normal_sample, binomial_z, mean_var, phi, z_mean};
 
 #[test]
 fn normals_meet_with_probability_one_minus_tv_with_exact_marginals_and_two_draws() {
@@ -76,16 +30,11 @@ fn normals_meet_with_probability_one_minus_tv_with_exact_marginals_and_two_draws
     }
     let exact = 2.0 * phi(-(mu1 - mu2).abs() / (2.0 * sigma));
     let freq = met as f64 / n as f64;
-    let z = (freq - exact) / (exact * (1.0 - exact) / n as f64).sqrt();
+    let z = binomial_z(met, n, exact);
     assert!(z.abs() < Z, "P(X = Y) = {freq}, exact {exact}, z = {z}");
 
     for (v, mu, name) in [(&xs, mu1, "X"), (&ys, mu2, "Y")] {
-        let zm = z_mean(v, mu);
-        let zv = z_var_normal(v, sigma * sigma);
-        let ks = ks_statistic(v, |x| phi((x - mu) / sigma));
-        assert!(zm.abs() < Z, "{name}: mean z = {zm}");
-        assert!(zv.abs() < Z, "{name}: variance z = {zv}");
-        assert!(ks < KS, "{name}: KS √n·D = {ks}");
+        assert_normal_sample(v, mu, sigma, name);
     }
     // E[draws] = 1 + TV · (1/TV) = 2 exactly; the variance is finite (2(1 − TV)/TV), so a z-test applies.
     let zd = z_mean(&draws, 2.0);
@@ -280,8 +229,7 @@ mod properties {
                 met += usize::from(d.met);
                 draws.push(d.proposals as f64);
             }
-            let f = met as f64 / n as f64;
-            let z = (f - exact) / (exact * (1.0 - exact) / n as f64).sqrt();
+            let z = binomial_z(met, n, exact);
             prop_assert!(z.abs() < 5.0, "P(X = Y) z = {}", z);
             let zd = z_mean(&draws, 2.0);
             prop_assert!(zd.abs() < 5.0, "draws z = {}", zd);

@@ -8,6 +8,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use ucg_couplings::rwmh::{Rwmh, RwmhState};
 use ucg_couplings::{CoupledKernel, CouplingError, LogDensity, MarkovKernel};
 
+mod common;
+use common::{Moments, Z, assert_z, one_step_meeting_frequency};
+
 /// N(m, S) on ℝ² with a non-diagonal covariance.
 struct Gauss2 {
     mean: [f64; 2],
@@ -49,41 +52,6 @@ fn features(x: &[f64]) -> [f64; 5] {
     [x[0], x[1], x[0] * x[0], x[0] * x[1], x[1] * x[1]]
 }
 
-#[derive(Default)]
-struct Moments {
-    n: f64,
-    sum: [f64; 5],
-    sum2: [f64; 5],
-}
-
-impl Moments {
-    fn push(&mut self, x: &[f64]) {
-        self.n += 1.0;
-        for (i, f) in features(x).into_iter().enumerate() {
-            self.sum[i] += f;
-            self.sum2[i] += f * f;
-        }
-    }
-    fn mean(&self, i: usize) -> f64 {
-        self.sum[i] / self.n
-    }
-    /// Squared standard error of the mean of statistic `i`.
-    fn se2(&self, i: usize) -> f64 {
-        let m = self.mean(i);
-        (self.sum2[i] / self.n - m * m) / (self.n - 1.0)
-    }
-    /// Two-sample z-scores of every statistic.
-    fn z_against(&self, other: &Moments) -> [f64; 5] {
-        std::array::from_fn(|i| {
-            (self.mean(i) - other.mean(i)) / (self.se2(i) + other.se2(i)).sqrt()
-        })
-    }
-    /// One-sample z-scores against known expectations.
-    fn z_exact(&self, expected: [f64; 5]) -> [f64; 5] {
-        std::array::from_fn(|i| (self.mean(i) - expected[i]) / self.se2(i).sqrt())
-    }
-}
-
 /// E[features] under the target.
 fn target_features(t: &Gauss2) -> [f64; 5] {
     let (m, c) = (t.mean, &t.cov);
@@ -94,12 +62,6 @@ fn target_features(t: &Gauss2) -> [f64; 5] {
         c[(0, 1)] + m[0] * m[1],
         c[(1, 1)] + m[1] * m[1],
     ]
-}
-
-const Z: f64 = 4.5;
-
-fn assert_z(z: &[f64], what: &str) {
-    assert!(z.iter().all(|v| v.abs() < Z), "{what}: z = {z:?}");
 }
 
 #[test]
@@ -114,8 +76,8 @@ fn coupled_marginals_match_the_single_kernel() {
     let (steps, reps) = (4, 40_000);
     for (ki, kernel) in kernels.iter().enumerate() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(100 + ki as u64);
-        let (mut single_x, mut single_y) = (Moments::default(), Moments::default());
-        let (mut coupled_x, mut coupled_y) = (Moments::default(), Moments::default());
+        let (mut single_x, mut single_y) = (Moments::new(5), Moments::new(5));
+        let (mut coupled_x, mut coupled_y) = (Moments::new(5), Moments::new(5));
         for _ in 0..reps {
             let mut a = kernel.initial_state(x0.clone()).unwrap();
             let mut b = kernel.initial_state(y0.clone()).unwrap();
@@ -123,22 +85,22 @@ fn coupled_marginals_match_the_single_kernel() {
                 kernel.step(&mut a, &mut rng).unwrap();
                 kernel.step(&mut b, &mut rng).unwrap();
             }
-            single_x.push(a.position());
-            single_y.push(b.position());
+            single_x.push(&features(a.position()));
+            single_y.push(&features(b.position()));
             let mut x = kernel.initial_state(x0.clone()).unwrap();
             let mut y = kernel.initial_state(y0.clone()).unwrap();
             for _ in 0..steps {
                 kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
             }
-            coupled_x.push(x.position());
-            coupled_y.push(y.position());
+            coupled_x.push(&features(x.position()));
+            coupled_y.push(&features(y.position()));
         }
         assert_z(
-            &coupled_x.z_against(&single_x),
+            &coupled_x.z_two_sample_all(&single_x),
             &format!("kernel {ki}, x chain"),
         );
         assert_z(
-            &coupled_y.z_against(&single_y),
+            &coupled_y.z_two_sample_all(&single_y),
             &format!("kernel {ki}, y chain"),
         );
     }
@@ -151,21 +113,21 @@ fn one_step_from_the_target_leaves_it_invariant() {
     let expected = target_features(&target);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
     let n = 100_000;
-    let (mut single, mut cx, mut cy) = (Moments::default(), Moments::default(), Moments::default());
+    let (mut single, mut cx, mut cy) = (Moments::new(5), Moments::new(5), Moments::new(5));
     for _ in 0..n {
         let mut s = kernel.initial_state(target.exact(&mut rng)).unwrap();
         kernel.step(&mut s, &mut rng).unwrap();
-        single.push(s.position());
+        single.push(&features(s.position()));
         // Two independent exact draws, one coupled step: each chain must still follow the target.
         let mut x = kernel.initial_state(target.exact(&mut rng)).unwrap();
         let mut y = kernel.initial_state(target.exact(&mut rng)).unwrap();
         kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
-        cx.push(x.position());
-        cy.push(y.position());
+        cx.push(&features(x.position()));
+        cy.push(&features(y.position()));
     }
-    assert_z(&single.z_exact(expected), "single step");
-    assert_z(&cx.z_exact(expected), "coupled x");
-    assert_z(&cy.z_exact(expected), "coupled y");
+    assert_z(&single.z_exact_all(&expected), "single step");
+    assert_z(&cx.z_exact_all(&expected), "coupled x");
+    assert_z(&cy.z_exact_all(&expected), "coupled y");
 }
 
 /// One coupled step from (x0, y0) meets with probability
@@ -184,14 +146,7 @@ fn one_step_meeting_probability_matches_a_shared_uniform() {
     let n = 200_000;
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(31);
-    let mut met = 0usize;
-    for _ in 0..n {
-        let (mut x, mut y) = (sx.clone(), sy.clone());
-        let flag = kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
-        assert_eq!(flag, x == y);
-        met += usize::from(flag);
-    }
-    let p_hat = met as f64 / n as f64;
+    let p_hat = one_step_meeting_frequency(&kernel, &sx, &sy, n, &mut rng);
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(32);
     let (mut px, mut py) = ([0.0; 2], [0.0; 2]);

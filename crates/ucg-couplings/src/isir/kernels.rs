@@ -3,10 +3,97 @@
 use super::proposal::{ar1_outward, draw_innovations, reweight};
 use super::state::IsirState;
 use crate::error::{Result, invalid};
-use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel};
+use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
 use crate::maximal::categorical::{maximal_coupling, sample_categorical};
+use crate::particles::check_k;
 use crate::target::ImportanceTarget;
 use rand::{Rng, RngExt};
+use std::fmt;
+
+/// The parameters every ISIR-family kernel holds, and the single and coupled (D)ISIR steps they define.
+#[derive(Clone)]
+struct IsirParams<T> {
+    target: T,
+    k: usize,
+    beta: f64,
+}
+
+impl<T: ImportanceTarget> IsirParams<T> {
+    fn new(target: T, k: usize, beta: f64) -> Result<Self> {
+        check_k(k)?;
+        if !(0.0..1.0).contains(&beta) {
+            return Err(invalid("beta", format!("must lie in [0, 1), got {beta}")));
+        }
+        Ok(IsirParams { target, k, beta })
+    }
+
+    /// One (D)ISIR step with correlation `beta` (0 for ISIR).
+    fn step<R: Rng + ?Sized>(&self, beta: f64, s: &mut IsirState, rng: &mut R) -> Result<()> {
+        let (target, k) = (&self.target, self.k);
+        s.particles.check_against(target, k)?;
+        let l = rng.random_range(0..k);
+        let kept = s.selected_log_weight();
+        let set = &mut s.particles;
+        set.noise.swap_columns(s.selected, l);
+        draw_innovations(&mut set.noise, l, rng);
+        ar1_outward(&mut set.noise, l, beta);
+        reweight(target, set, l, kept, None)?;
+        s.selected = sample_categorical(&set.weights, rng);
+        Ok(())
+    }
+
+    /// One coupled (D)ISIR step with correlation `beta`; returns whether the states are now identical.
+    fn coupled_step<R: Rng + ?Sized>(
+        &self,
+        beta: f64,
+        x: &mut IsirState,
+        y: &mut IsirState,
+        rng: &mut R,
+    ) -> Result<bool> {
+        let (target, k) = (&self.target, self.k);
+        x.particles.check_against(target, k)?;
+        y.particles.check_against(target, k)?;
+        if move_as_one(x, y, |s| self.step(beta, s, rng))? {
+            return Ok(true);
+        }
+        let l = rng.random_range(0..k);
+        let (kept_x, kept_y) = (x.selected_log_weight(), y.selected_log_weight());
+        let (xs, ys) = (&mut x.particles, &mut y.particles);
+        xs.noise.swap_columns(x.selected, l);
+        ys.noise.swap_columns(y.selected, l);
+        draw_innovations(&mut xs.noise, l, rng);
+        for j in (0..k).filter(|&j| j != l) {
+            ys.noise.column_mut(j).copy_from(&xs.noise.column(j));
+        }
+        ar1_outward(&mut xs.noise, l, beta);
+        ar1_outward(&mut ys.noise, l, beta);
+        reweight(target, xs, l, kept_x, None)?;
+        // With β = 0 the sets differ only in slot l, so y reuses x's log-weights for every other slot.
+        let shared = (beta == 0.0).then_some(xs.log_weights.as_slice());
+        reweight(target, ys, l, kept_y, shared)?;
+        let (i, j) = maximal_coupling(&xs.weights, &ys.weights, rng);
+        x.selected = i;
+        y.selected = j;
+        // Slot l is where the sets certainly differ unless the kept particles agreed; checking it first keeps
+        // the (exact) comparison cheap.
+        Ok(i == j && x.particles.same_particle(&y.particles, l) && x == y)
+    }
+
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+        IsirState::sample_initial(&self.target, self.k, rng)
+    }
+}
+
+impl<T: fmt::Debug> IsirParams<T> {
+    /// Formats the kernel called `name` as a struct with fields `target`, `k`, `beta`.
+    fn fmt_kernel(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("target", &self.target)
+            .field("k", &self.k)
+            .field("beta", &self.beta)
+            .finish()
+    }
+}
 
 /// Dependent ISIR with correlation `β ∈ [0, 1)` on an [`ImportanceTarget`] with `K` particles per set.
 ///
@@ -16,25 +103,11 @@ use rand::{Rng, RngExt};
 ///
 /// The coupled step shares `ℓ_aux` and every innovation `ε_k`, and draws the two indices from the maximal
 /// coupling of the two weight vectors.
-#[derive(Clone, Debug)]
-pub struct Disir<T> {
-    target: T,
-    k: usize,
-    beta: f64,
-}
+#[derive(Clone)]
+pub struct Disir<T>(IsirParams<T>);
 
 /// ISIR (iterated sampling importance resampling) is DISIR with β = 0; build it with [`Disir::isir`].
 pub type Isir<T> = Disir<T>;
-
-fn check_k_beta(k: usize, beta: f64) -> Result<()> {
-    if k < 2 {
-        return Err(invalid("K", format!("need at least 2 particles, got {k}")));
-    }
-    if !(0.0..1.0).contains(&beta) {
-        return Err(invalid("beta", format!("must lie in [0, 1), got {beta}")));
-    }
-    Ok(())
-}
 
 impl<T: ImportanceTarget> Disir<T> {
     /// DISIR with `K = k` particles and correlation `beta`.
@@ -42,8 +115,7 @@ impl<T: ImportanceTarget> Disir<T> {
     /// # Errors
     /// `k < 2` or `beta ∉ [0, 1)` (NaN included).
     pub fn new(target: T, k: usize, beta: f64) -> Result<Self> {
-        check_k_beta(k, beta)?;
-        Ok(Disir { target, k, beta })
+        IsirParams::new(target, k, beta).map(Disir)
     }
     /// ISIR (β = 0) with `K = k` particles.
     ///
@@ -54,78 +126,28 @@ impl<T: ImportanceTarget> Disir<T> {
     }
     /// The target.
     pub fn target(&self) -> &T {
-        &self.target
+        &self.0.target
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.k
+        self.0.k
     }
     /// The correlation β.
     pub fn beta(&self) -> f64 {
-        self.beta
+        self.0.beta
     }
 }
 
-pub(super) fn single_step<T: ImportanceTarget + ?Sized, R: Rng + ?Sized>(
-    target: &T,
-    k: usize,
-    beta: f64,
-    s: &mut IsirState,
-    rng: &mut R,
-) -> Result<()> {
-    s.check_against(target, k)?;
-    let l = rng.random_range(0..k);
-    let kept = s.log_weights[s.selected];
-    s.noise.swap_columns(s.selected, l);
-    draw_innovations(&mut s.noise, l, rng);
-    ar1_outward(&mut s.noise, l, beta);
-    reweight(target, s, l, kept, None)?;
-    s.selected = sample_categorical(&s.weights, rng);
-    Ok(())
-}
-
-pub(super) fn coupled_step<T: ImportanceTarget + ?Sized, R: Rng + ?Sized>(
-    target: &T,
-    k: usize,
-    beta: f64,
-    x: &mut IsirState,
-    y: &mut IsirState,
-    rng: &mut R,
-) -> Result<bool> {
-    x.check_against(target, k)?;
-    y.check_against(target, k)?;
-    if x == y {
-        // Met chains move as one; this is the single kernel with the same randomness for both.
-        single_step(target, k, beta, x, rng)?;
-        y.clone_from(x);
-        return Ok(true);
+impl<T: fmt::Debug> fmt::Debug for Disir<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_kernel("Disir", f)
     }
-    let l = rng.random_range(0..k);
-    let (kept_x, kept_y) = (x.log_weights[x.selected], y.log_weights[y.selected]);
-    x.noise.swap_columns(x.selected, l);
-    y.noise.swap_columns(y.selected, l);
-    draw_innovations(&mut x.noise, l, rng);
-    for j in (0..k).filter(|&j| j != l) {
-        y.noise.column_mut(j).copy_from(&x.noise.column(j));
-    }
-    ar1_outward(&mut x.noise, l, beta);
-    ar1_outward(&mut y.noise, l, beta);
-    reweight(target, x, l, kept_x, None)?;
-    // With β = 0 the sets differ only in slot l, so y reuses x's log-weights for every other slot.
-    let shared = (beta == 0.0).then_some(x.log_weights.as_slice());
-    reweight(target, y, l, kept_y, shared)?;
-    let (i, j) = maximal_coupling(&x.weights, &y.weights, rng);
-    x.selected = i;
-    y.selected = j;
-    // Slot l is where the sets certainly differ unless the kept particles agreed; checking it first keeps
-    // the (exact) comparison cheap.
-    Ok(i == j && x.noise.column(l) == y.noise.column(l) && x == y)
 }
 
 impl<T: ImportanceTarget> MarkovKernel for Disir<T> {
     type State = IsirState;
     fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        single_step(&self.target, self.k, self.beta, state, rng)
+        self.0.step(self.0.beta, state, rng)
     }
 }
 
@@ -136,19 +158,22 @@ impl<T: ImportanceTarget> CoupledKernel for Disir<T> {
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        coupled_step(&self.target, self.k, self.beta, x, y, rng)
+        self.0.coupled_step(self.0.beta, x, y, rng)
+    }
+}
+
+impl<T: ImportanceTarget> InitialLaw for Disir<T> {
+    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+        self.0.sample_initial(rng)
     }
 }
 
 /// The paper's kernel: one ISIR step (β = 0: explores, and the only step where coupled chains can meet)
 /// followed by one DISIR step with correlation β (exploits). The state after the composed step carries the
 /// DISIR step's weights, so [`IsirState::ess`] is the ESS that β adaptation targets.
-#[derive(Clone, Debug)]
-pub struct IsirDisir<T> {
-    target: T,
-    k: usize,
-    beta: f64,
-}
+#[derive(Clone)]
+pub struct IsirDisir<T>(IsirParams<T>);
 
 impl<T: ImportanceTarget> IsirDisir<T> {
     /// The composed kernel with `K = k` particles and DISIR correlation `beta`.
@@ -156,28 +181,33 @@ impl<T: ImportanceTarget> IsirDisir<T> {
     /// # Errors
     /// `k < 2` or `beta ∉ [0, 1)`.
     pub fn new(target: T, k: usize, beta: f64) -> Result<Self> {
-        check_k_beta(k, beta)?;
-        Ok(IsirDisir { target, k, beta })
+        IsirParams::new(target, k, beta).map(IsirDisir)
     }
     /// The target.
     pub fn target(&self) -> &T {
-        &self.target
+        &self.0.target
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.k
+        self.0.k
     }
     /// The DISIR step's correlation β.
     pub fn beta(&self) -> f64 {
-        self.beta
+        self.0.beta
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for IsirDisir<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_kernel("IsirDisir", f)
     }
 }
 
 impl<T: ImportanceTarget> MarkovKernel for IsirDisir<T> {
     type State = IsirState;
     fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        single_step(&self.target, self.k, 0.0, state, rng)?;
-        single_step(&self.target, self.k, self.beta, state, rng)
+        self.0.step(0.0, state, rng)?;
+        self.0.step(self.0.beta, state, rng)
     }
 }
 
@@ -188,21 +218,14 @@ impl<T: ImportanceTarget> CoupledKernel for IsirDisir<T> {
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        coupled_step(&self.target, self.k, 0.0, x, y, rng)?;
-        coupled_step(&self.target, self.k, self.beta, x, y, rng)
-    }
-}
-
-impl<T: ImportanceTarget> InitialLaw for Disir<T> {
-    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
-    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        IsirState::sample_initial(&self.target, self.k, rng)
+        self.0.coupled_step(0.0, x, y, rng)?;
+        self.0.coupled_step(self.0.beta, x, y, rng)
     }
 }
 
 impl<T: ImportanceTarget> InitialLaw for IsirDisir<T> {
     /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
     fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        IsirState::sample_initial(&self.target, self.k, rng)
+        self.0.sample_initial(rng)
     }
 }

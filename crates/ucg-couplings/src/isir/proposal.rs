@@ -1,9 +1,8 @@
 //! Building a (D)ISIR proposal set around a kept particle, and re-weighting it.
 
-use super::state::IsirState;
 use crate::error::Result;
+use crate::particles::ParticleSet;
 use crate::target::ImportanceTarget;
-use crate::weights::normalize_log_weights;
 use nalgebra::DMatrix;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -44,16 +43,15 @@ pub(super) fn ar1_outward(noise: &mut DMatrix<f64>, l: usize, beta: f64) {
 /// steps), the other slots' log-weights are copied from it instead of being evaluated.
 pub(super) fn reweight<T: ImportanceTarget + ?Sized>(
     target: &T,
-    state: &mut IsirState,
+    set: &mut ParticleSet,
     l: usize,
     kept_log_weight: f64,
     shared: Option<&[f64]>,
 ) -> Result<()> {
     match shared {
-        Some(lw) => state.log_weights.copy_from_slice(lw),
-        None => target.log_weights(&state.noise, &mut state.log_weights),
+        Some(lw) => set.log_weights.copy_from_slice(lw),
+        None => target.log_weights(&set.noise, &mut set.log_weights),
     }
-    state.log_weights[l] = kept_log_weight;
-    state.log_sum = normalize_log_weights(&state.log_weights, &mut state.weights)?;
-    Ok(())
+    set.log_weights[l] = kept_log_weight;
+    set.renormalize()
 }

@@ -72,17 +72,8 @@ impl ReflectionCoupling {
     /// non-zero entry above the diagonal (an upper factor `Lᵀ` passed by mistake), or a diagonal entry that
     /// is not positive.
     pub fn from_cholesky_factor(l: DMatrix<f64>) -> Result<Self> {
-        let (r, c) = l.shape();
-        if r == 0 || r != c {
-            return Err(invalid(
-                "cholesky_factor",
-                format!("must be a non-empty square matrix, got {r} × {c}"),
-            ));
-        }
-        if let Some(v) = l.iter().find(|v| !v.is_finite()) {
-            return Err(invalid("cholesky_factor", format!("non-finite entry {v}")));
-        }
-        for j in 0..c {
+        check_square_finite("cholesky_factor", &l)?;
+        for j in 0..l.ncols() {
             for i in 0..j {
                 if l[(i, j)] != 0.0 {
                     return Err(invalid(
@@ -123,16 +114,7 @@ impl ReflectionCoupling {
     /// [`CouplingError::InvalidParameter`] if `Σ` is empty, not square, not finite, not symmetric (up to
     /// a relative `10⁻¹²` of its largest entry) or not positive-definite.
     pub fn from_covariance(cov: &DMatrix<f64>) -> Result<Self> {
-        let (r, c) = cov.shape();
-        if r == 0 || r != c {
-            return Err(invalid(
-                "covariance",
-                format!("must be a non-empty square matrix, got {r} × {c}"),
-            ));
-        }
-        if let Some(v) = cov.iter().find(|v| !v.is_finite()) {
-            return Err(invalid("covariance", format!("non-finite entry {v}")));
-        }
+        check_square_finite("covariance", cov)?;
         let scale = cov.amax();
         let asym = (cov - cov.transpose()).amax();
         if asym > 1e-12 * scale {
@@ -330,4 +312,16 @@ fn check_finite(name: &'static str, v: &[f64]) -> Result<()> {
         Some(x) => Err(invalid(name, format!("non-finite entry {x}"))),
         None => Ok(()),
     }
+}
+
+/// A matrix parameter must be non-empty, square and finite.
+fn check_square_finite(name: &'static str, m: &DMatrix<f64>) -> Result<()> {
+    let (r, c) = m.shape();
+    if r == 0 || r != c {
+        return Err(invalid(
+            name,
+            format!("must be a non-empty square matrix, got {r} × {c}"),
+        ));
+    }
+    check_finite(name, m.as_slice())
 }
