@@ -1,2 +1,37 @@
-//! `cargo xtask`: project tasks.
-fn main() {}
+//! `cargo xtask`: project tasks — reproduce the paper's experiments, merge shards of a run, fetch data.
+//!
+//! Every command prints one clear line and exits with status 1 when it fails (bad flags are reported by
+//! clap with status 2).
+
+use clap::Parser;
+use xtask::cli::{self, Cli, Command, Experiment};
+use xtask::progress::Ui;
+use xtask::{AnyResult, data, merge, ppca};
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        let line = e.to_string().replace('\n', " ");
+        eprintln!("error: {line}");
+        std::process::exit(1);
+    }
+}
+
+/// The command line as typed, for reports (`cargo xtask …`).
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("cargo xtask {}", args.join(" "))
+}
+
+fn run(cli: Cli) -> AnyResult<()> {
+    match cli.command {
+        Command::Data { which } => data::data_command(&which),
+        Command::Reproduce { experiment } => match experiment {
+            Experiment::Ppca(args) => {
+                cli::set_threads(args.threads)?;
+                ppca::reproduce(&args, &command_line(), &Ui::terminal())
+            }
+        },
+        Command::Merge(args) => merge::merge_command(&args, &command_line(), &Ui::terminal()),
+    }
+}

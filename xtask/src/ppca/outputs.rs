@@ -1,0 +1,44 @@
+//! Regenerating `summary.json`, the figures and `report.md` from what a results folder holds (after a
+//! run, a resumed run, or a merge).
+
+use std::path::Path;
+
+use ucg_report::{read_json, write_json, write_text};
+
+use super::checkpoint::{Layout, RunRecord, load_checkpoints, load_rows};
+use super::figures::draw_all;
+use super::report::render;
+use super::setup::SetupRecord;
+use super::summary::{Summary, summarise};
+use crate::AnyResult;
+use crate::progress::Ui;
+
+/// Reads the folder `root`, writes its summary, figures and report, and returns the summary; `command`
+/// is named in the report as the command that produced it.
+///
+/// # Errors
+/// A folder without `run.json` or `setup.json`, unreadable files, or drawing failures.
+pub fn write_outputs(root: &Path, command: &str, ui: &Ui) -> AnyResult<Summary> {
+    let layout = Layout::new(root);
+    for needed in [layout.run(), layout.setup()] {
+        if !needed.exists() {
+            return Err(format!("{} is missing: not a results folder", needed.display()).into());
+        }
+    }
+    let run: RunRecord = read_json(layout.run())?;
+    let setup: SetupRecord = read_json(layout.setup())?;
+    let checkpoints = load_checkpoints(&layout)?;
+    let rows = load_rows(&layout)?;
+    let summary = summarise(&run, &setup, &checkpoints, &rows, command)?;
+    write_json(layout.summary(), &summary)?;
+    let figures = draw_all(&layout, &summary, &rows, &checkpoints, ui)?;
+    write_text(layout.report(), &render(&summary, &figures))?;
+    ui.note(format!(
+        "wrote {}, {} and {} figures (PNG + SVG) in {}",
+        layout.summary().display(),
+        layout.report().display(),
+        figures.len(),
+        layout.figures().display()
+    ));
+    Ok(summary)
+}

@@ -1,0 +1,567 @@
+//! `report.md`: the settings, a table per estimator, the figures, and one sentence per finding.
+
+use std::fmt::Write;
+
+use ucg_report::{MarkdownTable, format_number as num, format_plus_minus};
+
+use super::cells::{Estimator, Sweep};
+use super::figures::FigureInfo;
+use super::summary::{CellSummary, Summary};
+use crate::cli::Shard;
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), num)
+}
+
+fn int(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The report of `summary` with its `figures` (paths relative to the report).
+pub fn render(summary: &Summary, figures: &[FigureInfo]) -> String {
+    let mut md = String::new();
+    let c = &summary.config;
+    let _ = writeln!(
+        md,
+        "# PPCA: unbiased gradient estimates from coupled Markov chains\n"
+    );
+    let shards = if summary.shards == [Shard::WHOLE] {
+        String::new()
+    } else {
+        format!(
+            ", shards {}",
+            summary
+                .shards
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let _ = writeln!(
+        md,
+        "Produced by `{}` ({} preset{shards}). Every number and figure below comes from that command; \
+         `summary.json` holds them in machine-readable form.\n",
+        summary.command, c.preset
+    );
+    if !summary.complete {
+        let _ = writeln!(
+            md,
+            "**Partial results**: not every planned replicate is included (see the R columns).\n"
+        );
+    }
+    settings(&mut md, summary);
+    fits(&mut md, summary);
+    acceptance(&mut md, summary);
+    let _ = writeln!(md, "## Results by estimator\n");
+    for e in Estimator::ALL {
+        estimator_tables(&mut md, summary, e);
+    }
+    dimension_table(&mut md, summary);
+    inefficiency_table(&mut md, summary);
+    let _ = writeln!(md, "## Figures\n");
+    for f in figures {
+        let _ = writeln!(
+            md,
+            "### {}\n\n![{}]({}.png)\n\n{} ([SVG]({}.svg))\n",
+            f.title, f.title, f.stem, f.caption, f.stem
+        );
+    }
+    let _ = writeln!(md, "## Findings\n");
+    for f in findings(summary) {
+        let _ = writeln!(md, "- {f}");
+    }
+    let _ = writeln!(
+        md,
+        "\n## Files\n\nIn the output folder of the run: `summary.json` (every number above), `figures/` (PNG and \
+         SVG), `replicates.csv` (one row per replicate: cell, estimator, K, D, replicate, seed, β, signed \
+         errors at {} and {}, relative absolute error, mean and max meeting time over the batch, capped \
+         points, kernel applications, particle evaluations, wall seconds), `checkpoints/` (per cell: \
+         componentwise moments of the error and meeting-time counts, for resuming and merging), \
+         `run.json` and `setup.json` (settings, fits, β warm-ups).",
+        c.components.intercept_label(),
+        c.components.weight_label()
+    );
+    md
+}
+
+fn settings(md: &mut String, s: &Summary) {
+    let c = &s.config;
+    let p = c.pixels();
+    let ks: Vec<String> = c.all_ks().iter().map(|k| k.to_string()).collect();
+    let dims: Vec<String> = c
+        .dimension_sweep
+        .dims
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let _ = writeln!(md, "## Settings\n");
+    let lines = [
+        format!(
+            "Model: PPCA p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀz, σ² I_P) with D = {}, P = {p}, σ² = {}; θ0 ~ N(0, 0.1²) \
+             and θ1 ~ N(0, 1/P) entrywise, drawn once from seed {} and never fitted.",
+            c.latent_dim, c.sigma2, c.seed
+        ),
+        format!("Data: N = {} points, {}.", c.points, c.data.describe()),
+        format!(
+            "Encoder: q(z | x) = N(W_μ x + b_μ, diag exp(2 (W_s x + b_s))), fitted from the prior by maximising the \
+             IWAE bound with K = {} (DReG gradients, Adam, learning rate {}, {} steps), then held fixed.",
+            c.fit.k, c.fit.learning_rate, c.fit.steps
+        ),
+        format!(
+            "Estimators of the batch gradient ∇θ Σ_n log p(x_n): ELBO, IWAE, C-ISIR (ISIR kernel, β = 0) and \
+             C-ISIR-DISIR (ISIR step then DISIR step). The coupled ones are the lagged estimator with t0 = {}, \
+             L = {}, one pair of chains per point, capped at {} iterations (capped runs are counted, never hidden).",
+            c.lag.t0, c.lag.lag, c.lag.max_iter
+        ),
+        format!(
+            "β: global per problem and K, adapted during a warm-up of {} sequential C-ISIR-DISIR runs from β = {} \
+             (the paper's update towards ESS = 0.3 K, one per iteration, applied between runs, from the ESS averaged \
+             over all points at the iterations every point's run reaches), then frozen: every replicate uses the same \
+             β, so replicates are i.i.d. At K = 2 the target ESS 0.6 is below the smallest possible ESS (1), so β \
+             goes to its lower bound 1e-6 and the DISIR step becomes a second ISIR step.",
+            c.warmup.runs, c.warmup.beta0
+        ),
+        format!(
+            "Replicates (one replicate = one batch-gradient estimate over all N points): {} per estimator at K = {}, \
+             and for IWAE at every K ∈ {{{}}}; {} for each coupled estimator at the other K; ELBO at K = {} only.",
+            int(c.replicates),
+            c.main_k,
+            ks.join(", "),
+            int(c.sweep_replicates),
+            c.main_k
+        ),
+        format!(
+            "Dimension sweep (meeting times only): D ∈ {{{}}}, K = {}, the first {} points, one problem per D with its \
+             encoder fitted the same way, {} batch runs per kernel.",
+            dims.join(", "),
+            c.main_k,
+            c.dimension_sweep.points,
+            int(c.dimension_sweep.replicates)
+        ),
+        format!(
+            "Unbiasedness check: for every one of the P + D·P = {} components, z_j = (mean signed error_j) / (its \
+             standard error) against the exact gradient; no bias is detected when max_j |z_j| ≤ {:.3}, the \
+             Bonferroni bound for a family-wise level of {} (two-sided).",
+            int(c.components_count() as u64),
+            s.bonferroni_bound,
+            c.alpha
+        ),
+        format!(
+            "Components shown: the intercept {} (pixel {} = row {}, column {} of the 28 × 28 image when P = 784: \
+             the centre) and the weight {}; chosen before running, not from the results.",
+            c.components.intercept_label(),
+            c.components.pixel,
+            c.components.pixel / 28,
+            c.components.pixel % 28,
+            c.components.weight_label()
+        ),
+        "Costs: particle evaluations = proposal sets × K (log-weights computed); kernel applications as in \
+         method.md §5 (a coupled step counts two); wall seconds of one batch estimate on this machine."
+            .to_string(),
+    ];
+    for l in lines {
+        let _ = writeln!(md, "- {l}");
+    }
+    md.push('\n');
+}
+
+fn fits(md: &mut String, s: &Summary) {
+    let _ = writeln!(md, "## Encoder fits\n");
+    let mut t = MarkdownTable::new([
+        "problem",
+        "D",
+        "N",
+        "fitted IWAE bound / point",
+        "exact log-likelihood / point",
+        "gap (nats)",
+    ]);
+    let main = std::iter::once(("main", &s.setup.main_fit));
+    let sweep = s
+        .setup
+        .dimension_fits
+        .iter()
+        .map(|f| ("dimension sweep", f));
+    for (name, f) in main.chain(sweep) {
+        t.push_row([
+            name.to_string(),
+            f.d.to_string(),
+            f.points.to_string(),
+            format_plus_minus(f.bound, f.bound_se),
+            num(f.log_likelihood),
+            num(f.log_likelihood - f.bound),
+        ]);
+    }
+    let _ = writeln!(md, "{t}");
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "yes" } else { "**no**" }
+}
+
+fn acceptance(md: &mut String, s: &Summary) {
+    let a = &s.acceptance;
+    let _ = writeln!(md, "## Acceptance (issue 6)\n");
+    let _ = writeln!(
+        md,
+        "- Both coupled estimators keep every |z_j| within {:.3} at every K: {}.",
+        s.bonferroni_bound,
+        verdict(a.coupled_within_bound)
+    );
+    match a.iwae_k2_max_abs_z {
+        Some(z) => {
+            let _ = writeln!(
+                md,
+                "- IWAE at K = 2 fails the same check: {} (max |z| = {}, {}× the bound).",
+                verdict(a.iwae_k2_detected == Some(true)),
+                num(z),
+                num(z / s.bonferroni_bound)
+            );
+        }
+        None => {
+            let _ = writeln!(md, "- IWAE at K = 2 was not run.");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "- Overall: {}.\n",
+        if a.passed {
+            "**passed**"
+        } else {
+            "**not passed**"
+        }
+    );
+}
+
+fn component_cell(x: &super::summary::ComponentSummary) -> [String; 2] {
+    [format_plus_minus(x.mean_error, x.standard_error), num(x.z)]
+}
+
+fn estimator_tables(md: &mut String, s: &Summary, e: Estimator) {
+    let cells = s.by_k(e);
+    if cells.is_empty() {
+        return;
+    }
+    let c = &s.config;
+    let _ = writeln!(md, "### {}\n", e.name());
+    let (il, wl) = (c.components.intercept_label(), c.components.weight_label());
+    let mut t = MarkdownTable::new([
+        "K".to_string(),
+        "R".into(),
+        format!("mean error {il} ± s.e."),
+        format!("z {il}"),
+        format!("mean error {wl} ± s.e."),
+        format!("z {wl}"),
+        "max |z| (component)".into(),
+        "≤ bound".into(),
+        "rel. abs. error".into(),
+        "particle evals".into(),
+        "wall s / estimate".into(),
+    ]);
+    for cell in &cells {
+        let mut row = vec![cell.cell.k.to_string(), int(cell.replicates)];
+        match &cell.check {
+            Some(x) => {
+                row.extend(component_cell(&x.intercept));
+                row.extend(component_cell(&x.weight));
+                row.push(format!("{} ({})", num(x.max_abs_z), x.argmax));
+                row.push(verdict(x.within_bound).into());
+                row.push(num(x.relative_abs_error));
+            }
+            None => row.extend(std::iter::repeat_n("–".to_string(), 7)),
+        }
+        row.push(num(cell.cost.particle_evaluations));
+        row.push(num(cell.cost.wall_seconds));
+        t.push_row(row);
+    }
+    let _ = writeln!(md, "{t}");
+    if e.is_coupled() {
+        let _ = writeln!(md, "{}", meeting_table(&cells, "K", |c| c.cell.k));
+    }
+}
+
+fn meeting_table(
+    cells: &[&CellSummary],
+    key: &str,
+    value: fn(&CellSummary) -> usize,
+) -> MarkdownTable {
+    let mut t = MarkdownTable::new([
+        key,
+        "N",
+        "R",
+        "β",
+        "τ mean",
+        "τ median",
+        "τ 90%",
+        "τ 99%",
+        "τ max",
+        "capped points",
+        "capped replicates",
+        "kernel applications",
+    ]);
+    for cell in cells {
+        let m = cell.meeting.as_ref();
+        t.push_row([
+            value(cell).to_string(),
+            cell.points.to_string(),
+            int(cell.replicates),
+            opt(cell.beta),
+            opt(m.map(|m| m.mean)),
+            opt(m.map(|m| m.median)),
+            opt(m.map(|m| m.q90)),
+            opt(m.map(|m| m.q99)),
+            opt(m.map(|m| m.max)),
+            m.map_or("–".into(), |m| {
+                format!("{} of {}", int(m.capped), int(m.runs))
+            }),
+            int(cell.capped_replicates),
+            num(cell.cost.kernel_applications),
+        ]);
+    }
+    t
+}
+
+fn dimension_table(md: &mut String, s: &Summary) {
+    let _ = writeln!(md, "### Meeting times against the latent dimension\n");
+    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+        let cells = s.by_d(e);
+        if !cells.is_empty() {
+            let _ = writeln!(
+                md,
+                "{} (K = {}):\n\n{}",
+                e.name(),
+                s.config.main_k,
+                meeting_table(&cells, "D", |c| c.cell.d)
+            );
+        }
+    }
+}
+
+fn inefficiency_table(md: &mut String, s: &Summary) {
+    let _ = writeln!(md, "### Inefficiency at K = {}\n", s.config.main_k);
+    let mut t = MarkdownTable::new([
+        "estimator",
+        "squared bias (est.)",
+        "total variance",
+        "particle evals",
+        "variance × evals",
+        "wall s",
+        "variance × wall s",
+    ]);
+    for c in s.main_cells() {
+        t.push_row([
+            c.name.clone(),
+            opt(c.check.as_ref().map(|x| x.squared_bias)),
+            opt(c.check.as_ref().map(|x| x.total_variance)),
+            num(c.cost.particle_evaluations),
+            opt(c.inefficiency),
+            num(c.cost.wall_seconds),
+            opt(c.inefficiency_wall),
+        ]);
+    }
+    let _ = writeln!(
+        md,
+        "Total variance: the variance of the estimate summed over all components (the trace of its covariance). \
+         Squared bias: Σ_j (mean error_j² − variance_j / R), an unbiased estimate of the summed squared bias (noise \
+         around zero for an unbiased estimator); the mean squared error is their sum.\n\n{t}"
+    );
+}
+
+/// One sentence per finding, computed from the numbers.
+pub fn findings(s: &Summary) -> Vec<String> {
+    let c = &s.config;
+    let mut out = Vec::new();
+    let fit = &s.setup.main_fit;
+    out.push(format!(
+        "The fitted IWAE-{} bound is {} nats per point below the exact log-likelihood ({} against {}).",
+        c.fit.k,
+        num(fit.log_likelihood - fit.bound),
+        num(fit.bound),
+        num(fit.log_likelihood)
+    ));
+    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+        let checked: Vec<(&CellSummary, &super::summary::UnbiasednessCheck)> = s
+            .by_k(e)
+            .into_iter()
+            .filter_map(|cell| Some((cell, cell.check.as_ref()?)))
+            .collect();
+        let Some((worst, wx)) = checked
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.max_abs_z.total_cmp(&b.1.max_abs_z))
+        else {
+            continue;
+        };
+        let capped: u64 = checked
+            .iter()
+            .map(|(c, _)| c.meeting.as_ref().map_or(0, |m| m.capped))
+            .sum();
+        let runs: u64 = checked
+            .iter()
+            .map(|(c, _)| c.meeting.as_ref().map_or(0, |m| m.runs))
+            .sum();
+        if checked.iter().all(|(_, x)| x.within_bound) {
+            out.push(format!(
+                "{}: no bias detected at any K — the largest |z_j| over all {} components is {} (K = {}, {}), \
+                 below the bound {:.3}; {} of {} point runs hit the {}-iteration cap.",
+                e.name(),
+                int(wx.components as u64),
+                num(wx.max_abs_z),
+                worst.cell.k,
+                wx.argmax,
+                s.bonferroni_bound,
+                int(capped),
+                int(runs),
+                c.lag.max_iter
+            ));
+        } else {
+            let bad: Vec<String> = checked
+                .iter()
+                .filter(|(_, x)| !x.within_bound)
+                .map(|(cell, x)| format!("K = {} (max |z| = {})", cell.cell.k, num(x.max_abs_z)))
+                .collect();
+            out.push(format!(
+                "{}: the check exceeds the bound {:.3} at {}; {} of {} point runs hit the cap, whose truncation \
+                 biases the estimate.",
+                e.name(),
+                s.bonferroni_bound,
+                bad.join(", "),
+                int(capped),
+                int(runs)
+            ));
+        }
+    }
+    let iwae: Vec<(&CellSummary, &super::summary::UnbiasednessCheck)> = s
+        .by_k(Estimator::Iwae)
+        .into_iter()
+        .filter_map(|cell| Some((cell, cell.check.as_ref()?)))
+        .collect();
+    if let (Some(first), Some(last)) = (iwae.first(), iwae.last()) {
+        let detected: Vec<String> = iwae
+            .iter()
+            .filter(|(_, x)| !x.within_bound)
+            .map(|(cell, _)| cell.cell.k.to_string())
+            .collect();
+        out.push(format!(
+            "IWAE: bias detected at K ∈ {{{}}}; its largest |z_j| goes from {} at K = {} to {} at K = {}, and its mean \
+             error at {} from {} to {} (exact value {}).",
+            detected.join(", "),
+            num(first.1.max_abs_z),
+            first.0.cell.k,
+            num(last.1.max_abs_z),
+            last.0.cell.k,
+            first.1.intercept.label,
+            format_plus_minus(first.1.intercept.mean_error, first.1.intercept.standard_error),
+            format_plus_minus(last.1.intercept.mean_error, last.1.intercept.standard_error),
+            num(first.1.intercept.exact)
+        ));
+    }
+    if let Some(x) = s
+        .find(Sweep::Gradient, Estimator::Elbo, c.main_k, c.latent_dim)
+        .and_then(|cell| cell.check.as_ref())
+    {
+        out.push(format!(
+            "ELBO at K = {}: largest |z_j| = {} — {} (its relative absolute error is {}).",
+            c.main_k,
+            num(x.max_abs_z),
+            if x.within_bound {
+                "no bias detected"
+            } else {
+                "biased, as expected"
+            },
+            num(x.relative_abs_error)
+        ));
+    }
+    let main_tau = |e| {
+        s.find(Sweep::Gradient, e, c.main_k, c.latent_dim)
+            .and_then(|cell| cell.meeting.clone())
+    };
+    if let (Some(a), Some(b)) = (main_tau(Estimator::CIsir), main_tau(Estimator::CIsirDisir)) {
+        out.push(format!(
+            "At K = {}, C-ISIR meets after {} iterations on average (99% quantile {}, max {}) and C-ISIR-DISIR \
+             after {} (99% quantile {}, max {}).",
+            c.main_k,
+            num(a.mean),
+            num(a.q99),
+            num(a.max),
+            num(b.mean),
+            num(b.q99),
+            num(b.max)
+        ));
+    }
+    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+        let by_k = s.by_k(e);
+        if let (Some(first), Some(last)) = (by_k.first(), by_k.last())
+            && let (Some(a), Some(b)) = (&first.meeting, &last.meeting)
+            && by_k.len() > 1
+        {
+            out.push(format!(
+                "{}: the mean meeting time goes from {} at K = {} to {} at K = {} (99% quantile {} to {}).",
+                e.name(),
+                num(a.mean),
+                first.cell.k,
+                num(b.mean),
+                last.cell.k,
+                num(a.q99),
+                num(b.q99)
+            ));
+        }
+        let by_d = s.by_d(e);
+        if let (Some(first), Some(last)) = (by_d.first(), by_d.last())
+            && let (Some(a), Some(b)) = (&first.meeting, &last.meeting)
+            && by_d.len() > 1
+        {
+            out.push(format!(
+                "{}: against the latent dimension, the mean meeting time goes from {} at D = {} to {} at D = {} \
+                 (99% quantile {} to {}; capped runs {} of {} at D = {}).",
+                e.name(),
+                num(a.mean),
+                first.cell.d,
+                num(b.mean),
+                last.cell.d,
+                num(a.q99),
+                num(b.q99),
+                int(b.capped),
+                int(b.runs),
+                last.cell.d
+            ));
+        }
+    }
+    let ineff: Vec<(&str, f64)> = s
+        .main_cells()
+        .iter()
+        .filter_map(|cell| Some((cell.name.as_str(), cell.inefficiency?)))
+        .collect();
+    let get = |name: &str| ineff.iter().find(|x| x.0 == name).map(|x| x.1);
+    if let (Some(iw), Some(ci), Some(cd)) = (get("IWAE"), get("C-ISIR"), get("C-ISIR-DISIR")) {
+        out.push(format!(
+            "Inefficiency (variance × particle evaluations) at K = {}: C-ISIR-DISIR is {}× IWAE's and {}× C-ISIR's \
+             — the price of removing the bias.",
+            c.main_k,
+            num(cd / iw),
+            num(cd / ci)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_get_thousands_separators() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(50_000), "50,000");
+        assert_eq!(int(1_234_567), "1,234,567");
+    }
+}
