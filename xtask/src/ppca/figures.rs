@@ -405,19 +405,40 @@ fn setup_figures(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
             ),
         )?;
     }
-    if !summary.setup.betas.is_empty() {
-        let mut chart = LineChart::new(
-            "β during the warm-up of C-ISIR-DISIR",
-            Axis::new("warm-up run"),
-            Axis::new("β"),
-        );
-        for (i, b) in summary.setup.betas.iter().enumerate() {
-            let (name, st) = match b.sweep {
-                Sweep::Gradient => (format!("K = {}", b.k), SeriesStyle::nth(i)),
-                Sweep::Dimension => (
-                    format!("D = {} (τ sweep)", b.d),
-                    SeriesStyle::nth(i).dashed(),
-                ),
+    let c = &summary.config;
+    let panels = [
+        (
+            Sweep::Gradient,
+            "beta_warmup_k",
+            format!(
+                "β during the warm-up of C-ISIR-DISIR (D = {}, N = {})",
+                c.latent_dim, c.points
+            ),
+        ),
+        (
+            Sweep::Dimension,
+            "beta_warmup_d",
+            format!(
+                "β during the warm-up of C-ISIR-DISIR (K = {}, N = {}, dimension sweep)",
+                c.main_k, c.dimension_sweep.points
+            ),
+        ),
+    ];
+    for (sweep, name, title) in panels {
+        let records: Vec<_> = summary
+            .setup
+            .betas
+            .iter()
+            .filter(|b| b.sweep == sweep)
+            .collect();
+        if records.is_empty() {
+            continue;
+        }
+        let mut chart = LineChart::new(title, Axis::new("warm-up run"), Axis::new("β"));
+        for (i, b) in records.iter().enumerate() {
+            let label = match sweep {
+                Sweep::Gradient => format!("K = {} (frozen {:.3})", b.k, b.beta),
+                Sweep::Dimension => format!("D = {} (frozen {:.3})", b.d, b.beta),
             };
             let points: Vec<(f64, f64)> = b
                 .trajectory
@@ -425,16 +446,17 @@ fn setup_figures(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
                 .enumerate()
                 .map(|(i, &v)| (i as f64, v))
                 .collect();
-            chart = chart.series_styled(name, points, st);
+            chart = chart.series_styled(label, points, SeriesStyle::nth(i));
         }
         s.save(
-            "beta_warmup",
+            name,
             chart,
             format!(
                 "β's trajectory during the warm-up ({} sequential C-ISIR-DISIR batch runs from β = {}, \
-                 updated after each run from the run's ESS trace towards ESS = 0.3 K); the last value is \
-                 frozen for every replicate.",
-                summary.config.warmup.runs, summary.config.warmup.beta0
+                 updated after each run towards ESS = 0.3 K from the ESS averaged over all points at the \
+                 iterations every point reaches); the average of the second half is frozen for every \
+                 replicate (legend).",
+                c.warmup.runs, c.warmup.beta0
             ),
         )?;
     }

@@ -31,6 +31,10 @@ pub fn write_outputs(root: &Path, command: &str, ui: &Ui) -> AnyResult<Summary> 
     let rows = load_rows(&layout)?;
     let summary = summarise(&run, &setup, &checkpoints, &rows, command)?;
     write_json(layout.summary(), &summary)?;
+    // The figures folder is regenerated as a whole, so no figure of an earlier version lingers.
+    if layout.figures().is_dir() {
+        std::fs::remove_dir_all(layout.figures())?;
+    }
     let figures = draw_all(&layout, &summary, &rows, &checkpoints, ui)?;
     write_text(layout.report(), &render(&summary, &figures))?;
     ui.note(format!(

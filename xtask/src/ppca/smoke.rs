@@ -56,7 +56,8 @@ fn pipeline_runs_resumes_and_merges() {
         "meeting_vs_d",
         "inefficiency",
         "encoder_fit",
-        "beta_warmup",
+        "beta_warmup_k",
+        "beta_warmup_d",
     ] {
         for ext in ["png", "svg"] {
             let f = layout.figures().join(format!("{name}.{ext}"));

@@ -3,8 +3,8 @@
 //! β must stay fixed within a run for the estimator to be unbiased, and the replicates must be i.i.d. for
 //! the unbiasedness check, so β is adapted only here (method.md §3: target ESS 0.3 K, one update per
 //! iteration of the leading chain, with the ESS averaged over the points), globally for all points of a
-//! problem, and every replicate then uses the final β. Only the iterations that every point reaches
-//! drive the updates (see [`common_prefix_average`]).
+//! problem, and every replicate then uses the frozen β ([`frozen_beta`]). Only the iterations that
+//! every point reaches drive the updates (see [`common_prefix_average`]).
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::beta::{BetaAdapter, average_traces};
@@ -27,7 +27,7 @@ pub struct BetaRecord {
     pub k: usize,
     /// β before the first run and after each run.
     pub trajectory: Vec<f64>,
-    /// The frozen β used by every replicate.
+    /// The frozen β used by every replicate: the average of the trajectory's second half.
     pub beta: f64,
 }
 
@@ -63,9 +63,9 @@ pub fn warm_up_beta(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let beta = frozen_beta(adapter.trajectory());
     ui.note(format!(
-        "D = {d}, K = {k}: β frozen at {:.4} after {} warm-up runs",
-        adapter.beta(),
+        "D = {d}, K = {k}: β frozen at {beta:.4} (average of the second half of {} warm-up runs)",
         config.warmup.runs
     ));
     Ok(BetaRecord {
@@ -73,7 +73,7 @@ pub fn warm_up_beta(
         d,
         k,
         trajectory: adapter.trajectory().to_vec(),
-        beta: adapter.beta(),
+        beta,
     })
 }
 
@@ -90,6 +90,13 @@ pub fn common_prefix_average(traces: &[Vec<f64>]) -> Vec<f64> {
     let mut avg = average_traces(traces);
     avg.truncate(common);
     avg
+}
+
+/// The β to freeze: the average of the second half of the trajectory (Polyak–Ruppert averaging), which
+/// settles where the last value of an oscillating adaptation would be arbitrary.
+pub fn frozen_beta(trajectory: &[f64]) -> f64 {
+    let tail = &trajectory[trajectory.len() / 2..];
+    tail.iter().sum::<f64>() / tail.len().max(1) as f64
 }
 
 /// The frozen β of the problem (`sweep`, `d`) at `k`, if warmed up.
@@ -109,5 +116,11 @@ mod tests {
         let avg = common_prefix_average(&[vec![1.0, 3.0, 5.0], vec![3.0, 5.0]]);
         assert_eq!(avg, vec![2.0, 4.0]);
         assert!(common_prefix_average(&[]).is_empty());
+    }
+
+    #[test]
+    fn frozen_beta_averages_the_second_half() {
+        assert_eq!(frozen_beta(&[0.5, 1.0, 0.0, 1.0, 0.0]), 1.0 / 3.0);
+        assert_eq!(frozen_beta(&[0.5]), 0.5);
     }
 }
