@@ -9,8 +9,9 @@ use ucg_report::{read_json, write_csv, write_json};
 
 use crate::AnyResult;
 use crate::cli::MergeArgs;
-use crate::ppca::checkpoint::{
-    CellCheckpoint, Layout, RunRecord, fresh_value, load_checkpoints, load_rows, stored_value,
+use crate::ppca::checkpoint::CellCheckpoint;
+use crate::ppca::layout::{
+    Layout, RunRecord, fresh_value, load_checkpoints, load_rows, stored_value,
 };
 use crate::ppca::outputs::write_outputs;
 use crate::ppca::print_verdict;

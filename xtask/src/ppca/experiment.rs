@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use ucg_train::ppca::PpcaProblem;
 
 use super::cells::{Cell, Sweep};
-use super::checkpoint::Store;
 use super::config::Config;
 use super::outputs::write_outputs;
 use super::replicate::{Reference, measure};
 use super::setup::{ExactRecord, Prepared, SetupRecord, prepare};
+use super::store::Store;
 use super::summary::Summary;
 use super::warmup::{find_beta, warm_up_beta};
 use crate::AnyResult;

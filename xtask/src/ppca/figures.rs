@@ -9,7 +9,8 @@ use ucg_report::{
 };
 
 use super::cells::{Estimator, Sweep};
-use super::checkpoint::{CellCheckpoint, Layout};
+use super::checkpoint::CellCheckpoint;
+use super::layout::Layout;
 use super::replicate::ReplicateRow;
 use super::summary::{CellSummary, ComponentSummary, Summary, UnbiasednessCheck};
 use crate::AnyResult;

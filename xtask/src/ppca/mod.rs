@@ -8,12 +8,15 @@ pub mod checkpoint;
 pub mod config;
 pub mod experiment;
 pub mod figures;
+pub mod findings;
+pub mod layout;
 pub mod meeting;
 pub mod outputs;
 pub mod replicate;
 pub mod report;
 pub mod setup;
 pub mod source;
+pub mod store;
 pub mod summary;
 pub mod warmup;
 

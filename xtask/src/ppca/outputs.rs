@@ -5,8 +5,8 @@ use std::path::Path;
 
 use ucg_report::{read_json, write_json, write_text};
 
-use super::checkpoint::{Layout, RunRecord, load_checkpoints, load_rows};
 use super::figures::draw_all;
+use super::layout::{Layout, RunRecord, load_checkpoints, load_rows};
 use super::report::render;
 use super::setup::SetupRecord;
 use super::summary::{Summary, summarise};

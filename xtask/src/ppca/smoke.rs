@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::checkpoint::{Layout, load_rows};
 use super::config::Config;
 use super::experiment::run_study;
+use super::layout::{Layout, load_rows};
 use super::replicate::ReplicateRow;
 use super::summary::Summary;
 use crate::cli::Shard;
@@ -121,4 +121,45 @@ fn pipeline_runs_resumes_and_merges() {
         merge_folders(&shards, &whole).is_err(),
         "a run folder is not overwritten"
     );
+}
+
+#[test]
+fn report_and_figures_handle_failures_and_missing_cells() {
+    use super::figures::draw_all;
+    use super::report::render;
+    use std::collections::BTreeMap;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut summary = run_study(
+        &Config::tiny(3),
+        Shard::WHOLE,
+        tmp.path(),
+        &Ui::quiet(),
+        "test",
+    )
+    .unwrap();
+    // A failed acceptance and partial results are said so.
+    summary.acceptance.passed = false;
+    summary.acceptance.coupled_within_bound = false;
+    summary.complete = false;
+    let md = render(&summary, &[]);
+    assert!(md.contains("**not passed**") && md.contains("**Partial results**"));
+    assert!(md.contains("| C-ISIR-DISIR |") || md.contains("### C-ISIR-DISIR"));
+    // Without rows, checkpoints or most cells, the figures that can be drawn are drawn, without errors.
+    summary.cells.retain(|c| c.cell.k == 2);
+    let dir = tmp.path().join("sparse");
+    let figures = draw_all(
+        &Layout::new(&dir),
+        &summary,
+        &[],
+        &BTreeMap::new(),
+        &Ui::quiet(),
+    )
+    .unwrap();
+    let names: Vec<&str> = figures.iter().map(|f| f.stem.as_str()).collect();
+    assert!(names.contains(&"figures/encoder_fit"), "{names:?}");
+    assert!(!names.contains(&"figures/intercept_error"), "{names:?}");
+    for f in &figures {
+        assert!(dir.join(format!("{}.png", f.stem)).exists());
+    }
 }

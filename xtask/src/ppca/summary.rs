@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use ucg_estimators::summary::bonferroni_z;
 
 use super::cells::{Cell, Estimator, Sweep};
-use super::checkpoint::{CellCheckpoint, RunRecord};
+use super::checkpoint::CellCheckpoint;
 use super::config::Config;
+use super::layout::RunRecord;
 use super::meeting::MeetingStats;
 use super::replicate::ReplicateRow;
 use super::setup::SetupRecord;

@@ -1,0 +1,145 @@
+//! The files of a results folder, the run record, and reading them back.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ucg_report::{read_csv, read_json};
+
+use super::checkpoint::CellCheckpoint;
+use super::config::Config;
+use super::replicate::ReplicateRow;
+use crate::AnyResult;
+use crate::cli::Shard;
+
+/// The files of a results folder.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    /// The layout under `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Layout { root: root.into() }
+    }
+    /// The settings and shards (`run.json`).
+    pub fn run(&self) -> PathBuf {
+        self.root.join("run.json")
+    }
+    /// The fits and β warm-ups (`setup.json`).
+    pub fn setup(&self) -> PathBuf {
+        self.root.join("setup.json")
+    }
+    /// One row per replicate (`replicates.csv`).
+    pub fn replicates(&self) -> PathBuf {
+        self.root.join("replicates.csv")
+    }
+    /// The checkpoints' folder.
+    pub fn checkpoints(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+    /// The checkpoint of the cell with identifier `id`.
+    pub fn checkpoint(&self, id: &str) -> PathBuf {
+        self.checkpoints().join(format!("{id}.json"))
+    }
+    /// `summary.json`.
+    pub fn summary(&self) -> PathBuf {
+        self.root.join("summary.json")
+    }
+    /// `report.md`.
+    pub fn report(&self) -> PathBuf {
+        self.root.join("report.md")
+    }
+    /// The figures' folder.
+    pub fn figures(&self) -> PathBuf {
+        self.root.join("figures")
+    }
+}
+
+/// The settings of the results in a folder and the shards they cover.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The settings.
+    pub config: Config,
+    /// The shards whose replicates the folder holds (one for a run, several after a merge).
+    pub shards: Vec<Shard>,
+    /// Whether the folder was produced by `cargo xtask merge`.
+    pub merged: bool,
+}
+
+/// Whether `value`, written as JSON, reads back the same as the JSON file at `path` (compared after
+/// parsing both texts, so that float round trips cannot differ).
+pub fn same_json<T: Serialize>(value: &T, path: &Path) -> AnyResult<bool> {
+    Ok(stored_value(path)? == fresh_value(value)?)
+}
+
+/// The JSON file at `path` as a JSON value.
+pub fn stored_value(path: &Path) -> AnyResult<serde_json::Value> {
+    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
+}
+
+/// `value` as the JSON value its file would read back as (written as text, then parsed).
+pub fn fresh_value<T: Serialize>(value: &T) -> AnyResult<serde_json::Value> {
+    Ok(serde_json::from_str(&serde_json::to_string(value)?)?)
+}
+
+/// The top-level fields in which two JSON values differ.
+pub fn json_differences<T: Serialize>(a: &T, b: &T) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return vec!["(not comparable)".into()];
+    };
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Reads every checkpoint of a results folder, by cell identifier.
+///
+/// # Errors
+/// Unreadable checkpoint files.
+pub fn load_checkpoints(layout: &Layout) -> AnyResult<BTreeMap<String, CellCheckpoint>> {
+    let mut out = BTreeMap::new();
+    let dir = layout.checkpoints();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let c: CellCheckpoint = read_json(&path)?;
+        out.insert(c.cell.id(), c);
+    }
+    Ok(out)
+}
+
+/// Reads `replicates.csv` (no rows when it does not exist).
+///
+/// # Errors
+/// An unreadable file.
+pub fn load_rows(layout: &Layout) -> AnyResult<Vec<ReplicateRow>> {
+    let path = layout.replicates();
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    Ok(read_csv(&path)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_differences_name_fields() {
+        let a = Config::tiny(1);
+        let mut b = a.clone();
+        b.replicates = 9;
+        assert_eq!(json_differences(&a, &b), vec!["replicates".to_string()]);
+    }
+}
