@@ -13,9 +13,13 @@ pub(super) fn draw_innovations<R: Rng + ?Sized>(
     skip: usize,
     rng: &mut R,
 ) {
-    for (k, mut col) in noise.column_iter_mut().enumerate() {
+    let d = noise.nrows().max(1);
+    // Contiguous column slices keep the sampling loop tight (nalgebra's strided iterators do not).
+    for (k, col) in noise.as_mut_slice().chunks_exact_mut(d).enumerate() {
         if k != skip {
-            col.iter_mut().for_each(|v| *v = StandardNormal.sample(rng));
+            for v in col {
+                *v = StandardNormal.sample(rng);
+            }
         }
     }
 }

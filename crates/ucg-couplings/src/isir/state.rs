@@ -13,11 +13,25 @@ use std::fmt;
 ///
 /// Two states are equal when their particles are bit-identical (compared with [`f64::to_bits`], so
 /// `0.0 ≠ −0.0`) and their selected indices agree; the cached weights are not compared.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct IsirState {
-    // Declared first so that the derived comparison checks the cheap index before the particles.
     pub(crate) selected: usize,
     pub(crate) particles: ParticleSet,
+}
+
+impl PartialEq for IsirState {
+    fn eq(&self, other: &Self) -> bool {
+        // Cheapest refutations first: the index, then the selected particle (coupled sets often share
+        // every other column), then the whole set.
+        let (a, b) = (&self.particles.noise, &other.particles.noise);
+        self.selected == other.selected
+            && a.shape() == b.shape()
+            && a.column(self.selected)
+                .iter()
+                .zip(b.column(other.selected).iter())
+                .all(|(u, v)| u.to_bits() == v.to_bits())
+            && self.particles == other.particles
+    }
 }
 
 impl fmt::Debug for IsirState {

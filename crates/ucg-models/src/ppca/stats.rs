@@ -70,7 +70,7 @@ impl PointStats {
             return;
         }
         self.s0 += c;
-        for (s, v) in self.s1.iter_mut().zip(z) {
+        for (s, v) in self.s1.as_mut_slice().iter_mut().zip(z) {
             *s += c * v;
         }
         self.count += 1;
@@ -80,7 +80,9 @@ impl PointStats {
         } else {
             &mut self.neg
         };
-        buf.extend(z.iter().map(|v| r * v));
+        let start = buf.len();
+        buf.extend_from_slice(z);
+        buf[start..].iter_mut().for_each(|v| *v *= r);
         if buf.len() >= Self::BLOCK * self.d {
             self.flush();
         }
