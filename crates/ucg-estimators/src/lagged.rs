@@ -79,14 +79,25 @@ pub enum Part {
 /// What the estimator tells its sink.
 #[derive(Debug)]
 pub enum Event<'a, S> {
-    /// Add `coefficient · h(state)` to the estimate.
+    /// Add `coefficient · h(state)` to the estimate ([`run_lagged`] sends the time average this way).
     Term {
-        /// The state (`X_t` or `Y_{t−L}`).
+        /// The state `X_t`.
         state: &'a S,
-        /// Its coefficient (negative for the lagging chain's correction terms).
+        /// Its coefficient.
         coefficient: f64,
         /// Which part of the estimator the term belongs to.
         part: Part,
+    },
+    /// Add `coefficient · (h(x) − h(y))` to the bias correction, for the pair `(X_t, Y_{t−L})` that one
+    /// coupled step produced. Sent as one event so that a sink can exploit what the two states share
+    /// (the same innovations); a sink that does not care adds the two terms separately.
+    Difference {
+        /// The leading chain's state `X_t`.
+        x: &'a S,
+        /// The lagging chain's state `Y_{t−L}`.
+        y: &'a S,
+        /// The weight `v_t / (m − k + 1)`.
+        coefficient: f64,
     },
     /// The leading chain has just moved to `X_t` (for diagnostics such as ESS traces).
     Step {
@@ -164,16 +175,10 @@ where
         if meeting_time.is_none() && t >= k + lag {
             let v = settings.weight(t);
             if v != 0 {
-                let c = v as f64 * inv;
-                sink(Event::Term {
-                    state: &x,
-                    coefficient: c,
-                    part: Part::BiasCorrection,
-                })?;
-                sink(Event::Term {
-                    state: &y,
-                    coefficient: -c,
-                    part: Part::BiasCorrection,
+                sink(Event::Difference {
+                    x: &x,
+                    y: &y,
+                    coefficient: v as f64 * inv,
                 })?;
             }
         }
@@ -264,12 +269,7 @@ where
 {
     let (mut mcmc, mut bias) = (vec![0.0; dim], vec![0.0; dim]);
     let run = run_lagged(kernel, init, settings, rng, |ev| {
-        if let Event::Term {
-            state,
-            coefficient,
-            part,
-        } = ev
-        {
+        let mut add = |state: &K::State, coefficient: f64, part: Part| {
             let v = h(state);
             if v.len() != dim {
                 return Err(crate::EstimatorError::Sink(format!(
@@ -284,8 +284,20 @@ where
             acc.iter_mut()
                 .zip(v)
                 .for_each(|(a, b)| *a += coefficient * b);
+            Ok(())
+        };
+        match ev {
+            Event::Term {
+                state,
+                coefficient,
+                part,
+            } => add(state, coefficient, part),
+            Event::Difference { x, y, coefficient } => {
+                add(x, coefficient, Part::BiasCorrection)?;
+                add(y, -coefficient, Part::BiasCorrection)
+            }
+            Event::Step { .. } => Ok(()),
         }
-        Ok(())
     })?;
     Ok(VectorEstimate {
         mcmc,

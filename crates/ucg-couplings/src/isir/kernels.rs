@@ -39,6 +39,7 @@ impl<T: ImportanceTarget> IsirParams<T> {
         ar1_outward(&mut set.noise, l, beta);
         reweight(target, set, l, kept, None)?;
         s.selected = sample_categorical(&set.weights, rng);
+        s.aux = l;
         Ok(())
     }
 
@@ -74,6 +75,8 @@ impl<T: ImportanceTarget> IsirParams<T> {
         let (i, j) = maximal_coupling(&xs.weights, &ys.weights, rng);
         x.selected = i;
         y.selected = j;
+        x.aux = l;
+        y.aux = l;
         // Slot l is where the sets certainly differ unless the kept particles agreed; checking it first keeps
         // the (exact) comparison cheap.
         Ok(i == j && x.particles.same_particle(&y.particles, l) && x == y)

@@ -16,6 +16,8 @@ use std::fmt;
 #[derive(Clone)]
 pub struct IsirState {
     pub(crate) selected: usize,
+    /// The auxiliary slot of the step that produced this set (0 for a state that was never stepped).
+    pub(crate) aux: usize,
     pub(crate) particles: ParticleSet,
 }
 
@@ -52,6 +54,7 @@ impl IsirState {
     ) -> Result<Self> {
         Ok(IsirState {
             selected,
+            aux: 0,
             particles: ParticleSet::new(target, noise, selected)?,
         })
     }
@@ -69,6 +72,15 @@ impl IsirState {
         let noise = DMatrix::from_fn(target.noise_dim(), k, |_, _| StandardNormal.sample(rng));
         let selected = rng.random_range(0..k);
         Self::new(target, noise, selected)
+    }
+
+    /// The auxiliary slot `ℓ_aux` of the (D)ISIR step that built the current set: the slot holding the
+    /// particle kept from the previous set, from which DISIR's AR(1) paths run outward. After a coupled
+    /// step both chains report the same slot, and their sets differ column by column by
+    /// `β^{|k − ℓ_aux|} (ξ^x_{ℓ_aux} − ξ^y_{ℓ_aux})` (exactly only in column `ℓ_aux` when β = 0, up to
+    /// rounding otherwise). 0 for a state that has not been stepped.
+    pub fn auxiliary_index(&self) -> usize {
+        self.aux
     }
 
     /// The particles, one noise vector per column (`noise_dim × K`).

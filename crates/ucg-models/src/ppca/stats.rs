@@ -74,6 +74,11 @@ impl PointStats {
             *s += c * v;
         }
         self.count += 1;
+        self.buffer(z, c);
+    }
+
+    /// Adds `c z zᵀ` to `S2` only (through the buffers), leaving the totals and first moment alone.
+    fn buffer(&mut self, z: &[f64], c: f64) {
         let r = c.abs().sqrt();
         let buf = if c > 0.0 {
             &mut self.pos
@@ -88,38 +93,11 @@ impl PointStats {
         }
     }
 
-    /// Folds the buffered particles into `S2`, computing only the lower blocks of the symmetric product
-    /// (`[A₁; A₂][A₁; A₂]ᵀ` needs `A₁A₁ᵀ`, `A₂A₁ᵀ` and `A₂A₂ᵀ`: three quarters of the work).
+    /// Folds the buffered particles into `S2`.
     fn flush(&mut self) {
-        let d = self.d;
-        if d == 0 {
-            return;
-        }
-        let h = d / 2;
-        for (buf, sign) in [(&mut self.pos, 1.0), (&mut self.neg, -1.0)] {
-            let m = buf.len() / d;
-            if m == 0 {
-                continue;
-            }
-            let a = DMatrixView::from_slice_generic(buf, Dyn(d), Dyn(m));
-            // The same buffer read as the m × d transpose: row stride d, column stride 1.
-            let at =
-                DMatrixView::from_slice_with_strides_generic(buf, Dyn(m), Dyn(d), Dyn(d), Dyn(1));
-            if h == 0 {
-                self.s2.gemm(sign, &a, &at, 1.0);
-            } else {
-                let (a1, a2) = (a.rows(0, h), a.rows(h, d - h));
-                let (a1t, a2t) = (at.columns(0, h), at.columns(h, d - h));
-                self.s2.view_mut((0, 0), (h, h)).gemm(sign, &a1, &a1t, 1.0);
-                self.s2
-                    .view_mut((h, 0), (d - h, h))
-                    .gemm(sign, &a2, &a1t, 1.0);
-                self.s2
-                    .view_mut((h, h), (d - h, d - h))
-                    .gemm(sign, &a2, &a2t, 1.0);
-            }
-            buf.clear();
-        }
+        fold(self.d, &self.pos, &self.neg, &mut self.s2);
+        self.pos.clear();
+        self.neg.clear();
     }
 
     /// Records every column `z_k` of `z` (`D × K`) with coefficient `scale · weights[k]`.
@@ -131,6 +109,67 @@ impl PointStats {
         check_len("number of weights", z.ncols(), weights.len())?;
         for (col, &w) in z.as_slice().chunks_exact(self.d.max(1)).zip(weights) {
             self.push(col, scale * w);
+        }
+        Ok(())
+    }
+
+    /// Records `scale · (Σ_k w_k x_k x_kᵀ − Σ_k v_k y_k y_kᵀ)`, with the matching totals and first
+    /// moments, for two sets whose columns differ by a rank-one term, `x_k = y_k + b_k δ` — the sets of two
+    /// chains after a coupled DISIR step, whose AR(1) paths share their innovations and start from kept
+    /// particles that differ by `δ` (`b_k = β^{|k − ℓ_aux|}`; with β = 0, `b` is the indicator of the one
+    /// differing slot). Only `y`, `δ` and `b` are read: the `y` set is recorded once with coefficients
+    /// `scale (w_k − v_k)`, and then `S2 += scale [u δᵀ + δ uᵀ + (Σ_k w_k b_k²) δδᵀ]` with
+    /// `u = Σ_k w_k b_k y_k`, and `Σ c z += scale (Σ_k w_k b_k) δ`: one set's work instead of two. (For
+    /// β > 0 the sets' columns satisfy the identity up to rounding, which this form does not reproduce.)
+    ///
+    /// # Errors
+    /// Mismatched shapes.
+    pub fn push_set_difference(
+        &mut self,
+        y: &DMatrix<f64>,
+        w: &[f64],
+        v: &[f64],
+        delta: &[f64],
+        b: &[f64],
+        scale: f64,
+    ) -> Result<()> {
+        let (d, k) = (self.d, y.ncols());
+        check_len("latent dimension D", d, y.nrows())?;
+        check_len("latent dimension of δ", d, delta.len())?;
+        for (what, len) in [
+            ("weights w", w.len()),
+            ("weights v", v.len()),
+            ("path factors b", b.len()),
+        ] {
+            check_len(what, k, len)?;
+        }
+        let mut u = vec![0.0; d];
+        let (mut wb, mut wbb) = (0.0, 0.0);
+        for (j, col) in y.as_slice().chunks_exact(d.max(1)).enumerate() {
+            self.push(col, scale * (w[j] - v[j]));
+            let f = w[j] * b[j];
+            if f != 0.0 {
+                u.iter_mut().zip(col).for_each(|(a, c)| *a += f * c);
+                wb += f;
+                wbb += f * b[j];
+            }
+        }
+        for (s, dl) in self.s1.as_mut_slice().iter_mut().zip(delta) {
+            *s += scale * wb * dl;
+        }
+        // u δᵀ + δ uᵀ + c δδᵀ = a δᵀ + δ aᵀ with a = u + (c/2) δ, which is ½ (a+δ)(a+δ)ᵀ − ½ (a−δ)(a−δ)ᵀ:
+        // two more buffered vectors, folded into S2 by the same matrix products as the particles.
+        let (plus, minus): (Vec<f64>, Vec<f64>) = u
+            .iter()
+            .zip(delta)
+            .map(|(ui, di)| {
+                let a = ui + 0.5 * wbb * di;
+                (a + di, a - di)
+            })
+            .unzip();
+        if scale != 0.0 {
+            self.buffer(&plus, 0.5 * scale);
+            self.buffer(&minus, -0.5 * scale);
         }
         Ok(())
     }
@@ -153,9 +192,8 @@ impl PointStats {
 
     /// `S2 = Σ c z zᵀ` (`D × D`).
     pub fn second_moment(&self) -> DMatrix<f64> {
-        let mut done = self.clone();
-        done.flush();
-        let mut s2 = done.s2;
+        let mut s2 = self.s2.clone();
+        fold(self.d, &self.pos, &self.neg, &mut s2);
         let h = self.d / 2;
         if h > 0 {
             // Only the lower blocks were accumulated: mirror the lower-left block to the upper right.
@@ -166,6 +204,35 @@ impl PointStats {
             }
         }
         s2
+    }
+}
+
+/// Adds `A Aᵀ − B Bᵀ` to `s2` for the `√|c|`-scaled particles in `pos` (`A`) and `neg` (`B`), computing only
+/// the lower blocks of each symmetric product (`[A₁; A₂][A₁; A₂]ᵀ` needs `A₁A₁ᵀ`, `A₂A₁ᵀ` and `A₂A₂ᵀ`:
+/// three quarters of the work; [`PointStats::second_moment`] mirrors the rest).
+fn fold(d: usize, pos: &[f64], neg: &[f64], s2: &mut DMatrix<f64>) {
+    if d == 0 {
+        return;
+    }
+    let h = d / 2;
+    for (buf, sign) in [(pos, 1.0), (neg, -1.0)] {
+        let m = buf.len() / d;
+        if m == 0 {
+            continue;
+        }
+        let a = DMatrixView::from_slice_generic(buf, Dyn(d), Dyn(m));
+        // The same buffer read as the m × d transpose: row stride d, column stride 1.
+        let at = DMatrixView::from_slice_with_strides_generic(buf, Dyn(m), Dyn(d), Dyn(d), Dyn(1));
+        if h == 0 {
+            s2.gemm(sign, &a, &at, 1.0);
+        } else {
+            let (a1, a2) = (a.rows(0, h), a.rows(h, d - h));
+            let (a1t, a2t) = (at.columns(0, h), at.columns(h, d - h));
+            s2.view_mut((0, 0), (h, h)).gemm(sign, &a1, &a1t, 1.0);
+            s2.view_mut((h, 0), (d - h, h)).gemm(sign, &a2, &a1t, 1.0);
+            s2.view_mut((h, h), (d - h, d - h))
+                .gemm(sign, &a2, &a2t, 1.0);
+        }
     }
 }
 
@@ -202,5 +269,40 @@ impl BatchStats {
             s1,
             s2: all.second_moment(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rank-one difference form agrees with recording both sets explicitly.
+    #[test]
+    fn set_difference_matches_explicit_sets() {
+        let (d, k, l, beta) = (5, 4, 2, 0.7);
+        let y = DMatrix::from_fn(d, k, |i, j| {
+            ((i * 7 + j * 3) % 5) as f64 - 2.0 + 0.1 * i as f64
+        });
+        let delta: Vec<f64> = (0..d).map(|i| 0.3 * i as f64 - 0.5).collect();
+        let b: Vec<f64> = (0..k)
+            .map(|j| f64::powi(beta, j.abs_diff(l) as i32))
+            .collect();
+        let x = DMatrix::from_fn(d, k, |i, j| y[(i, j)] + b[j] * delta[i]);
+        let (w, v) = ([0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.25, 0.25]);
+        let mut explicit = PointStats::new(d);
+        explicit.push_set(&x, &w, 1.5).unwrap();
+        explicit.push_set(&y, &v, -1.5).unwrap();
+        let mut compact = PointStats::new(d);
+        compact
+            .push_set_difference(&y, &w, &v, &delta, &b, 1.5)
+            .unwrap();
+        assert!((explicit.total_coefficient() - compact.total_coefficient()).abs() < 1e-12);
+        assert!((explicit.first_moment() - compact.first_moment()).norm() < 1e-12);
+        assert!((explicit.second_moment() - compact.second_moment()).norm() < 1e-10);
+        assert!(
+            compact
+                .push_set_difference(&y, &w, &v[..3], &delta, &b, 1.0)
+                .is_err()
+        );
     }
 }

@@ -47,16 +47,46 @@ pub struct CoupledSettings {
 struct Acc {
     stats: PointStats,
     ess: Vec<f64>,
+    /// β of the step that produced the recorded states (the DISIR step's, or 0 for C-ISIR).
+    beta: f64,
 }
 
 fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
+    let to_sink = |e: ucg_models::ModelError| ucg_estimators::EstimatorError::Sink(e.to_string());
     match ev {
         Event::Term {
             state, coefficient, ..
         } => acc
             .stats
             .push_set(state.noise(), state.weights(), coefficient)
-            .map_err(|e| ucg_estimators::EstimatorError::Sink(e.to_string())),
+            .map_err(to_sink),
+        Event::Difference { x, y, coefficient } => {
+            // X_t and Y_{t−L} come from one coupled step: their sets share every innovation and differ
+            // column by column by β^{|k−l|} δ, with δ the difference of the kept particles at slot l.
+            let l = x.auxiliary_index();
+            debug_assert_eq!(l, y.auxiliary_index());
+            let delta: Vec<f64> = (x.noise().column(l) - y.noise().column(l))
+                .iter()
+                .copied()
+                .collect();
+            let b: Vec<f64> = (0..x.k())
+                .map(|j| acc.beta.powi(j.abs_diff(l) as i32))
+                .collect();
+            debug_assert!(
+                x.noise()
+                    .column_iter()
+                    .zip(y.noise().column_iter())
+                    .enumerate()
+                    .all(|(j, (xc, yc))| xc
+                        .iter()
+                        .zip(yc.iter())
+                        .zip(&delta)
+                        .all(|((a, c), dl)| (a - c - b[j] * dl).abs() <= 1e-9 * (1.0 + a.abs())))
+            );
+            acc.stats
+                .push_set_difference(y.noise(), x.weights(), y.weights(), &delta, &b, coefficient)
+                .map_err(to_sink)
+        }
         Event::Step { x, .. } => {
             acc.ess.push(x.ess());
             Ok(())
@@ -112,6 +142,10 @@ impl PpcaProblem<'_> {
         K: CoupledKernel<State = IsirState> + InitialLaw,
     {
         let d = self.model.latent_dim();
+        let beta = match settings.kernel {
+            CoupledKernelKind::Isir => 0.0,
+            CoupledKernelKind::IsirDisir { beta } => beta,
+        };
         // Validate K and β once, with a clear error, before spawning work.
         if let Some(t) = self.targets.first() {
             make(t)?;
@@ -125,6 +159,7 @@ impl PpcaProblem<'_> {
                 let acc = Acc {
                     stats: PointStats::new(d),
                     ess: Vec::new(),
+                    beta,
                 };
                 Ok((make(target)?, acc))
             },
