@@ -63,9 +63,11 @@ impl<T: ImportanceTarget> IsirParams<T> {
         xs.noise.swap_columns(x.selected, l);
         ys.noise.swap_columns(y.selected, l);
         draw_innovations(&mut xs.noise, l, rng);
-        for j in (0..k).filter(|&j| j != l) {
-            ys.noise.column_mut(j).copy_from(&xs.noise.column(j));
-        }
+        // y takes every innovation of x (one contiguous copy) and keeps its own particle in slot l.
+        let d = xs.noise.nrows();
+        let (xa, ya) = (xs.noise.as_slice(), ys.noise.as_mut_slice());
+        ya[..l * d].copy_from_slice(&xa[..l * d]);
+        ya[(l + 1) * d..].copy_from_slice(&xa[(l + 1) * d..]);
         ar1_outward(&mut xs.noise, l, beta);
         ar1_outward(&mut ys.noise, l, beta);
         reweight(target, xs, l, kept_x, None)?;
