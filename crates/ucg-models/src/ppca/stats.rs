@@ -79,16 +79,27 @@ impl PointStats {
 
     /// Adds `c z zᵀ` to `S2` only (through the buffers), leaving the totals and first moment alone.
     fn buffer(&mut self, z: &[f64], c: f64) {
+        let block = Self::BLOCK;
         let r = c.abs().sqrt();
         let buf = if c > 0.0 {
             &mut self.pos
         } else {
             &mut self.neg
         };
+        if buf.len() == buf.capacity() {
+            // Room for a few particles first (an importance set needs no more), then for a whole block at
+            // once: doubling up to a block would copy the buffer again and again.
+            let want = if buf.capacity() == 0 {
+                16.min(block)
+            } else {
+                block
+            };
+            buf.reserve_exact(want * self.d - buf.len());
+        }
         let start = buf.len();
         buf.extend_from_slice(z);
         buf[start..].iter_mut().for_each(|v| *v *= r);
-        if buf.len() >= Self::BLOCK * self.d {
+        if buf.len() >= block * self.d {
             self.flush();
         }
     }
