@@ -29,6 +29,8 @@
 
 pub mod encoder;
 pub mod error;
+pub mod latent;
 pub mod ppca;
 
 pub use error::{ModelError, Result};
+pub use latent::LatentModel;
