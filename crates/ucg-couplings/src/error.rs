@@ -6,7 +6,12 @@ use thiserror::Error;
 ///
 /// Kernels validate their parameters at construction and the values a target returns at every step, so
 /// a bad setting or a numerical failure surfaces as one of these variants instead of a panic or a NaN.
-#[derive(Debug, Clone, PartialEq, Error)]
+///
+/// Kernels and targets written outside this crate report their own failures through
+/// [`CouplingError::Source`] (see [`CouplingError::source_error`]); the enum is `#[non_exhaustive]` so that
+/// new variants can be added without breaking matches.
+#[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum CouplingError {
     /// A parameter is outside its valid range (for example `K < 2` or `β ∉ [0, 1)`).
     #[error("invalid parameter `{name}`: {reason}")]
@@ -37,6 +42,27 @@ pub enum CouplingError {
     /// A distribution's weights are all zero, negative or not finite.
     #[error("invalid weights: {0}")]
     InvalidWeights(String),
+    /// A failure of user code (a target, a kernel or an initial law defined outside this crate), carried
+    /// with its own error as the source.
+    #[error("{0}")]
+    Source(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl CouplingError {
+    /// Wraps an error of user code (a target that could not evaluate a particle, a kernel whose
+    /// proposal failed) so that it passes through kernels and estimators unchanged.
+    ///
+    /// ```
+    /// use ucg_couplings::CouplingError;
+    /// let e = CouplingError::source_error(std::io::Error::other("decoder weights missing"));
+    /// assert_eq!(e.to_string(), "decoder weights missing");
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
+    pub fn source_error(
+        error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        CouplingError::Source(error.into())
+    }
 }
 
 /// Shorthand for results of this crate.

@@ -49,10 +49,73 @@ pub trait InitialLaw: MarkovKernel {
     fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Self::State>;
 }
 
+/// A reference to a kernel is the same kernel, so wrappers such as [`crate::WithInitial`] and estimators
+/// can take kernels by reference.
+impl<K: MarkovKernel + ?Sized> MarkovKernel for &K {
+    type State = K::State;
+    fn step<R: Rng + ?Sized>(&self, state: &mut K::State, rng: &mut R) -> Result<()> {
+        (**self).step(state, rng)
+    }
+}
+
+impl<K: CoupledKernel + ?Sized> CoupledKernel for &K {
+    fn coupled_step<R: Rng + ?Sized>(
+        &self,
+        x: &mut K::State,
+        y: &mut K::State,
+        rng: &mut R,
+    ) -> Result<bool> {
+        (**self).coupled_step(x, y, rng)
+    }
+}
+
+impl<K: InitialLaw + ?Sized> InitialLaw for &K {
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<K::State> {
+        (**self).sample_initial(rng)
+    }
+}
+
 /// The sticky part of a coupled step (contract 3 of [`CoupledKernel`]): when the two states are already
 /// identical, moves `x` by the single kernel `step` and copies it into `y`, so that met chains move as one
 /// with the same randomness, and returns `true`; otherwise leaves both states alone and returns `false`.
-pub(crate) fn move_as_one<S: PartialEq + Clone>(
+///
+/// Every coupled kernel of this crate starts its `coupled_step` with it; a kernel written elsewhere should
+/// too, so that contract point 3 holds by construction.
+///
+/// # Example
+/// ```
+/// use rand::{Rng, RngExt, SeedableRng};
+/// use ucg_couplings::{CoupledKernel, MarkovKernel, Result, move_as_one};
+///
+/// /// A random walk on {0, …, 9} that, coupled, moves both chains by the same increment.
+/// struct Walk;
+/// impl MarkovKernel for Walk {
+///     type State = u32;
+///     fn step<R: Rng + ?Sized>(&self, s: &mut u32, rng: &mut R) -> Result<()> {
+///         *s = (*s + rng.random_range(0..3)) % 10;
+///         Ok(())
+///     }
+/// }
+/// impl CoupledKernel for Walk {
+///     fn coupled_step<R: Rng + ?Sized>(&self, x: &mut u32, y: &mut u32, rng: &mut R) -> Result<bool> {
+///         if move_as_one(x, y, |s| self.step(s, rng))? {
+///             return Ok(true);
+///         }
+///         // Not met yet: x moves, y stays unless x lands on it.
+///         self.step(x, rng)?;
+///         Ok(x == y)
+///     }
+/// }
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let (mut x, mut y) = (4, 4);
+/// assert!(Walk.coupled_step(&mut x, &mut y, &mut rng)?);
+/// assert_eq!(x, y);
+/// # Ok::<(), ucg_couplings::CouplingError>(())
+/// ```
+///
+/// # Errors
+/// Whatever `step` returns.
+pub fn move_as_one<S: PartialEq + Clone>(
     x: &mut S,
     y: &mut S,
     step: impl FnOnce(&mut S) -> Result<()>,

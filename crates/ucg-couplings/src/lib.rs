@@ -7,7 +7,10 @@
 //! - maximal couplings of two distributions ([`maximal`]): categorical (Lindvall), generic rejection,
 //!   reflection-maximal Gaussian;
 //! - kernels and their couplings: ISIR / DISIR / ISIR-DISIR ([`isir`]), PIMH ([`pimh`]) and random-walk
-//!   Metropolis-Hastings ([`rwmh`]).
+//!   Metropolis-Hastings ([`rwmh`]), each with its initial law ([`InitialLaw`], replaceable with
+//!   [`WithInitial`]) and a count of the target evaluations it made ([`CountingTarget`]);
+//! - [`move_as_one`], the sticky part of any coupled step, for kernels written elsewhere;
+//! - errors of user code travel through as [`CouplingError::Source`].
 //!
 //! A coupled kernel reports meeting exactly (bit-identical states), and chains that have met stay
 //! together, which is what the lagged coupling estimator of `ucg-estimators` needs.
@@ -22,10 +25,11 @@
 //! struct Shifted(usize);
 //! impl ImportanceTarget for Shifted {
 //!     fn noise_dim(&self) -> usize { self.0 }
-//!     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+//!     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
 //!         for (o, col) in out.iter_mut().zip(noise.column_iter()) {
 //!             *o = col.sum() - 0.5 * self.0 as f64;
 //!         }
+//!         Ok(())
 //!     }
 //! }
 //!
@@ -41,7 +45,9 @@
 //! # Ok::<(), ucg_couplings::CouplingError>(())
 //! ```
 
+mod counting;
 pub mod error;
+mod initial;
 pub mod isir;
 pub mod kernel;
 pub mod maximal;
@@ -51,6 +57,8 @@ pub mod rwmh;
 pub mod target;
 pub mod weights;
 
+pub use counting::CountingTarget;
 pub use error::{CouplingError, Result};
-pub use kernel::{CoupledKernel, InitialLaw, MarkovKernel};
+pub use initial::WithInitial;
+pub use kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
 pub use target::{ImportanceTarget, LogDensity};

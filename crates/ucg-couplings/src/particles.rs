@@ -71,7 +71,7 @@ impl ParticleSet {
             return Err(invalid("noise", format!("non-finite entry {v}")));
         }
         let mut log_weights = vec![0.0; k];
-        target.log_weights(&noise, &mut log_weights);
+        target.log_weights(&noise, &mut log_weights)?;
         Self::from_log_weights(noise, log_weights)
     }
 

@@ -1,5 +1,5 @@
 //! Particle independent Metropolis-Hastings (PIMH; Andrieu, Doucet & Holenstein 2010) and its coupling
-//! (Middleton, Deligiannidis, Doucet & Jacob 2019), method.md §3-4.
+//! (Middleton, Deligiannidis, Doucet & Jacob 2019), docs/method.md §3-4.
 //!
 //! **Kernel.** On an [`ImportanceTarget`] `π(ξ) ∝ w(ξ) N(ξ; 0, I)` with `K` particles, the state is a
 //! proposal set `ξ_{1:K}` with its importance estimate `Ẑ = (1/K) Σ_k w(ξ_k)` and a selected index `ℓ`.
@@ -16,8 +16,9 @@
 //!
 //! A proposal set whose weights are all zero (every log-weight `−∞`) has `Ẑ' = 0` and is rejected.
 
+use crate::counting::CountingTarget;
 use crate::error::{CouplingError, Result};
-use crate::kernel::{CoupledKernel, MarkovKernel, move_as_one};
+use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
 use crate::maximal::categorical::sample_categorical;
 use crate::particles::{ParticleSet, check_k};
 use crate::target::ImportanceTarget;
@@ -62,7 +63,7 @@ impl Proposal {
     ) -> Result<Self> {
         let noise = DMatrix::from_fn(target.noise_dim(), k, |_, _| StandardNormal.sample(rng));
         let mut log_weights = vec![0.0; k];
-        target.log_weights(&noise, &mut log_weights);
+        target.log_weights(&noise, &mut log_weights)?;
         if let Some((index, &value)) = log_weights
             .iter()
             .enumerate()
@@ -82,7 +83,7 @@ impl Proposal {
     fn accept<R: Rng + ?Sized>(self, rng: &mut R) -> Result<PimhState> {
         let particles = ParticleSet::from_log_weights(self.noise, self.log_weights)?;
         Ok(PimhState {
-            selected: sample_categorical(&particles.weights, rng),
+            selected: sample_categorical(&particles.weights, rng)?,
             particles,
         })
     }
@@ -166,16 +167,17 @@ impl PimhState {
 /// ```
 /// use nalgebra::DMatrix;
 /// use rand::SeedableRng;
-/// use ucg_couplings::{CoupledKernel, ImportanceTarget, pimh::Pimh};
+/// use ucg_couplings::{CoupledKernel, ImportanceTarget, InitialLaw, pimh::Pimh};
 ///
 /// /// Target ∝ N(ξ; 1, 1) written as w(ξ) N(ξ; 0, 1), i.e. log w(ξ) = ξ − 1/2.
 /// struct Shifted;
 /// impl ImportanceTarget for Shifted {
 ///     fn noise_dim(&self) -> usize { 1 }
-///     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+///     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
 ///         for (o, x) in out.iter_mut().zip(noise.iter()) {
 ///             *o = x - 0.5;
 ///         }
+///         Ok(())
 ///     }
 /// }
 ///
@@ -188,7 +190,7 @@ impl PimhState {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Pimh<T> {
-    target: T,
+    target: CountingTarget<T>,
     k: usize,
 }
 
@@ -199,22 +201,23 @@ impl<T: ImportanceTarget> Pimh<T> {
     /// [`CouplingError::InvalidParameter`] if `k < 2`.
     pub fn new(target: T, k: usize) -> Result<Self> {
         check_k(k)?;
-        Ok(Pimh { target, k })
+        Ok(Pimh {
+            target: CountingTarget::new(target),
+            k,
+        })
     }
     /// The target.
     pub fn target(&self) -> &T {
-        &self.target
+        self.target.inner()
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
         self.k
     }
-    /// A draw from the initial law (see [`PimhState::sample_initial`]).
-    ///
-    /// # Errors
-    /// As [`PimhState::sample_initial`].
-    pub fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<PimhState> {
-        PimhState::sample_initial(&self.target, self.k, rng)
+    /// Particles the target has evaluated through this kernel since it was built (initial draws
+    /// included; a coupled step evaluates one shared proposal set).
+    pub fn evaluations(&self) -> u64 {
+        self.target.evaluations()
     }
 
     fn check_state(&self, s: &PimhState) -> Result<()> {
@@ -226,6 +229,13 @@ impl<T: ImportanceTarget> Pimh<T> {
 /// `log U < log Ẑ' − log Ẑ` (the `log K` terms cancel). Always false for an all-zero proposal.
 fn accepts(log_u: f64, proposed: f64, log_sum: f64) -> bool {
     log_u < proposed - log_sum
+}
+
+impl<T: ImportanceTarget> InitialLaw for Pimh<T> {
+    /// A draw from the initial law (see [`PimhState::sample_initial`]).
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<PimhState> {
+        PimhState::sample_initial(&self.target, self.k, rng)
+    }
 }
 
 impl<T: ImportanceTarget> MarkovKernel for Pimh<T> {

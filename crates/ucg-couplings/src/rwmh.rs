@@ -12,7 +12,7 @@
 //! are accepted, the chains meet. Chains at the same state move as one, so meeting is sticky.
 
 use crate::error::{CouplingError, Result, invalid};
-use crate::kernel::{CoupledKernel, MarkovKernel, move_as_one};
+use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
 use crate::maximal::reflection::ReflectionCoupling;
 use crate::target::LogDensity;
 use nalgebra::{Cholesky, DMatrix, Dyn};
@@ -58,7 +58,7 @@ impl RwmhState {
         if let Some(v) = position.iter().find(|v| !v.is_finite()) {
             return Err(invalid("position", format!("non-finite entry {v}")));
         }
-        let log_density = target.log_density(&position);
+        let log_density = target.log_density(&position)?;
         if !log_density.is_finite() {
             return Err(CouplingError::NonFiniteLogWeight {
                 index: 0,
@@ -103,7 +103,9 @@ impl RwmhState {
 /// struct StdNormal;
 /// impl LogDensity for StdNormal {
 ///     fn dim(&self) -> usize { 2 }
-///     fn log_density(&self, x: &[f64]) -> f64 { -0.5 * x.iter().map(|v| v * v).sum::<f64>() }
+///     fn log_density(&self, x: &[f64]) -> ucg_couplings::Result<f64> {
+///         Ok(-0.5 * x.iter().map(|v| v * v).sum::<f64>())
+///     }
 /// }
 ///
 /// let kernel = Rwmh::new(StdNormal, 1.0)?;
@@ -123,6 +125,24 @@ impl RwmhState {
 pub struct Rwmh<T> {
     target: T,
     proposal: ReflectionCoupling,
+    /// The initial law `π0 = N(mean, sd² I)` of [`InitialLaw::sample_initial`].
+    initial: InitialNormal,
+}
+
+/// `N(mean, sd² I)`, the initial law of a random-walk chain (default `N(0, I)`).
+#[derive(Clone, Debug, PartialEq)]
+struct InitialNormal {
+    mean: Vec<f64>,
+    sd: f64,
+}
+
+impl InitialNormal {
+    fn standard(dim: usize) -> Self {
+        InitialNormal {
+            mean: vec![0.0; dim],
+            sd: 1.0,
+        }
+    }
 }
 
 impl<T: LogDensity> Rwmh<T> {
@@ -139,7 +159,12 @@ impl<T: LogDensity> Rwmh<T> {
             ));
         }
         let proposal = ReflectionCoupling::isotropic(target.dim(), step_size)?;
-        Ok(Rwmh { target, proposal })
+        let initial = InitialNormal::standard(target.dim());
+        Ok(Rwmh {
+            target,
+            proposal,
+            initial,
+        })
     }
 
     /// Proposals `N(x, L Lᵀ)` given the lower-triangular Cholesky factor `L` of the proposal covariance.
@@ -150,7 +175,12 @@ impl<T: LogDensity> Rwmh<T> {
     pub fn with_cholesky_factor(target: T, l: DMatrix<f64>) -> Result<Self> {
         check_dim(&target, l.nrows())?;
         let proposal = ReflectionCoupling::from_cholesky_factor(l)?;
-        Ok(Rwmh { target, proposal })
+        let initial = InitialNormal::standard(target.dim());
+        Ok(Rwmh {
+            target,
+            proposal,
+            initial,
+        })
     }
 
     /// Proposals `N(x, Σ)` given the Cholesky decomposition of `Σ`.
@@ -169,7 +199,33 @@ impl<T: LogDensity> Rwmh<T> {
     pub fn with_covariance(target: T, cov: &DMatrix<f64>) -> Result<Self> {
         check_dim(&target, cov.nrows())?;
         let proposal = ReflectionCoupling::from_covariance(cov)?;
-        Ok(Rwmh { target, proposal })
+        let initial = InitialNormal::standard(target.dim());
+        Ok(Rwmh {
+            target,
+            proposal,
+            initial,
+        })
+    }
+
+    /// Sets the initial law used by [`InitialLaw::sample_initial`] to `N(mean, sd² I)` (by default
+    /// `N(0, I)`). Chains of a lagged estimator start from it, so it should cover where the target has mass.
+    ///
+    /// # Errors
+    /// [`CouplingError::DimensionMismatch`] if `mean.len() != d`; [`CouplingError::InvalidParameter`] if
+    /// `mean` has a non-finite entry or `sd` is not finite and positive.
+    pub fn with_initial_normal(mut self, mean: Vec<f64>, sd: f64) -> Result<Self> {
+        check_dim(&self.target, mean.len())?;
+        if let Some(v) = mean.iter().find(|v| !v.is_finite()) {
+            return Err(invalid("mean", format!("non-finite entry {v}")));
+        }
+        if !(sd.is_finite() && sd > 0.0) {
+            return Err(invalid(
+                "sd",
+                format!("must be finite and positive, got {sd}"),
+            ));
+        }
+        self.initial = InitialNormal { mean, sd };
+        Ok(self)
     }
 
     /// The target.
@@ -199,7 +255,7 @@ impl<T: LogDensity> Rwmh<T> {
 
     /// `log π(x')` at a proposal, rejecting NaN and `+∞` (`−∞` is a valid, always rejected, proposal).
     fn evaluate(&self, x: &[f64]) -> Result<f64> {
-        let lp = self.target.log_density(x);
+        let lp = self.target.log_density(x)?;
         if lp.is_nan() || lp == f64::INFINITY {
             return Err(CouplingError::NonFiniteLogWeight {
                 index: 0,
@@ -227,6 +283,21 @@ fn accept(state: &mut RwmhState, proposal: &[f64], log_density: f64, log_u: f64)
     if log_u < log_density - state.log_density {
         state.position.copy_from_slice(proposal);
         state.log_density = log_density;
+    }
+}
+
+impl<T: LogDensity> InitialLaw for Rwmh<T> {
+    /// `X_0 ~ N(mean, sd² I)` as set by [`Rwmh::with_initial_normal`] (default `N(0, I)`).
+    ///
+    /// # Errors
+    /// [`CouplingError::NonFiniteLogWeight`] when the target's log-density is not finite at the draw.
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<RwmhState> {
+        let InitialNormal { mean, sd } = &self.initial;
+        let position = mean
+            .iter()
+            .map(|m| m + sd * rng.sample::<f64, _>(rand_distr::StandardNormal))
+            .collect();
+        RwmhState::new(&self.target, position)
     }
 }
 

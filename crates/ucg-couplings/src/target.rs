@@ -1,5 +1,6 @@
 //! Targets: unnormalised log-densities, and importance targets for the ISIR family.
 
+use crate::error::Result;
 use nalgebra::DMatrix;
 
 /// An unnormalised log-density `log π(x) + const` on `ℝ^dim` (for random-walk MH and similar kernels).
@@ -7,7 +8,11 @@ pub trait LogDensity {
     /// Dimension of the state.
     fn dim(&self) -> usize;
     /// `log π(x)` up to an additive constant; `−∞` outside the support.
-    fn log_density(&self, x: &[f64]) -> f64;
+    ///
+    /// # Errors
+    /// A target that cannot evaluate `x` returns its own failure, usually wrapped with
+    /// [`CouplingError::source_error`](crate::CouplingError::source_error); kernels pass it on unchanged.
+    fn log_density(&self, x: &[f64]) -> Result<f64>;
 }
 
 /// A target for importance-sampling kernels (ISIR, DISIR, PIMH) written in *noise coordinates*:
@@ -24,14 +29,18 @@ pub trait ImportanceTarget {
     ///
     /// `out.len()` equals `noise.ncols()`. Implementations may return `−∞` for a particle of zero weight;
     /// kernels reject NaN and `+∞`.
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]);
+    ///
+    /// # Errors
+    /// A target that cannot evaluate the set returns its own failure, usually wrapped with
+    /// [`CouplingError::source_error`](crate::CouplingError::source_error); kernels pass it on unchanged.
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> Result<()>;
 }
 
 impl<T: ImportanceTarget + ?Sized> ImportanceTarget for &T {
     fn noise_dim(&self) -> usize {
         (**self).noise_dim()
     }
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> Result<()> {
         (**self).log_weights(noise, out)
     }
 }
@@ -40,7 +49,7 @@ impl<T: LogDensity + ?Sized> LogDensity for &T {
     fn dim(&self) -> usize {
         (**self).dim()
     }
-    fn log_density(&self, x: &[f64]) -> f64 {
+    fn log_density(&self, x: &[f64]) -> Result<f64> {
         (**self).log_density(x)
     }
 }

@@ -6,7 +6,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use statrs::distribution::{ContinuousCDF, Normal};
-use ucg_couplings::isir::{Disir, IsirDisir, IsirState};
+use ucg_couplings::isir::{Disir, Isir, IsirDisir, IsirState};
 use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, InitialLaw, MarkovKernel};
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::{Ppca, PpcaPoint, PpcaTarget};
@@ -106,7 +106,7 @@ enum Kind {
 
 fn step_with<R: Rng>(kind: &Kind, t: &PpcaTarget<'_>, k: usize, s: &mut IsirState, rng: &mut R) {
     match *kind {
-        Kind::Isir => Disir::isir(t, k).unwrap().step(s, rng).unwrap(),
+        Kind::Isir => Isir::new(t, k).unwrap().step(s, rng).unwrap(),
         Kind::Disir(b) => Disir::new(t, k, b).unwrap().step(s, rng).unwrap(),
         Kind::IsirDisir(b) => IsirDisir::new(t, k, b).unwrap().step(s, rng).unwrap(),
     }
@@ -121,7 +121,7 @@ fn coupled_with<R: Rng>(
     rng: &mut R,
 ) -> bool {
     match *kind {
-        Kind::Isir => Disir::isir(t, k).unwrap().coupled_step(x, y, rng).unwrap(),
+        Kind::Isir => Isir::new(t, k).unwrap().coupled_step(x, y, rng).unwrap(),
         Kind::Disir(b) => Disir::new(t, k, b)
             .unwrap()
             .coupled_step(x, y, rng)
@@ -302,10 +302,11 @@ impl ImportanceTarget for NanTarget {
     fn noise_dim(&self) -> usize {
         2
     }
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
         for (o, c) in out.iter_mut().zip(noise.column_iter()) {
             *o = if c[0] > 1.0 { f64::NAN } else { 0.0 };
         }
+        Ok(())
     }
 }
 
@@ -314,7 +315,7 @@ fn bad_parameters_and_values_give_typed_errors() {
     let fx = Fixture::new(2, 5, 16, 1.2);
     let target = fx.target();
     assert!(matches!(
-        Disir::isir(&target, 1),
+        Isir::new(&target, 1),
         Err(CouplingError::InvalidParameter { name: "K", .. })
     ));
     assert!(matches!(
@@ -332,7 +333,7 @@ fn bad_parameters_and_values_give_typed_errors() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     // A state with the wrong K or dimension for the kernel.
     let mut s = IsirState::sample_initial(&target, 3, &mut rng).unwrap();
-    let kernel = Disir::isir(&target, 4).unwrap();
+    let kernel = Isir::new(&target, 4).unwrap();
     assert!(matches!(
         kernel.step(&mut s, &mut rng),
         Err(CouplingError::DimensionMismatch { .. })
@@ -344,7 +345,7 @@ fn bad_parameters_and_values_give_typed_errors() {
     assert!(IsirState::new(&target, DMatrix::zeros(2, 4), 4).is_err());
     assert!(IsirState::new(&target, DMatrix::from_element(2, 4, f64::NAN), 0).is_err());
     // NaN log-weights surface as an error at step time, not as NaN weights.
-    let nan_kernel = Disir::isir(NanTarget, 8).unwrap();
+    let nan_kernel = Isir::new(NanTarget, 8).unwrap();
     let mut s = IsirState::new(&NanTarget, DMatrix::zeros(2, 8), 0).unwrap();
     let mut saw_error = false;
     for _ in 0..100 {
@@ -401,5 +402,68 @@ fn one_pimh_step_from_the_posterior_leaves_it_invariant() {
             "PIMH f_{i}: Rao-Blackwellised {} vs {e}, z = {z2}",
             rb.mean(i)
         );
+    }
+}
+
+/// What a consumer of a coupled pair learns from the kernel crate instead of re-deriving it: whether two
+/// sets share their innovations (and how they then differ), and how many particles each step evaluated.
+#[test]
+fn kernels_report_set_relations_and_count_their_evaluations() {
+    use ucg_couplings::isir::SetRelation;
+    let fx = Fixture::new(3, 6, 21, 1.4);
+    let target = fx.target();
+    let k = 6;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    for beta in [0.0, 0.8] {
+        let kernel = IsirDisir::new(&target, k, beta).unwrap();
+        let (mut x, mut y) = (
+            kernel.sample_initial(&mut rng).unwrap(),
+            kernel.sample_initial(&mut rng).unwrap(),
+        );
+        assert_eq!(kernel.evaluations(), 2 * k as u64, "two initial sets");
+        assert_eq!(x.relation_to(&y), SetRelation::Unrelated);
+        let fresh = kernel.sample_initial(&mut rng).unwrap();
+        let mut checked = 0;
+        for _ in 0..200 {
+            let before = kernel.evaluations();
+            let met = kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
+            let used = kernel.evaluations() - before;
+            if met {
+                // Start a new pair (two more initial sets) so that unmet steps keep coming.
+                x = kernel.sample_initial(&mut rng).unwrap();
+                y = kernel.sample_initial(&mut rng).unwrap();
+                continue;
+            }
+            // A coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain
+            // (one for both when β = 0, since the sets then differ in the kept slot only).
+            let sets = if beta == 0.0 { 2 } else { 3 };
+            assert_eq!(used, sets * k as u64, "β = {beta}");
+            let relation = x.relation_to(&y);
+            assert_eq!(
+                relation,
+                SetRelation::SharedInnovations {
+                    slot: x.auxiliary_index(),
+                    beta
+                }
+            );
+            assert_eq!(fresh.relation_to(&x), SetRelation::Unrelated);
+            let factors = relation.path_factors(k).unwrap();
+            let slot = x.auxiliary_index();
+            let delta = x.noise().column(slot) - y.noise().column(slot);
+            for j in 0..k {
+                if beta == 0.0 && j != slot {
+                    assert_eq!(x.noise().column(j), y.noise().column(j), "β = 0, slot {j}");
+                }
+                let predicted = y.noise().column(j) + &delta * factors[j];
+                let err = (x.noise().column(j) - predicted).amax();
+                assert!(err < 1e-12, "β = {beta}, column {j}: {err}");
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "β = {beta}: no unmet coupled step was checked");
+        // A single step breaks the relation.
+        let mut z = x.clone();
+        kernel.step(&mut z, &mut rng).unwrap();
+        assert_eq!(z.relation_to(&x), SetRelation::Unrelated);
     }
 }

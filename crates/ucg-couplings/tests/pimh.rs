@@ -7,7 +7,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cell::Cell;
 use ucg_couplings::pimh::{Pimh, PimhState};
-use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, MarkovKernel};
+use ucg_couplings::{CoupledKernel, CouplingError, ImportanceTarget, InitialLaw, MarkovKernel};
 
 mod common;
 use common::{Moments, Z, assert_z, one_step_meeting_frequency};
@@ -25,11 +25,12 @@ impl ImportanceTarget for Gauss1 {
     fn noise_dim(&self) -> usize {
         1
     }
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
         for (o, &x) in out.iter_mut().zip(noise.row(0).iter()) {
             let z = (x - self.m) / self.s;
             *o = -0.5 * z * z - self.s.ln() + 0.5 * x * x;
         }
+        Ok(())
     }
 }
 
@@ -227,7 +228,7 @@ impl ImportanceTarget for Switchable {
     fn noise_dim(&self) -> usize {
         1
     }
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
         for (o, &x) in out.iter_mut().zip(noise.iter()) {
             *o = if self.nan.get() {
                 f64::NAN
@@ -237,6 +238,7 @@ impl ImportanceTarget for Switchable {
                 f64::NEG_INFINITY
             };
         }
+        Ok(())
     }
 }
 

@@ -34,9 +34,10 @@ pub const TRAIN_FILES: [&str; 5] = [
 /// The test batch file.
 pub const TEST_FILE: &str = "test_batch.bin";
 
-/// Parses the records of one batch file held in memory.
+/// Parses the records of one batch file held in memory (at least one record: an empty batch file is a
+/// failed copy, never a valid batch).
 pub fn parse_batch(bytes: &[u8], source_name: &str) -> Result<Dataset, DataError> {
-    if !bytes.len().is_multiple_of(RECORD_LEN) {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(RECORD_LEN) {
         let whole = bytes.len() / RECORD_LEN;
         return Err(DataError::Truncated {
             source_name: source_name.to_owned(),
@@ -116,6 +117,21 @@ pub fn ensure(data_dir: &Path) -> Result<CifarPaths, DataError> {
         .map(|(name, _)| *name)
         .collect();
     if missing.is_empty() {
+        // Sizes are checked here, without reading the files, so that `ensure` alone refuses empty or cut
+        // files (the usual result of an interrupted copy).
+        for path in train.iter().chain(std::iter::once(&test)) {
+            let len = std::fs::metadata(path)
+                .map_err(|e| DataError::io(path, e))?
+                .len();
+            if len == 0 || len % RECORD_LEN as u64 != 0 {
+                return Err(DataError::Truncated {
+                    source_name: path.display().to_string(),
+                    what: "CIFAR-10 batch file (a positive number of 3,073-byte records)",
+                    expected: (len / RECORD_LEN as u64 + 1) * RECORD_LEN as u64,
+                    found: len,
+                });
+            }
+        }
         Ok(CifarPaths { train, test })
     } else {
         Err(DataError::Missing(format!(
@@ -180,6 +196,10 @@ mod tests {
             parse_batch(&bytes[..RECORD_LEN + 5], "b"),
             Err(DataError::Truncated { found, .. }) if found == (RECORD_LEN + 5) as u64
         ));
+        assert!(matches!(
+            parse_batch(&[], "b"),
+            Err(DataError::Truncated { found: 0, .. })
+        ));
         let mut bad = bytes.clone();
         bad[RECORD_LEN] = 10;
         assert!(matches!(
@@ -211,6 +231,12 @@ mod tests {
                 .to_string()
                 .contains(TEST_FILE)
         );
+        // Zero-byte files, as an interrupted copy leaves them, are refused by `ensure` itself.
+        std::fs::write(dir.join(TEST_FILE), b"").unwrap();
+        assert!(matches!(
+            ensure(data.path()),
+            Err(DataError::Truncated { found: 0, .. })
+        ));
         std::fs::write(dir.join(TEST_FILE), encode_batch(&generated(3, 9)).unwrap()).unwrap();
         let train = load(data.path(), Split::Train).unwrap();
         assert_eq!(train.len(), 10);

@@ -58,7 +58,8 @@ pub mod idx_set;
 pub mod mnist;
 pub mod numpy;
 pub mod pickle;
-pub mod pickle_writer;
+#[cfg(test)]
+mod pickle_writer;
 pub mod rng;
 pub mod wheel;
 

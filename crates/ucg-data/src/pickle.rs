@@ -8,7 +8,7 @@
 //! Unsupported opcodes give an error naming them.
 
 use std::io::{BufRead, Read};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::DataError;
 pub use crate::numpy::{Dtype, NdArray};
@@ -25,7 +25,7 @@ pub enum Value {
     /// A float.
     Float(f64),
     /// A byte string (a Python 2 `str` or a Python 3 `bytes`).
-    Bytes(Rc<Vec<u8>>),
+    Bytes(Arc<Vec<u8>>),
     /// A unicode string.
     Str(String),
     /// A tuple.
@@ -250,7 +250,7 @@ impl Machine {
                         s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
                     let bytes =
                         bytes.ok_or_else(|| perr("non-latin1 character in encoded bytes"))?;
-                    Ok(Value::Bytes(Rc::new(bytes)))
+                    Ok(Value::Bytes(Arc::new(bytes)))
                 }
                 _ => Err(perr("unsupported _codecs.encode call")),
             },
@@ -324,7 +324,7 @@ impl Machine {
         };
         let fortran_order = matches!(fortran, Value::Bool(true) | Value::Int(1));
         let data = match data {
-            Value::Bytes(b) => Rc::try_unwrap(b).unwrap_or_else(|shared| shared.as_ref().clone()),
+            Value::Bytes(b) => Arc::try_unwrap(b).unwrap_or_else(|shared| shared.as_ref().clone()),
             Value::Str(s) => s.chars().map(|c| c as u32 as u8).collect(),
             other => return Err(perr(format!("array data is {}", describe(&other)))),
         };
@@ -385,6 +385,47 @@ fn len_u32(b: [u8; 4]) -> usize {
     u32::from_le_bytes(b) as usize
 }
 
+/// The opcodes this machine understands, named as in Python's `pickletools`.
+mod op {
+    pub(crate) const PROTO: u8 = 0x80;
+    pub(crate) const FRAME: u8 = 0x95;
+    pub(crate) const STOP: u8 = b'.';
+    pub(crate) const MARK: u8 = b'(';
+    pub(crate) const POP: u8 = b'0';
+    pub(crate) const POP_MARK: u8 = b'1';
+    pub(crate) const DUP: u8 = b'2';
+    pub(crate) const NONE: u8 = b'N';
+    pub(crate) const NEWTRUE: u8 = 0x88;
+    pub(crate) const NEWFALSE: u8 = 0x89;
+    pub(crate) const BININT: u8 = b'J';
+    pub(crate) const BININT1: u8 = b'K';
+    pub(crate) const BININT2: u8 = b'M';
+    pub(crate) const LONG1: u8 = 0x8a;
+    pub(crate) const BINFLOAT: u8 = b'G';
+    pub(crate) const SHORT_BINSTRING: u8 = b'U';
+    pub(crate) const SHORT_BINBYTES: u8 = b'C';
+    pub(crate) const BINSTRING: u8 = b'T';
+    pub(crate) const BINBYTES: u8 = b'B';
+    pub(crate) const BINUNICODE: u8 = b'X';
+    pub(crate) const SHORT_BINUNICODE: u8 = 0x8c;
+    pub(crate) const EMPTY_TUPLE: u8 = b')';
+    pub(crate) const TUPLE: u8 = b't';
+    pub(crate) const TUPLE1: u8 = 0x85;
+    pub(crate) const TUPLE3: u8 = 0x87;
+    pub(crate) const EMPTY_LIST: u8 = b']';
+    pub(crate) const APPEND: u8 = b'a';
+    pub(crate) const APPENDS: u8 = b'e';
+    pub(crate) const GLOBAL: u8 = b'c';
+    pub(crate) const STACK_GLOBAL: u8 = 0x93;
+    pub(crate) const REDUCE: u8 = b'R';
+    pub(crate) const BUILD: u8 = b'b';
+    pub(crate) const BINPUT: u8 = b'q';
+    pub(crate) const LONG_BINPUT: u8 = b'r';
+    pub(crate) const MEMOIZE: u8 = 0x94;
+    pub(crate) const BINGET: u8 = b'h';
+    pub(crate) const LONG_BINGET: u8 = b'j';
+}
+
 /// Runs a pickle stream (not compressed) to its `STOP` opcode.
 pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
     let mut m = Machine {
@@ -395,49 +436,49 @@ pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
     loop {
         let [op] = read_array::<_, 1>(&mut r)?;
         match op {
-            0x80 => {
+            op::PROTO => {
                 let [proto] = read_array::<_, 1>(&mut r)?;
                 if proto > 4 {
                     return Err(perr(format!("pickle protocol {proto} is not supported")));
                 }
             }
-            0x95 => {
+            op::FRAME => {
                 read_array::<_, 8>(&mut r)?; // FRAME: a length hint only
             }
-            b'.' => {
+            op::STOP => {
                 let root = m.pop()?;
                 return Ok(Unpickled {
                     root,
                     objects: m.objects,
                 });
             }
-            b'(' => m.stack.push(Slot::Mark),
-            b'0' => {
+            op::MARK => m.stack.push(Slot::Mark),
+            op::POP => {
                 m.stack.pop().ok_or_else(|| perr("stack underflow"))?;
             }
-            b'1' => {
+            op::POP_MARK => {
                 m.pop_to_mark()?;
             }
-            b'2' => {
+            op::DUP => {
                 let v = m.top()?.clone();
                 m.push(v);
             }
-            b'N' => m.push(Value::None),
-            0x88 => m.push(Value::Bool(true)),
-            0x89 => m.push(Value::Bool(false)),
-            b'J' => {
+            op::NONE => m.push(Value::None),
+            op::NEWTRUE => m.push(Value::Bool(true)),
+            op::NEWFALSE => m.push(Value::Bool(false)),
+            op::BININT => {
                 let v = i32::from_le_bytes(read_array(&mut r)?);
                 m.push(Value::Int(i64::from(v)));
             }
-            b'K' => {
+            op::BININT1 => {
                 let [v] = read_array::<_, 1>(&mut r)?;
                 m.push(Value::Int(i64::from(v)));
             }
-            b'M' => {
+            op::BININT2 => {
                 let v = u16::from_le_bytes(read_array(&mut r)?);
                 m.push(Value::Int(i64::from(v)));
             }
-            0x8a => {
+            op::LONG1 => {
                 let [n] = read_array::<_, 1>(&mut r)?;
                 let bytes = read_exact_n(&mut r, usize::from(n))?;
                 if n > 8 {
@@ -451,20 +492,20 @@ pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
                 b[..bytes.len()].copy_from_slice(&bytes);
                 m.push(Value::Int(i64::from_le_bytes(b)));
             }
-            b'G' => m.push(Value::Float(f64::from_be_bytes(read_array(&mut r)?))),
-            b'U' | b'C' => {
+            op::BINFLOAT => m.push(Value::Float(f64::from_be_bytes(read_array(&mut r)?))),
+            op::SHORT_BINSTRING | op::SHORT_BINBYTES => {
                 let [n] = read_array::<_, 1>(&mut r)?;
                 let b = read_exact_n(&mut r, usize::from(n))?;
-                m.push(Value::Bytes(Rc::new(b)));
+                m.push(Value::Bytes(Arc::new(b)));
             }
-            b'T' | b'B' => {
+            op::BINSTRING | op::BINBYTES => {
                 let n = i32::from_le_bytes(read_array(&mut r)?);
                 let n = usize::try_from(n).map_err(|_| perr("negative string length"))?;
                 let b = read_exact_n(&mut r, n)?;
-                m.push(Value::Bytes(Rc::new(b)));
+                m.push(Value::Bytes(Arc::new(b)));
             }
-            b'X' | 0x8c => {
-                let n = if op == b'X' {
+            op::BINUNICODE | op::SHORT_BINUNICODE => {
+                let n = if op == op::BINUNICODE {
                     len_u32(read_array(&mut r)?)
                 } else {
                     usize::from(read_array::<_, 1>(&mut r)?[0])
@@ -473,21 +514,21 @@ pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
                 let s = String::from_utf8(b).map_err(|_| perr("invalid UTF-8 string"))?;
                 m.push(Value::Str(s));
             }
-            b')' => m.push(Value::Tuple(Vec::new())),
-            b't' => {
+            op::EMPTY_TUPLE => m.push(Value::Tuple(Vec::new())),
+            op::TUPLE => {
                 let items = m.pop_to_mark()?;
                 m.push(Value::Tuple(items));
             }
-            0x85..=0x87 => {
-                let items = m.pop_n(usize::from(op - 0x84))?;
+            op::TUPLE1..=op::TUPLE3 => {
+                let items = m.pop_n(usize::from(op - op::TUPLE1 + 1))?;
                 m.push(Value::Tuple(items));
             }
-            b']' => {
+            op::EMPTY_LIST => {
                 let v = m.new_object(Object::List(Vec::new()));
                 m.push(v);
             }
-            b'a' | b'e' => {
-                let items = if op == b'a' {
+            op::APPEND | op::APPENDS => {
+                let items = if op == op::APPEND {
                     vec![m.pop()?]
                 } else {
                     m.pop_to_mark()?
@@ -500,12 +541,12 @@ pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
                     _ => return Err(perr("APPEND to an object that is not a list")),
                 }
             }
-            b'c' => {
+            op::GLOBAL => {
                 let module = read_line(&mut r)?;
                 let name = read_line(&mut r)?;
                 m.push(Value::Global(module, name));
             }
-            0x93 => {
+            op::STACK_GLOBAL => {
                 let name = m.pop()?;
                 let module = m.pop()?;
                 match (module, name) {
@@ -513,33 +554,33 @@ pub fn unpickle<R: BufRead>(mut r: R) -> Result<Unpickled, DataError> {
                     _ => return Err(perr("STACK_GLOBAL needs two strings")),
                 }
             }
-            b'R' => {
+            op::REDUCE => {
                 let args = m.pop()?;
                 let callable = m.pop()?;
                 let v = m.reduce(callable, args)?;
                 m.push(v);
             }
-            b'b' => {
+            op::BUILD => {
                 let state = m.pop()?;
                 m.build(state)?;
             }
-            b'q' => {
+            op::BINPUT => {
                 let [i] = read_array::<_, 1>(&mut r)?;
                 m.memo_put(usize::from(i))?;
             }
-            b'r' => {
+            op::LONG_BINPUT => {
                 let i = len_u32(read_array(&mut r)?);
                 m.memo_put(i)?;
             }
-            0x94 => {
+            op::MEMOIZE => {
                 let i = m.memo.len();
                 m.memo_put(i)?;
             }
-            b'h' => {
+            op::BINGET => {
                 let [i] = read_array::<_, 1>(&mut r)?;
                 m.memo_get(usize::from(i))?;
             }
-            b'j' => {
+            op::LONG_BINGET => {
                 let i = len_u32(read_array(&mut r)?);
                 m.memo_get(i)?;
             }
@@ -629,7 +670,7 @@ mod tests {
         assert_eq!(items[1], Value::Int(256));
         assert_eq!(items[2], Value::Float(1.5));
         assert_eq!(items[3], Value::Str("hé".into()));
-        assert_eq!(items[4], Value::Bytes(Rc::new(vec![7, 8])));
+        assert_eq!(items[4], Value::Bytes(Arc::new(vec![7, 8])));
         assert_eq!(items[5], Value::Bool(true));
         assert_eq!(items[6], Value::None);
         assert_eq!(items[7], Value::Tuple(vec![]));
@@ -654,7 +695,7 @@ mod tests {
             u.objects[0],
             Object::List(vec![Value::Int(1), Value::Int(2)])
         );
-        assert_eq!(items[1], Value::Bytes(Rc::new(vec![0xff])));
+        assert_eq!(items[1], Value::Bytes(Arc::new(vec![0xff])));
     }
 
     #[test]

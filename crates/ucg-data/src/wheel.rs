@@ -132,7 +132,7 @@ pub fn extract_entry(
         .ok_or_else(truncated)?;
     let compressed = archive.get(start..end).ok_or_else(truncated)?;
     let mut out = Vec::new();
-    out.try_reserve(usize::try_from(entry.size).unwrap_or(0).min(1 << 30))
+    out.try_reserve(reservation(entry.size, compressed.len()))
         .map_err(|e| zip_err(source_name, e.to_string()))?;
     match entry.method {
         0 => out.extend_from_slice(compressed),
@@ -171,8 +171,20 @@ pub fn extract_entry(
     Ok(out)
 }
 
-/// Builds a zip archive in memory from `(name, contents, deflate?)` members: used by tests and examples.
-pub fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
+/// Deflate expands at most about 1032-fold, so a member's output buffer is reserved for the smaller of its
+/// declared size and what its compressed bytes can produce: a size field cannot make the reader reserve
+/// memory that the file could never fill (the declared size is still checked after inflation).
+const MAX_DEFLATE_RATIO: usize = 1032;
+
+fn reservation(declared: u64, compressed_len: usize) -> usize {
+    usize::try_from(declared)
+        .unwrap_or(usize::MAX)
+        .min(compressed_len.saturating_mul(MAX_DEFLATE_RATIO))
+}
+
+/// Builds a zip archive in memory from `(name, contents, deflate?)` members, for tests.
+#[cfg(test)]
+pub(crate) fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
     use std::io::Write;
     let mut out = Vec::new();
     let mut central = Vec::new();
@@ -226,6 +238,22 @@ pub fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn size_fields_cannot_reserve_more_than_the_data_can_fill() {
+        assert_eq!(reservation(1 << 30, 100), 103_200);
+        assert_eq!(reservation(50, 100), 50);
+        assert_eq!(reservation(u64::MAX, usize::MAX), usize::MAX);
+        // An archive whose member claims 1 GiB from a few bytes is refused after a small reservation.
+        let mut zip = build_zip(&[("a.bin", b"hello hello hello", true)]);
+        // The single member's central-directory record sits just before the end record; its uncompressed
+        // size is at offset 24.
+        let cd = zip.len() - EOCD_LEN - (46 + "a.bin".len());
+        zip[cd + 24..cd + 28].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        let entry = &list_entries(&zip, "t.zip").unwrap()[0];
+        assert_eq!(entry.size, 1 << 30);
+        assert!(extract_entry(&zip, entry, "t.zip").is_err());
+    }
 
     #[test]
     fn extracts_stored_and_deflated_members() {

@@ -13,7 +13,7 @@ use nalgebra::DMatrix;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use ucg_couplings::weights::normalize_log_weights;
-use ucg_couplings::{CouplingError, ImportanceTarget, MarkovKernel};
+use ucg_couplings::{ImportanceTarget, InitialLaw};
 
 /// `K` independent particles `ξ_k ~ N(0, I)` with their log-weights and self-normalised weights.
 #[derive(Clone, Debug)]
@@ -42,7 +42,7 @@ where
     }
     let noise = DMatrix::from_fn(target.noise_dim(), k, |_, _| StandardNormal.sample(rng));
     let mut log_weights = vec![0.0; k];
-    target.log_weights(&noise, &mut log_weights);
+    target.log_weights(&noise, &mut log_weights)?;
     let mut weights = vec![0.0; k];
     let lse = normalize_log_weights(&log_weights, &mut weights)?;
     Ok(ImportanceSet {
@@ -59,22 +59,21 @@ pub fn elbo_coefficients(k: usize) -> Vec<f64> {
 }
 
 /// The single-chain time average `(1/(m−k+1)) Σ_{t=k}^{m} h(X_t)` (biased for finite `k`), with the same
-/// sink protocol as [`crate::run_lagged`]; returns the cost `m` in kernel applications.
+/// sink protocol as [`crate::run_lagged`], started from the kernel's [`InitialLaw`]; returns the cost `m`
+/// in kernel applications.
 ///
 /// # Errors
 /// `k > m`, or kernel and sink failures.
-pub fn time_average<K, R, I, S>(
+pub fn time_average<K, R, S>(
     kernel: &K,
-    mut init: I,
     k: usize,
     m: usize,
     rng: &mut R,
     mut sink: S,
 ) -> Result<usize>
 where
-    K: MarkovKernel,
+    K: InitialLaw,
     R: Rng + ?Sized,
-    I: FnMut(&mut R) -> std::result::Result<K::State, CouplingError>,
     S: FnMut(Event<'_, K::State>) -> Result<()>,
 {
     if k > m {
@@ -84,7 +83,7 @@ where
         ));
     }
     let inv = 1.0 / (m - k + 1) as f64;
-    let mut x = init(rng)?;
+    let mut x = kernel.sample_initial(rng)?;
     for t in 0..=m {
         if t > 0 {
             kernel.step(&mut x, rng)?;

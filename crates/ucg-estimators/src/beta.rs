@@ -1,14 +1,17 @@
-//! Adapting DISIR's correlation β between estimator runs (method.md §3).
+//! Adapting DISIR's correlation β between estimator runs (docs/method.md §3).
 //!
 //! The paper targets an effective sample size of `0.3 K` for the DISIR step with the update
 //! `β ← clip(β − 0.01 (ESS − 0.3 K), 10⁻⁶, 1 − 10⁻⁶)`, one per kernel step. β must stay fixed *within* a run
 //! (both chains, every iteration) or the estimator loses its unbiasedness, so the ESS of every step is
 //! recorded during a run and the updates are applied, in order, after it.
 
+use crate::error::{Result, invalid};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Global β adaptation with a recorded trajectory.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BetaAdapter {
     beta: f64,
     k: usize,
@@ -22,19 +25,45 @@ impl BetaAdapter {
     pub const BOUNDS: (f64, f64) = (1e-6, 1.0 - 1e-6);
 
     /// The paper's adaptation (target ESS `0.3 K`, rate `0.01`) from an initial `beta` for `K = k`.
-    pub fn new(beta: f64, k: usize) -> Self {
+    ///
+    /// # Errors
+    /// As [`BetaAdapter::with_target`].
+    pub fn new(beta: f64, k: usize) -> Result<Self> {
         Self::with_target(beta, k, 0.3, 0.01)
     }
-    /// Adaptation towards ESS `target_fraction · K` with step size `rate`.
-    pub fn with_target(beta: f64, k: usize, target_fraction: f64, rate: f64) -> Self {
+    /// Adaptation towards ESS `target_fraction · K` with step size `rate`; the initial `beta` is clipped
+    /// to [`BetaAdapter::BOUNDS`].
+    ///
+    /// # Errors
+    /// `beta ∉ [0, 1)` (NaN included), `k < 2`, `target_fraction ∉ (0, 1]`, or `rate` not finite and
+    /// positive.
+    pub fn with_target(beta: f64, k: usize, target_fraction: f64, rate: f64) -> Result<Self> {
+        if !(0.0..1.0).contains(&beta) {
+            return Err(invalid("beta", format!("must lie in [0, 1), got {beta}")));
+        }
+        if k < 2 {
+            return Err(invalid("K", format!("need at least 2 particles, got {k}")));
+        }
+        if !(target_fraction > 0.0 && target_fraction <= 1.0) {
+            return Err(invalid(
+                "target_fraction",
+                format!("must lie in (0, 1], got {target_fraction}"),
+            ));
+        }
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(invalid(
+                "rate",
+                format!("must be finite and positive, got {rate}"),
+            ));
+        }
         let beta = beta.clamp(Self::BOUNDS.0, Self::BOUNDS.1);
-        BetaAdapter {
+        Ok(BetaAdapter {
             beta,
             k,
             target_fraction,
             rate,
             trajectory: vec![beta],
-        }
+        })
     }
     /// The current β (use it for the whole next run).
     pub fn beta(&self) -> f64 {
@@ -76,12 +105,22 @@ mod tests {
 
     #[test]
     fn beta_moves_towards_the_target_ess_and_stays_in_bounds() {
-        let mut a = BetaAdapter::new(0.5, 10);
+        let mut a = BetaAdapter::new(0.5, 10).unwrap();
         a.update(&[8.0, 8.0]); // ESS too high: β decreases by 0.05 twice
         assert!((a.beta() - 0.4).abs() < 1e-12);
         a.update(&[1.0; 100]); // ESS too low for long: β saturates below 1
         assert_eq!(a.beta(), BetaAdapter::BOUNDS.1);
         assert_eq!(a.trajectory().len(), 3);
+    }
+
+    #[test]
+    fn invalid_settings_are_rejected() {
+        for beta in [f64::NAN, -0.1, 1.0, f64::INFINITY] {
+            assert!(BetaAdapter::new(beta, 10).is_err(), "beta = {beta}");
+        }
+        assert!(BetaAdapter::new(0.5, 1).is_err());
+        assert!(BetaAdapter::with_target(0.5, 10, 0.0, 0.01).is_err());
+        assert!(BetaAdapter::with_target(0.5, 10, 0.3, f64::NAN).is_err());
     }
 
     #[test]

@@ -4,7 +4,11 @@ use thiserror::Error;
 use ucg_couplings::CouplingError;
 
 /// Errors from estimator settings or from the kernels they run.
-#[derive(Debug, Clone, PartialEq, Error)]
+///
+/// Failures of user code (targets, kernels, initial laws) arrive as [`CouplingError::Source`] inside
+/// [`EstimatorError::Kernel`], with their own error as the source.
+#[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum EstimatorError {
     /// Invalid settings (for example `k > m` or a lag of zero).
     #[error("invalid setting `{name}`: {reason}")]

@@ -1,23 +1,58 @@
 //! The lagged coupling estimator `H_{k:m}` of Jacob, O'Leary & Atchadé (2020) for any lag `L ≥ 1`
-//! (method.md §5), with `h` delivered to a sink as (state, coefficient) terms.
+//! (docs/method.md §5), with `h` delivered to a sink as (state, coefficient) terms.
 
 use crate::error::{Result, invalid};
 use rand::Rng;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
-use ucg_couplings::CoupledKernel;
+use ucg_couplings::{CoupledKernel, InitialLaw};
 
 /// Settings of `H_{k:m}` with lag `L`: `0 ≤ k ≤ m`, `L ≥ 1`, and a cap on the iteration count `t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The fields are private so that only [`LagSettings::new`] and [`LagSettings::paper`] build a value:
+/// settings that break `k ≤ m` or `L ≥ 1` (which would give a wrapped `1/(m − k + 1)` or a plain, biased
+/// time average) cannot exist. Deserialisation goes through the same checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "RawLagSettings", into = "RawLagSettings")
+)]
 pub struct LagSettings {
-    /// The lag `L ≥ 1` between the leading chain `X` and the lagging chain `Y`.
-    pub lag: usize,
-    /// First iteration `k` of the time average.
-    pub k: usize,
-    /// Last iteration `m ≥ k` of the time average.
-    pub m: usize,
-    /// The run stops at `t = max_iter` even if the chains have not met; such a run is reported as capped
-    /// (its estimate is truncated, hence biased).
-    pub max_iter: usize,
+    lag: usize,
+    k: usize,
+    m: usize,
+    max_iter: usize,
+}
+
+/// The serialised form of [`LagSettings`], validated on the way in.
+#[cfg(feature = "serde")]
+#[derive(Serialize, Deserialize)]
+struct RawLagSettings {
+    lag: usize,
+    k: usize,
+    m: usize,
+    max_iter: usize,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawLagSettings> for LagSettings {
+    type Error = crate::EstimatorError;
+    fn try_from(r: RawLagSettings) -> Result<Self> {
+        LagSettings::new(r.lag, r.k, r.m, r.max_iter)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<LagSettings> for RawLagSettings {
+    fn from(s: LagSettings) -> Self {
+        RawLagSettings {
+            lag: s.lag,
+            k: s.k,
+            m: s.m,
+            max_iter: s.max_iter,
+        }
+    }
 }
 
 impl LagSettings {
@@ -58,6 +93,31 @@ impl LagSettings {
         Self::new(lag, t0, t0 + lag - 1, max_iter)
     }
 
+    /// The lag `L ≥ 1` between the leading chain `X` and the lagging chain `Y`.
+    pub fn lag(&self) -> usize {
+        self.lag
+    }
+    /// First iteration `k` of the time average.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// Last iteration `m ≥ k` of the time average.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+    /// The cap: a run stops at `t = max_iter` even if the chains have not met, and is reported as capped
+    /// (its estimate is truncated, hence biased).
+    pub fn max_iter(&self) -> usize {
+        self.max_iter
+    }
+    /// The same settings with another cap.
+    ///
+    /// # Errors
+    /// `max_iter < max(m, L + 1)`.
+    pub fn with_max_iter(&self, max_iter: usize) -> Result<Self> {
+        Self::new(self.lag, self.k, self.m, max_iter)
+    }
+
     /// The bias-correction weight `v_t = ⌊(t − k)/L⌋ − ⌈max(L, t − m)/L⌉ + 1` for `t ≥ k + L`.
     pub fn weight(&self, t: usize) -> i64 {
         let l = self.lag as i64;
@@ -68,7 +128,8 @@ impl LagSettings {
 }
 
 /// Which part of `H_{k:m}` a term belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Part {
     /// The time average `(1/(m−k+1)) Σ_{t=k}^{m} h(X_t)`.
     Mcmc,
@@ -109,7 +170,8 @@ pub enum Event<'a, S> {
 }
 
 /// What one run of the estimator did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LaggedRun {
     /// The meeting time `τ = inf{t ≥ L : X_t = Y_{t−L}}`, or `None` when the run hit the cap first.
     pub meeting_time: Option<usize>,
@@ -121,7 +183,9 @@ pub struct LaggedRun {
     pub capped: bool,
 }
 
-/// Runs `H_{k:m}` once: samples `X_0, Y_0` from `init` (X first), moves `X` alone for `L` steps, then the
+/// Runs `H_{k:m}` once: samples `X_0` from the kernel's [`InitialLaw`] (wrap the kernel in
+/// [`ucg_couplings::WithInitial`] for another initial law), moves `X` alone for `L` steps, samples `Y_0`
+/// from the same law (after those steps, so the random stream is used in that order), then moves the
 /// pair with `kernel`'s coupled step until `t = max(m, τ)` (or the cap), and sends every term
 /// `coefficient · h(state)` of the estimate to `sink`:
 ///
@@ -133,18 +197,16 @@ pub struct LaggedRun {
 ///
 /// # Errors
 /// Kernel failures and sink failures are passed on.
-pub fn run_lagged<K, R, I, S>(
+pub fn run_lagged<K, R, S>(
     kernel: &K,
-    mut init: I,
     settings: &LagSettings,
     rng: &mut R,
     mut sink: S,
 ) -> Result<LaggedRun>
 where
-    K: CoupledKernel,
+    K: CoupledKernel + InitialLaw,
     K::State: PartialEq,
     R: Rng + ?Sized,
-    I: FnMut(&mut R) -> std::result::Result<K::State, ucg_couplings::CouplingError>,
     S: FnMut(Event<'_, K::State>) -> Result<()>,
 {
     let LagSettings {
@@ -154,7 +216,7 @@ where
         max_iter,
     } = *settings;
     let inv = 1.0 / (m - k + 1) as f64;
-    let mut x = init(rng)?;
+    let mut x = kernel.sample_initial(rng)?;
     if k == 0 {
         sink(Event::Term {
             state: &x,
@@ -166,7 +228,7 @@ where
         kernel.step(&mut x, rng)?;
         moved(&mut sink, t, &x, settings)?;
     }
-    let mut y = init(rng)?;
+    let mut y = kernel.sample_initial(rng)?;
     let mut t = lag;
     let mut cost = lag;
     let mut meeting_time = (x == y).then_some(lag);
@@ -227,7 +289,8 @@ where
 }
 
 /// `H_{k:m}` for a materialised, vector-valued `h`: returns the estimate split into its two parts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct VectorEstimate {
     /// The time-average part.
     pub mcmc: Vec<f64>,
@@ -248,41 +311,34 @@ impl VectorEstimate {
     }
 }
 
-/// [`run_lagged`] with `h: state → ℝ^dim` evaluated on every state that carries a term.
+/// [`run_lagged`] with `h: state → ℝ^dim` evaluated on every state that carries a term: `h(state, out)`
+/// writes `h(state)` into `out` (length `dim`, one buffer reused for the whole run).
 ///
 /// # Errors
-/// As [`run_lagged`], and a sink error when `h` returns a vector of the wrong length.
-pub fn estimate_vector<K, R, I, H>(
+/// As [`run_lagged`], and `h`'s own errors.
+pub fn estimate_vector<K, R, H>(
     kernel: &K,
-    init: I,
-    h: H,
+    mut h: H,
     dim: usize,
     settings: &LagSettings,
     rng: &mut R,
 ) -> Result<VectorEstimate>
 where
-    K: CoupledKernel,
+    K: CoupledKernel + InitialLaw,
     K::State: PartialEq,
     R: Rng + ?Sized,
-    I: FnMut(&mut R) -> std::result::Result<K::State, ucg_couplings::CouplingError>,
-    H: Fn(&K::State) -> Vec<f64>,
+    H: FnMut(&K::State, &mut [f64]) -> Result<()>,
 {
-    let (mut mcmc, mut bias) = (vec![0.0; dim], vec![0.0; dim]);
-    let run = run_lagged(kernel, init, settings, rng, |ev| {
+    let (mut mcmc, mut bias, mut value) = (vec![0.0; dim], vec![0.0; dim], vec![0.0; dim]);
+    let run = run_lagged(kernel, settings, rng, |ev| {
         let mut add = |state: &K::State, coefficient: f64, part: Part| {
-            let v = h(state);
-            if v.len() != dim {
-                return Err(crate::EstimatorError::Sink(format!(
-                    "h returned {} values, expected {dim}",
-                    v.len()
-                )));
-            }
+            h(state, &mut value)?;
             let acc = match part {
                 Part::Mcmc => &mut mcmc,
                 Part::BiasCorrection => &mut bias,
             };
             acc.iter_mut()
-                .zip(v)
+                .zip(&value)
                 .for_each(|(a, b)| *a += coefficient * b);
             Ok(())
         };
@@ -338,5 +394,27 @@ mod tests {
         assert!(LagSettings::new(1, 3, 2, 10).is_err());
         assert!(LagSettings::new(5, 0, 2, 5).is_err());
         assert!(LagSettings::paper(1, 0, 10).is_err());
+        assert!(
+            LagSettings::paper(1, 3, 10)
+                .unwrap()
+                .with_max_iter(3)
+                .is_err()
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialisation_validates() {
+        let ok: LagSettings =
+            serde_json::from_str(r#"{"lag":3,"k":1,"m":3,"max_iter":100}"#).unwrap();
+        assert_eq!((ok.lag(), ok.k(), ok.m(), ok.max_iter()), (3, 1, 3, 100));
+        let back = serde_json::to_string(&ok).unwrap();
+        assert_eq!(serde_json::from_str::<LagSettings>(&back).unwrap(), ok);
+        for bad in [
+            r#"{"lag":5,"k":10,"m":2,"max_iter":100}"#,
+            r#"{"lag":0,"k":0,"m":2,"max_iter":100}"#,
+        ] {
+            assert!(serde_json::from_str::<LagSettings>(bad).is_err(), "{bad}");
+        }
     }
 }

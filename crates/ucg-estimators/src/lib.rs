@@ -21,8 +21,9 @@
 //! struct Shifted;
 //! impl ImportanceTarget for Shifted {
 //!     fn noise_dim(&self) -> usize { 1 }
-//!     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+//!     fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
 //!         for (o, col) in out.iter_mut().zip(noise.column_iter()) { *o = col[0] - 0.5; }
+//!         Ok(())
 //!     }
 //! }
 //!
@@ -39,11 +40,13 @@
 //! ```
 
 pub mod baselines;
+#[cfg(feature = "rayon")]
 pub mod batch;
 pub mod beta;
 pub mod error;
 pub mod lagged;
 pub mod meeting;
+#[cfg(feature = "rayon")]
 pub mod replicates;
 pub mod seeding;
 pub mod summary;

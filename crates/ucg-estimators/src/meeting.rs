@@ -2,11 +2,13 @@
 
 use crate::error::{Result, invalid};
 use rand::Rng;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
-use ucg_couplings::{CoupledKernel, CouplingError};
+use ucg_couplings::{CoupledKernel, InitialLaw};
 
 /// One draw of the meeting time `τ = inf{t ≥ L : X_t = Y_{t−L}}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MeetingTime {
     /// `τ`, or the cap when `capped`.
     pub tau: usize,
@@ -15,22 +17,20 @@ pub struct MeetingTime {
 }
 
 /// Runs lagged coupled chains only until they meet (no estimate), for diagnostics: `X` moves alone for
-/// `L` steps, then `(X, Y)` move with the coupled kernel.
+/// `L` steps, then `(X, Y)` move with the coupled kernel; both start from the kernel's [`InitialLaw`].
 ///
 /// # Errors
 /// `lag = 0`, `max_iter < lag`, or kernel failures.
-pub fn sample_meeting_time<K, R, I>(
+pub fn sample_meeting_time<K, R>(
     kernel: &K,
-    mut init: I,
     lag: usize,
     max_iter: usize,
     rng: &mut R,
 ) -> Result<MeetingTime>
 where
-    K: CoupledKernel,
+    K: CoupledKernel + InitialLaw,
     K::State: PartialEq,
     R: Rng + ?Sized,
-    I: FnMut(&mut R) -> std::result::Result<K::State, CouplingError>,
 {
     if lag == 0 {
         return Err(invalid("lag", "must be at least 1"));
@@ -41,11 +41,11 @@ where
             format!("{max_iter} is below the lag {lag}"),
         ));
     }
-    let mut x = init(rng)?;
+    let mut x = kernel.sample_initial(rng)?;
     for _ in 0..lag {
         kernel.step(&mut x, rng)?;
     }
-    let mut y = init(rng)?;
+    let mut y = kernel.sample_initial(rng)?;
     if x == y {
         return Ok(MeetingTime {
             tau: lag,

@@ -1,11 +1,13 @@
 //! Summaries of replicated estimates: means, standard errors, z-scores against exact values, quantiles.
 
 use crate::error::{EstimatorError, Result, invalid};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Componentwise running mean and variance (Welford's algorithm) of vector-valued replicates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Moments {
     n: u64,
     mean: Vec<f64>,
@@ -151,7 +153,8 @@ pub fn quantile(values: &[f64], q: f64) -> Result<f64> {
 }
 
 /// Distribution of meeting times over replicates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MeetingSummary {
     /// Number of runs.
     pub runs: usize,
@@ -185,6 +188,29 @@ impl MeetingSummary {
             max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             capped,
         })
+    }
+
+    /// Summarises the meeting times of estimator runs: a capped run enters with the iteration at which it
+    /// was stopped (so the mean and quantiles are lower bounds when `capped > 0`).
+    ///
+    /// # Errors
+    /// No runs.
+    ///
+    /// # Example
+    /// ```
+    /// use ucg_estimators::{LaggedRun, summary::MeetingSummary};
+    /// let met = LaggedRun { meeting_time: Some(12), iterations: 12, cost: 14, capped: false };
+    /// let cut = LaggedRun { meeting_time: None, iterations: 100, cost: 190, capped: true };
+    /// let s = MeetingSummary::from_runs(&[met, met, cut])?;
+    /// assert_eq!((s.runs, s.capped, s.max), (3, 1, 100.0));
+    /// # Ok::<(), ucg_estimators::EstimatorError>(())
+    /// ```
+    pub fn from_runs(runs: &[crate::LaggedRun]) -> Result<Self> {
+        let taus: Vec<usize> = runs
+            .iter()
+            .map(|r| r.meeting_time.unwrap_or(r.iterations))
+            .collect();
+        Self::new(&taus, runs.iter().filter(|r| r.capped).count())
     }
 }
 

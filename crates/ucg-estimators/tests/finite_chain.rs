@@ -2,7 +2,7 @@
 
 use rand::Rng;
 use ucg_couplings::maximal::categorical::{maximal_coupling, sample_categorical};
-use ucg_couplings::{CoupledKernel, MarkovKernel, Result as CResult};
+use ucg_couplings::{CoupledKernel, InitialLaw, MarkovKernel, Result as CResult, WithInitial};
 use ucg_estimators::replicates::run_replicates;
 use ucg_estimators::summary::{Moments, bonferroni_z};
 use ucg_estimators::{LagSettings, estimate_vector};
@@ -15,7 +15,7 @@ struct FiniteChain {
 impl MarkovKernel for FiniteChain {
     type State = usize;
     fn step<R: Rng + ?Sized>(&self, s: &mut usize, rng: &mut R) -> CResult<()> {
-        *s = sample_categorical(&self.p[*s], rng);
+        *s = sample_categorical(&self.p[*s], rng)?;
         Ok(())
     }
 }
@@ -27,10 +27,17 @@ impl CoupledKernel for FiniteChain {
         y: &mut usize,
         rng: &mut R,
     ) -> CResult<bool> {
-        let (i, j) = maximal_coupling(&self.p[*x], &self.p[*y], rng);
+        let (i, j) = maximal_coupling(&self.p[*x], &self.p[*y], rng)?;
         *x = i;
         *y = j;
         Ok(i == j)
+    }
+}
+
+impl InitialLaw for FiniteChain {
+    /// The point mass on state 0, far from stationarity.
+    fn sample_initial<R: Rng + ?Sized>(&self, _: &mut R) -> CResult<usize> {
+        Ok(0)
     }
 }
 
@@ -41,6 +48,12 @@ const CHAIN: FiniteChain = FiniteChain {
 
 fn h(s: &usize) -> Vec<f64> {
     vec![f64::from(*s == 0), f64::from(*s == 2), (*s as f64).powi(2)]
+}
+
+/// `h` written into a caller's buffer, as `estimate_vector` takes it.
+fn h_into(s: &usize, out: &mut [f64]) -> ucg_estimators::Result<()> {
+    out.copy_from_slice(&h(s));
+    Ok(())
 }
 
 /// One step of the chain's law: `law · P`.
@@ -83,7 +96,7 @@ fn lagged_estimator_is_unbiased_for_several_lags_and_windows() {
     for (si, &(lag, k, m)) in SETTINGS.iter().enumerate() {
         let settings = LagSettings::new(lag, k, m, 100_000).unwrap();
         let estimates = run_replicates(1000 + si as u64, 0, REPLICATES, |_, rng| {
-            estimate_vector(&CHAIN, |_: &mut _| Ok(0usize), h, 3, &settings, rng)
+            estimate_vector(&CHAIN, h_into, 3, &settings, rng)
         })
         .unwrap();
         let mut mom = Moments::new(3);
@@ -184,7 +197,7 @@ fn tv_bound_dominates_the_exact_distance() {
     let pi = stationary();
     for lag in [1usize, 5] {
         let taus: Vec<usize> = run_replicates(500 + lag as u64, 0, 40_000, |_, rng| {
-            let m = sample_meeting_time(&CHAIN, |_: &mut _| Ok(0usize), lag, 100_000, rng)?;
+            let m = sample_meeting_time(&CHAIN, lag, 100_000, rng)?;
             assert!(!m.capped);
             Ok(m.tau)
         })
@@ -228,14 +241,14 @@ fn single_chain_time_average_is_biased_unless_started_at_stationarity() {
     let run = |from_stationarity: bool, seed: u64| {
         let values = run_replicates(seed, 0, 50_000, |_, rng| {
             let mut v = vec![0.0; 3];
-            let init = |r: &mut _| {
-                Ok(if from_stationarity {
+            let started = WithInitial::new(CHAIN, |r: &mut dyn Rng| {
+                if from_stationarity {
                     sample_categorical(&pi, r)
                 } else {
-                    0
-                })
-            };
-            time_average(&CHAIN, init, 2, 10, rng, |ev| {
+                    Ok(0)
+                }
+            });
+            time_average(&started, 2, 10, rng, |ev| {
                 if let Event::Term {
                     state,
                     coefficient,

@@ -1,7 +1,6 @@
 //! The lagged coupling estimator with coupled random-walk MH on a Gaussian target: unbiased for the mean
 //! and the second moment, from a starting law far from the target; the TV bound decreases in `t`.
 
-use rand_distr::{Distribution, Normal};
 use ucg_couplings::LogDensity;
 use ucg_couplings::rwmh::{Rwmh, RwmhState};
 use ucg_estimators::meeting::{sample_meeting_time, tv_upper_bound};
@@ -18,35 +17,31 @@ impl LogDensity for Gaussian {
     fn dim(&self) -> usize {
         1
     }
-    fn log_density(&self, x: &[f64]) -> f64 {
-        -0.5 * ((x[0] - MEAN) / SD).powi(2)
+    fn log_density(&self, x: &[f64]) -> ucg_couplings::Result<f64> {
+        Ok(-0.5 * ((x[0] - MEAN) / SD).powi(2))
     }
 }
 
-fn h(s: &RwmhState) -> Vec<f64> {
+fn h(s: &RwmhState, out: &mut [f64]) -> ucg_estimators::Result<()> {
     let x = s.position()[0];
-    vec![x, x * x]
+    out.copy_from_slice(&[x, x * x]);
+    Ok(())
 }
 
 #[test]
 fn coupled_rwmh_estimates_are_unbiased_for_mean_and_second_moment() {
-    let kernel = Rwmh::new(Gaussian, 1.0).unwrap();
     // Start far out in the tail: N(−4, 1).
-    let start = Normal::new(-4.0, 1.0).unwrap();
+    let kernel = Rwmh::new(Gaussian, 1.0)
+        .unwrap()
+        .with_initial_normal(vec![-4.0], 1.0)
+        .unwrap();
     let exact = [MEAN, SD * SD + MEAN * MEAN];
     let configs = [(1usize, 0usize, 0usize), (1, 10, 40), (4, 3, 17)];
     let zmax = bonferroni_z(1e-3, configs.len() * exact.len()).unwrap();
     for (ci, &(lag, k, m)) in configs.iter().enumerate() {
         let settings = LagSettings::new(lag, k, m, 100_000).unwrap();
         let estimates = run_replicates(31 + ci as u64, 0, 40_000, |_, rng| {
-            estimate_vector(
-                &kernel,
-                |r: &mut _| RwmhState::new(&Gaussian, vec![start.sample(r)]),
-                h,
-                2,
-                &settings,
-                rng,
-            )
+            estimate_vector(&kernel, h, 2, &settings, rng)
         })
         .unwrap();
         let mut mom = Moments::new(2);
@@ -68,17 +63,13 @@ fn coupled_rwmh_estimates_are_unbiased_for_mean_and_second_moment() {
 
 #[test]
 fn rwmh_tv_bound_decreases_to_zero() {
-    let kernel = Rwmh::new(Gaussian, 1.0).unwrap();
-    let start = Normal::new(-4.0, 1.0).unwrap();
+    let kernel = Rwmh::new(Gaussian, 1.0)
+        .unwrap()
+        .with_initial_normal(vec![-4.0], 1.0)
+        .unwrap();
     let lag = 10;
     let taus: Vec<usize> = run_replicates(7, 0, 5_000, |_, rng| {
-        let m = sample_meeting_time(
-            &kernel,
-            |r: &mut _| RwmhState::new(&Gaussian, vec![start.sample(r)]),
-            lag,
-            100_000,
-            rng,
-        )?;
+        let m = sample_meeting_time(&kernel, lag, 100_000, rng)?;
         Ok(m.tau)
     })
     .unwrap();

@@ -34,7 +34,7 @@ proptest! {
         let target = DiagonalPpcaTarget::new(&point, &enc, &x).unwrap();
         let eta = randn(d, 4, 1.0, &mut rng);
         let mut lw = [0.0; 4];
-        target.log_weights(&eta, &mut lw);
+        target.log_weights(&eta, &mut lw).unwrap();
         let z = target.latents(&eta);
         for k in 0..4 {
             let zk: DVector<f64> = z.column(k).into_owned();

@@ -39,7 +39,7 @@ proptest! {
         let noise = randn(d, 3, 1.0, &mut rng);
         let target = PpcaTarget::new(PpcaPoint::new(&model, &x).unwrap(), &enc, &x).unwrap();
         let mut lw = [0.0; 3];
-        target.log_weights(&noise, &mut lw);
+        target.log_weights(&noise, &mut lw).unwrap();
         let z = target.latents(&noise);
         let (mu, sigma) = enc.mean_and_scale(&x).unwrap();
         for k in 0..3 {
@@ -76,7 +76,7 @@ proptest! {
         let mut score = target.point().score_particles(&z);
         score.column_mut(0).zip_apply(&noise.column(0).component_div(&sigma0), |s, v| *s += v);
         let mut lw = [0.0];
-        target.log_weights(&noise, &mut lw);
+        target.log_weights(&noise, &mut lw).unwrap();
         let g = enc.dreg_gradient(&x, &noise, &sigma0, &score, &lw).unwrap().to_flat();
         let base = enc.to_flat();
         let h = 1e-6;

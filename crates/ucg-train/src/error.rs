@@ -3,7 +3,8 @@
 use thiserror::Error;
 
 /// Errors from training and gradient estimation.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum TrainError {
     /// A model failed (bad shapes, non-finite values).
     #[error(transparent)]

@@ -78,6 +78,44 @@ fn coupled_estimators_are_unbiased_and_iwae_k2_is_not() {
     );
 }
 
+/// Every window start `k`, including `k = 0`, through the fast sufficient-statistics path. At `k = 0` the
+/// first bias-correction pair is `(X_L, Y_0)`, where `Y_0` is a fresh initial draw that shares no innovation
+/// with `X_L`: the sink must not treat it as a coupled pair (it did, and was biased with |z| up to 70).
+#[test]
+fn coupled_estimators_are_unbiased_for_every_window_start() {
+    let model = Ppca::random(3, 8, 0.5, 7).unwrap();
+    let mut encoder = model.posterior_encoder(1.5).unwrap();
+    encoder.b_mu.iter_mut().for_each(|b| *b += 0.5);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let bern = Bernoulli::new(0.3).unwrap();
+    let x = DMatrix::from_fn(8, 4, |_, _| f64::from(u8::from(bern.sample(&mut rng))));
+    let problem = PpcaProblem::new(&model, &encoder, &x).unwrap();
+    let exact = problem.exact_gradient().unwrap().to_vec();
+    let windows = [(3, 0, 0), (3, 0, 4), (3, 1, 3), (3, 4, 9)];
+    let kernels = [
+        CoupledKernelKind::Isir,
+        CoupledKernelKind::IsirDisir { beta: 0.7 },
+    ];
+    let zmax = bonferroni_z(1e-3, exact.len() * windows.len() * kernels.len()).unwrap();
+    for (wi, &(l, k, m)) in windows.iter().enumerate() {
+        let lag = LagSettings::new(l, k, m, 100_000).unwrap();
+        for kernel in kernels {
+            let settings = CoupledSettings { kernel, k: 5, lag };
+            let (mom, capped) = replicate_moments(&problem, 6_000, 40 + wi as u64, |p, s| {
+                p.coupled_gradient(&settings, s).unwrap()
+            });
+            assert_eq!(capped, 0);
+            let z = mom.z_scores(&exact).unwrap();
+            let worst = z.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+            eprintln!("L={l} k={k} m={m} {kernel:?}: max |z| = {worst:.2} (bound {zmax:.2})");
+            assert!(
+                worst < zmax,
+                "L={l} k={k} m={m} {kernel:?}: max |z| = {worst}"
+            );
+        }
+    }
+}
+
 #[test]
 fn results_do_not_depend_on_the_number_of_threads() {
     let (model, encoder, x) = fixture();

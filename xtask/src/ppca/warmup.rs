@@ -44,7 +44,7 @@ pub fn warm_up_beta(
     config: &Config,
     ui: &Ui,
 ) -> AnyResult<BetaRecord> {
-    let mut adapter = BetaAdapter::new(config.warmup.beta0, k);
+    let mut adapter = BetaAdapter::new(config.warmup.beta0, k)?;
     let seed = derive_seed(
         derive_seed(stream_seed(config, Stream::Warmup, d), sweep as u64),
         k as u64,

@@ -1,7 +1,8 @@
 //! ISIR, DISIR and ISIR-DISIR kernels and their couplings.
 
 use super::proposal::{ar1_outward, draw_innovations, reweight};
-use super::state::IsirState;
+use super::state::{IsirState, Origin};
+use crate::counting::CountingTarget;
 use crate::error::{Result, invalid};
 use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
 use crate::maximal::categorical::{maximal_coupling, sample_categorical};
@@ -13,7 +14,8 @@ use std::fmt;
 /// The parameters every ISIR-family kernel holds, and the single and coupled (D)ISIR steps they define.
 #[derive(Clone)]
 struct IsirParams<T> {
-    target: T,
+    /// The target, with a count of the particles evaluated through it.
+    target: CountingTarget<T>,
     k: usize,
     beta: f64,
 }
@@ -24,7 +26,11 @@ impl<T: ImportanceTarget> IsirParams<T> {
         if !(0.0..1.0).contains(&beta) {
             return Err(invalid("beta", format!("must lie in [0, 1), got {beta}")));
         }
-        Ok(IsirParams { target, k, beta })
+        Ok(IsirParams {
+            target: CountingTarget::new(target),
+            k,
+            beta,
+        })
     }
 
     /// One (D)ISIR step with correlation `beta` (0 for ISIR).
@@ -38,8 +44,9 @@ impl<T: ImportanceTarget> IsirParams<T> {
         draw_innovations(&mut set.noise, l, rng);
         ar1_outward(&mut set.noise, l, beta);
         reweight(target, set, l, kept, None)?;
-        s.selected = sample_categorical(&set.weights, rng);
+        s.selected = sample_categorical(&set.weights, rng)?;
         s.aux = l;
+        s.origin = Origin::single(beta);
         Ok(())
     }
 
@@ -74,11 +81,13 @@ impl<T: ImportanceTarget> IsirParams<T> {
         // With β = 0 the sets differ only in slot l, so y reuses x's log-weights for every other slot.
         let shared = (beta == 0.0).then_some(xs.log_weights.as_slice());
         reweight(target, ys, l, kept_y, shared)?;
-        let (i, j) = maximal_coupling(&xs.weights, &ys.weights, rng);
+        let (i, j) = maximal_coupling(&xs.weights, &ys.weights, rng)?;
         x.selected = i;
         y.selected = j;
         x.aux = l;
         y.aux = l;
+        x.origin = Origin::coupled(beta);
+        y.origin = x.origin;
         // Slot l is where the sets certainly differ unless the kept particles agreed; checking it first keeps
         // the (exact) comparison cheap.
         Ok(i == j && x.particles.same_particle(&y.particles, l) && x == y)
@@ -93,10 +102,77 @@ impl<T: fmt::Debug> IsirParams<T> {
     /// Formats the kernel called `name` as a struct with fields `target`, `k`, `beta`.
     fn fmt_kernel(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(name)
-            .field("target", &self.target)
+            .field("target", self.target.inner())
             .field("k", &self.k)
             .field("beta", &self.beta)
             .finish()
+    }
+}
+
+/// ISIR (iterated sampling importance resampling; Andrieu, Doucet & Holenstein 2010) on an
+/// [`ImportanceTarget`] with `K` particles per set.
+///
+/// One step from `(ξ_{1:K}, ℓ)`: draw `ℓ_aux ~ Uniform{0..K−1}`, put `ξ_ℓ` in slot `ℓ_aux`, fill the other
+/// slots with fresh `N(0, I)` draws, and select `ℓ* ~ Categorical(w̃)`. The coupled step shares `ℓ_aux` and
+/// every fresh particle, so the two sets differ in slot `ℓ_aux` only, and draws the two indices from the
+/// maximal coupling of the two weight vectors: this is the step at which coupled chains can meet.
+///
+/// It is the same law as [`Disir`] with β = 0, as its own type so that no β can be passed by mistake.
+#[derive(Clone)]
+pub struct Isir<T>(IsirParams<T>);
+
+impl<T: ImportanceTarget> Isir<T> {
+    /// ISIR with `K = k` particles.
+    ///
+    /// # Errors
+    /// `k < 2`.
+    pub fn new(target: T, k: usize) -> Result<Self> {
+        IsirParams::new(target, k, 0.0).map(Isir)
+    }
+    /// The target.
+    pub fn target(&self) -> &T {
+        self.0.target.inner()
+    }
+    /// Number of particles `K`.
+    pub fn k(&self) -> usize {
+        self.0.k
+    }
+    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
+    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
+    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
+    pub fn evaluations(&self) -> u64 {
+        self.0.target.evaluations()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Isir<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_kernel("Isir", f)
+    }
+}
+
+impl<T: ImportanceTarget> MarkovKernel for Isir<T> {
+    type State = IsirState;
+    fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
+        self.0.step(0.0, state, rng)
+    }
+}
+
+impl<T: ImportanceTarget> CoupledKernel for Isir<T> {
+    fn coupled_step<R: Rng + ?Sized>(
+        &self,
+        x: &mut IsirState,
+        y: &mut IsirState,
+        rng: &mut R,
+    ) -> Result<bool> {
+        self.0.coupled_step(0.0, x, y, rng)
+    }
+}
+
+impl<T: ImportanceTarget> InitialLaw for Isir<T> {
+    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
+    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+        self.0.sample_initial(rng)
     }
 }
 
@@ -104,15 +180,12 @@ impl<T: fmt::Debug> IsirParams<T> {
 ///
 /// One step from `(ξ_{1:K}, ℓ)`: draw `ℓ_aux ~ Uniform{0..K−1}`, put `ξ_ℓ` in slot `ℓ_aux`, fill the other
 /// slots with two AR(1) paths `ξ_k = β ξ_{k∓1} + √(1−β²) ε_k` running outward from it, and select
-/// `ℓ* ~ Categorical(w̃)`. β = 0 is ISIR ([`Isir`]): the other slots are fresh `N(0, I)` draws.
+/// `ℓ* ~ Categorical(w̃)`. β = 0 is the law of [`Isir`].
 ///
 /// The coupled step shares `ℓ_aux` and every innovation `ε_k`, and draws the two indices from the maximal
 /// coupling of the two weight vectors.
 #[derive(Clone)]
 pub struct Disir<T>(IsirParams<T>);
-
-/// ISIR (iterated sampling importance resampling) is DISIR with β = 0; build it with [`Disir::isir`].
-pub type Isir<T> = Disir<T>;
 
 impl<T: ImportanceTarget> Disir<T> {
     /// DISIR with `K = k` particles and correlation `beta`.
@@ -122,20 +195,19 @@ impl<T: ImportanceTarget> Disir<T> {
     pub fn new(target: T, k: usize, beta: f64) -> Result<Self> {
         IsirParams::new(target, k, beta).map(Disir)
     }
-    /// ISIR (β = 0) with `K = k` particles.
-    ///
-    /// # Errors
-    /// `k < 2`.
-    pub fn isir(target: T, k: usize) -> Result<Self> {
-        Self::new(target, k, 0.0)
-    }
     /// The target.
     pub fn target(&self) -> &T {
-        &self.0.target
+        self.0.target.inner()
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
         self.0.k
+    }
+    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
+    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
+    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
+    pub fn evaluations(&self) -> u64 {
+        self.0.target.evaluations()
     }
     /// The correlation β.
     pub fn beta(&self) -> f64 {
@@ -190,11 +262,17 @@ impl<T: ImportanceTarget> IsirDisir<T> {
     }
     /// The target.
     pub fn target(&self) -> &T {
-        &self.0.target
+        self.0.target.inner()
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
         self.0.k
+    }
+    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
+    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
+    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
+    pub fn evaluations(&self) -> u64 {
+        self.0.target.evaluations()
     }
     /// The DISIR step's correlation β.
     pub fn beta(&self) -> f64 {

@@ -1,4 +1,4 @@
-//! The ISIR family (method.md §3-4): ISIR, dependent ISIR (DISIR) with correlation β, the paper's
+//! The ISIR family (docs/method.md §3-4): ISIR, dependent ISIR (DISIR) with correlation β, the paper's
 //! composed ISIR-DISIR kernel, and their couplings.
 //!
 //! The state is a proposal set of `K` noise vectors with a selected index `ℓ` ([`IsirState`]); every
@@ -12,7 +12,9 @@
 
 mod kernels;
 mod proposal;
+mod relation;
 mod state;
 
 pub use kernels::{Disir, Isir, IsirDisir};
+pub use relation::SetRelation;
 pub use state::IsirState;

@@ -54,7 +54,7 @@ pub(super) fn reweight<T: ImportanceTarget + ?Sized>(
 ) -> Result<()> {
     match shared {
         Some(lw) => set.log_weights.copy_from_slice(lw),
-        None => target.log_weights(&set.noise, &mut set.log_weights),
+        None => target.log_weights(&set.noise, &mut set.log_weights)?,
     }
     set.log_weights[l] = kept_log_weight;
     set.renormalize()

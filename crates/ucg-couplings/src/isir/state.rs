@@ -1,5 +1,6 @@
 //! The state of an ISIR-family chain.
 
+use super::relation::SetRelation;
 use crate::error::Result;
 use crate::particles::{ParticleSet, check_k};
 use crate::target::ImportanceTarget;
@@ -7,6 +8,7 @@ use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// State `(ξ_{1:K}, ℓ)` of an ISIR-family chain, with the log-weights and normalised weights of the set
 /// cached (they are functions of the particles, carried along so that no particle is evaluated twice).
@@ -19,6 +21,41 @@ pub struct IsirState {
     /// The auxiliary slot of the step that produced this set (0 for a state that was never stepped).
     pub(crate) aux: usize,
     pub(crate) particles: ParticleSet,
+    /// How the current set was built: its correlation β and, for a coupled step, that step's identity
+    /// (the same for both states it produced), which is what [`IsirState::relation_to`] reports.
+    pub(crate) origin: Origin,
+}
+
+/// How a state's current particle set was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Origin {
+    /// β of the (D)ISIR step that built the set (0 for ISIR and for an initial draw).
+    pub(crate) beta: f64,
+    /// A number shared by exactly the two states one coupled step produced; `None` for an initial draw or a
+    /// single-chain step.
+    pub(crate) coupled_step: Option<u64>,
+}
+
+/// Identities of coupled steps: a process-wide counter, so that two states from different coupled steps
+/// never share one. It only labels steps and never influences a result, so threads do not affect
+/// determinism.
+static NEXT_COUPLED_STEP: AtomicU64 = AtomicU64::new(0);
+
+impl Origin {
+    /// The origin of the two states of one new coupled step with correlation `beta`.
+    pub(crate) fn coupled(beta: f64) -> Self {
+        Origin {
+            beta,
+            coupled_step: Some(NEXT_COUPLED_STEP.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+    /// The origin of a single-chain step with correlation `beta`.
+    pub(crate) fn single(beta: f64) -> Self {
+        Origin {
+            beta,
+            coupled_step: None,
+        }
+    }
 }
 
 impl PartialEq for IsirState {
@@ -56,6 +93,7 @@ impl IsirState {
             selected,
             aux: 0,
             particles: ParticleSet::new(target, noise, selected)?,
+            origin: Origin::default(),
         })
     }
 
@@ -81,6 +119,22 @@ impl IsirState {
     /// rounding otherwise). 0 for a state that has not been stepped.
     pub fn auxiliary_index(&self) -> usize {
         self.aux
+    }
+
+    /// How this state's particle set relates to `other`'s, as the kernel that built them knows it:
+    /// [`SetRelation::SharedInnovations`] exactly when both were produced by one coupled step (the pair
+    /// `(X_t, Y_{t−L})` of a lagged estimator for `t > L`), [`SetRelation::Unrelated`] otherwise (an initial
+    /// draw, single-chain steps, states from different coupled steps).
+    pub fn relation_to(&self, other: &IsirState) -> SetRelation {
+        match (self.origin.coupled_step, other.origin.coupled_step) {
+            (Some(a), Some(b)) if a == b && self.aux == other.aux => {
+                SetRelation::SharedInnovations {
+                    slot: self.aux,
+                    beta: self.origin.beta,
+                }
+            }
+            _ => SetRelation::Unrelated,
+        }
     }
 
     /// The particles, one noise vector per column (`noise_dim × K`).

@@ -1,5 +1,5 @@
 //! Sampling from a categorical distribution, and the maximal coupling of two categoricals
-//! (Lindvall 1992, method.md §4).
+//! (Lindvall 1992, docs/method.md §4).
 //!
 //! With `p`, `q` probability vectors and overlap `1 − γ = Σ_k min(p_k, q_k)`:
 //! with probability `1 − γ` draw `i ∝ min(p, q)` and return `(i, i)`; otherwise draw `i ∝ (p − q)₊` and
@@ -10,15 +10,44 @@ use crate::error::{CouplingError, Result};
 use crate::weights::normalize_log_weights;
 use rand::{Rng, RngExt};
 
-/// Draws an index `i` with probability proportional to `weights[i]` (non-negative, not all zero) by inversion.
+/// Draws an index `i` with probability proportional to `weights[i]` by inversion.
 ///
-/// # Panics
-/// Never on valid input; with all-zero weights it returns the last index (validate with
-/// [`validate_weights`] first when the weights come from a user).
-pub fn sample_categorical<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
-    let total: f64 = weights.iter().sum();
+/// The weights need not be normalised. Zero weights are never drawn; rounding at the top of the
+/// cumulative sum falls back to the last index of positive weight.
+///
+/// # Errors
+/// [`CouplingError::InvalidWeights`] when `weights` is empty or its sum is not finite and positive (every
+/// weight zero, a NaN, an infinity). Individual negative weights are not searched for on this hot path:
+/// check user-supplied weights with [`validate_weights`].
+///
+/// # Example
+/// ```
+/// use rand::SeedableRng;
+/// use ucg_couplings::maximal::categorical::sample_categorical;
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// assert_eq!(sample_categorical(&[0.0, 2.0, 0.0], &mut rng)?, 1);
+/// assert!(sample_categorical(&[], &mut rng).is_err());
+/// assert!(sample_categorical(&[0.0, 0.0], &mut rng).is_err());
+/// # Ok::<(), ucg_couplings::CouplingError>(())
+/// ```
+pub fn sample_categorical<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> Result<usize> {
+    let total = checked_total(weights, "weights")?;
     let u = rng.random::<f64>() * total;
-    inverse_cdf(weights, u)
+    Ok(inverse_cdf(weights, u))
+}
+
+/// `Σ_k w_k`, refused when the vector is empty or the sum is not finite and positive.
+fn checked_total(weights: &[f64], what: &str) -> Result<f64> {
+    if weights.is_empty() {
+        return Err(CouplingError::InvalidWeights(format!("{what}: empty")));
+    }
+    let total: f64 = weights.iter().sum();
+    if !(total.is_finite() && total > 0.0) {
+        return Err(CouplingError::InvalidWeights(format!(
+            "{what}: the sum {total} is not finite and positive"
+        )));
+    }
+    Ok(total)
 }
 
 /// The index `i` with `Σ_{k<i} w_k ≤ u < Σ_{k≤i} w_k`; rounding at the top end falls back to the last
@@ -63,44 +92,61 @@ pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
     0.5 * p.iter().zip(q).map(|(a, b)| (a - b).abs()).sum::<f64>()
 }
 
-/// Draws `(I, J)` from the maximal coupling of two probability vectors `p` and `q` (each summing to one).
+/// Draws `(I, J)` from the maximal coupling of two probability vectors `p` and `q` of equal length (each
+/// normalised; unnormalised vectors are treated as `p/Σp` and `q/Σq` only when their sums agree).
 ///
 /// Identical inputs always return `I = J`, which is what keeps coupled chains together once they have met.
+///
+/// # Errors
+/// - [`CouplingError::DimensionMismatch`] when `p.len() != q.len()`;
+/// - [`CouplingError::InvalidWeights`] when either vector is empty or sums to zero, NaN or infinity.
 ///
 /// # Example
 /// ```
 /// use rand::SeedableRng;
 /// use ucg_couplings::maximal::categorical::maximal_coupling;
 /// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
-/// let (i, j) = maximal_coupling(&[0.5, 0.5, 0.0], &[0.0, 0.5, 0.5], &mut rng);
+/// let (i, j) = maximal_coupling(&[0.5, 0.5, 0.0], &[0.0, 0.5, 0.5], &mut rng)?;
 /// assert!(i < 2 && j > 0);
+/// assert!(maximal_coupling(&[1.0], &[0.5, 0.5], &mut rng).is_err());
+/// # Ok::<(), ucg_couplings::CouplingError>(())
 /// ```
-pub fn maximal_coupling<R: Rng + ?Sized>(p: &[f64], q: &[f64], rng: &mut R) -> (usize, usize) {
-    debug_assert_eq!(p.len(), q.len());
-    if p == q {
-        let i = sample_categorical(p, rng);
-        return (i, i);
+pub fn maximal_coupling<R: Rng + ?Sized>(
+    p: &[f64],
+    q: &[f64],
+    rng: &mut R,
+) -> Result<(usize, usize)> {
+    if p.len() != q.len() {
+        return Err(CouplingError::DimensionMismatch {
+            what: "the two weight vectors of a maximal coupling",
+            expected: p.len(),
+            found: q.len(),
+        });
     }
+    if p == q {
+        let i = sample_categorical(p, rng)?;
+        return Ok((i, i));
+    }
+    let total_p = checked_total(p, "p")?;
+    let total_q = checked_total(q, "q")?;
     let overlap: f64 = p.iter().zip(q).map(|(a, b)| a.min(*b)).sum();
-    let total_p: f64 = p.iter().sum();
-    let total_q: f64 = q.iter().sum();
     // The masses are compared against p's own total so that rounding in Σp cannot bias the branch choice.
     let u = rng.random::<f64>() * total_p;
     if u < overlap {
         let i = inverse_cdf_by(p.len(), |k| p[k].min(q[k]), u);
-        return (i, i);
+        return Ok((i, i));
     }
     let residual_p = total_p - overlap;
     let residual_q = total_q - overlap;
     if residual_p <= 0.0 || residual_q <= 0.0 {
         // Only reachable through rounding when p and q differ by a few ulps: fall back to the common part.
-        let i = sample_categorical(p, rng);
-        return (i, i);
+        let i = sample_categorical(p, rng)?;
+        return Ok((i, i));
     }
     let i = inverse_cdf_by(p.len(), |k| (p[k] - q[k]).max(0.0), u - overlap);
     let v = rng.random::<f64>() * residual_q;
     let j = inverse_cdf_by(q.len(), |k| (q[k] - p[k]).max(0.0), v);
-    (i, j)
+    Ok((i, j))
 }
 
 fn inverse_cdf_by(n: usize, w: impl Fn(usize) -> f64, u: f64) -> usize {
@@ -140,7 +186,7 @@ pub fn maximal_coupling_log<R: Rng + ?Sized>(
     let mut q = vec![0.0; log_q.len()];
     normalize_log_weights(log_p, &mut p)?;
     normalize_log_weights(log_q, &mut q)?;
-    Ok(maximal_coupling(&p, &q, rng))
+    maximal_coupling(&p, &q, rng)
 }
 
 #[cfg(test)]
@@ -160,7 +206,7 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let (mut eq, mut fi, mut fj) = (0usize, vec![0.0; p.len()], vec![0.0; q.len()]);
         for _ in 0..n {
-            let (i, j) = maximal_coupling(p, q, &mut rng);
+            let (i, j) = maximal_coupling(p, q, &mut rng).unwrap();
             eq += usize::from(i == j);
             fi[i] += 1.0 / n as f64;
             fj[j] += 1.0 / n as f64;
@@ -192,9 +238,45 @@ mod tests {
         let p = normalise(&[0.3, 0.0, 0.7]);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         for _ in 0..1000 {
-            let (i, j) = maximal_coupling(&p, &p, &mut rng);
+            let (i, j) = maximal_coupling(&p, &p, &mut rng).unwrap();
             assert_eq!(i, j);
             assert_ne!(i, 1);
+        }
+    }
+
+    #[test]
+    fn degenerate_inputs_are_typed_errors() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        assert!(matches!(
+            maximal_coupling(&[0.5, 0.5], &[1.0], &mut rng),
+            Err(CouplingError::DimensionMismatch { .. })
+        ));
+        for bad in [
+            &[][..],
+            &[0.0, 0.0][..],
+            &[f64::NAN, 1.0][..],
+            &[f64::INFINITY, 1.0][..],
+        ] {
+            assert!(
+                matches!(
+                    sample_categorical(bad, &mut rng),
+                    Err(CouplingError::InvalidWeights(_))
+                ),
+                "{bad:?}"
+            );
+            let ok = vec![1.0 / bad.len().max(1) as f64; bad.len()];
+            assert!(
+                maximal_coupling(bad, &ok, &mut rng).is_err(),
+                "{bad:?} as p"
+            );
+            assert!(
+                maximal_coupling(&ok, bad, &mut rng).is_err(),
+                "{bad:?} as q"
+            );
+            assert!(
+                maximal_coupling(bad, bad, &mut rng).is_err(),
+                "{bad:?} twice"
+            );
         }
     }
 

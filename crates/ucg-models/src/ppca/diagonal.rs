@@ -211,7 +211,7 @@ impl ImportanceTarget for DiagonalPpcaTarget {
         self.mu.len()
     }
 
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
         let (g, h) = (self.g.as_slice(), self.basis.half_curv.as_slice());
         for (o, eta) in out
             .iter_mut()
@@ -219,6 +219,7 @@ impl ImportanceTarget for DiagonalPpcaTarget {
         {
             *o = self.constant + linear_minus_quadratic(eta, g, h);
         }
+        Ok(())
     }
 }
 

@@ -8,7 +8,6 @@ use crate::error::{ModelError, Result};
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use ucg_couplings::ImportanceTarget;
 use ucg_couplings::weights::log_sum_exp;
 
 impl Ppca {
@@ -40,7 +39,7 @@ impl Ppca {
             let xn: DVector<f64> = col.into_owned();
             let target = PpcaTarget::new(PpcaPoint::new(self, &xn)?, encoder, &xn)?;
             let noise = DMatrix::from_fn(d, k, |_, _| StandardNormal.sample(rng));
-            target.log_weights(&noise, &mut log_w);
+            target.log_weights_into(&noise, &mut log_w);
             bound += log_sum_exp(&log_w) - (k as f64).ln();
             let z = target.latents(&noise);
             let mut score = target.point().score_particles(&z);

@@ -1,4 +1,4 @@
-//! Probabilistic PCA: `p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀ z, σ² I_P)` (method.md §7).
+//! Probabilistic PCA: `p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀ z, σ² I_P)` (docs/method.md §7).
 
 mod diagonal;
 mod gradient;

@@ -80,6 +80,16 @@ impl<'a> PpcaTarget<'a> {
     ) -> Result<()> {
         stats.push_set(&self.latents(noise), weights, scale)
     }
+
+    /// `log w(ξ_k) = log p(x, z_k) − log q(z_k | x)` into `out[k]` for each column of `noise`; PPCA's
+    /// weights cannot fail, so this is the infallible form of [`ImportanceTarget::log_weights`].
+    pub fn log_weights_into(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
+        let z = self.latents(noise);
+        self.point.log_joint_particles(&z, out);
+        for (o, xi) in out.iter_mut().zip(noise.column_iter()) {
+            *o -= self.log_q_const - 0.5 * xi.norm_squared();
+        }
+    }
 }
 
 impl ImportanceTarget for PpcaTarget<'_> {
@@ -87,11 +97,8 @@ impl ImportanceTarget for PpcaTarget<'_> {
         self.mu.len()
     }
 
-    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) {
-        let z = self.latents(noise);
-        self.point.log_joint_particles(&z, out);
-        for (o, xi) in out.iter_mut().zip(noise.column_iter()) {
-            *o -= self.log_q_const - 0.5 * xi.norm_squared();
-        }
+    fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> ucg_couplings::Result<()> {
+        self.log_weights_into(noise, out);
+        Ok(())
     }
 }

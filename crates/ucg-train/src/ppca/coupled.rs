@@ -3,10 +3,9 @@
 use super::problem::{BatchGradient, PpcaProblem};
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
-use ucg_couplings::isir::{Disir, IsirDisir, IsirState};
+use ucg_couplings::isir::{Isir, IsirDisir, IsirState};
 use ucg_couplings::{CoupledKernel, CouplingError, InitialLaw};
 use ucg_estimators::batch::run_points;
-use ucg_estimators::seeding::StreamRng;
 use ucg_estimators::{Event, LagSettings};
 use ucg_models::ppca::{DiagonalPpcaTarget, PointStats};
 
@@ -20,17 +19,6 @@ pub enum CoupledKernelKind {
         /// DISIR's correlation β, fixed for the whole run.
         beta: f64,
     },
-}
-
-impl CoupledKernelKind {
-    /// Proposal sets evaluated by one single-chain step and by one coupled step of this kernel
-    /// (a coupled ISIR step shares all fresh particles, so it evaluates one set for both chains).
-    pub fn sets_per_step(&self) -> (usize, usize) {
-        match self {
-            CoupledKernelKind::Isir => (1, 1),
-            CoupledKernelKind::IsirDisir { .. } => (2, 3),
-        }
-    }
 }
 
 /// Settings of the coupled estimator: kernel, particles per set, and the lagged estimator's settings.
@@ -47,8 +35,8 @@ pub struct CoupledSettings {
 struct Acc {
     stats: PointStats,
     ess: Vec<f64>,
-    /// β of the step that produced the recorded states (the DISIR step's, or 0 for C-ISIR).
-    beta: f64,
+    /// Particles the point's kernel has evaluated so far.
+    evaluations: u64,
 }
 
 fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
@@ -60,33 +48,36 @@ fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
             .stats
             .push_set(state.noise(), state.weights(), coefficient)
             .map_err(to_sink),
-        Event::Difference { x, y, coefficient } => {
-            // X_t and Y_{t−L} come from one coupled step: their sets share every innovation and differ
-            // column by column by β^{|k−l|} δ, with δ the difference of the kept particles at slot l.
-            let l = x.auxiliary_index();
-            debug_assert_eq!(l, y.auxiliary_index());
-            let delta: Vec<f64> = (x.noise().column(l) - y.noise().column(l))
-                .iter()
-                .copied()
-                .collect();
-            let b: Vec<f64> = (0..x.k())
-                .map(|j| acc.beta.powi(j.abs_diff(l) as i32))
-                .collect();
-            debug_assert!(
-                x.noise()
-                    .column_iter()
-                    .zip(y.noise().column_iter())
-                    .enumerate()
-                    .all(|(j, (xc, yc))| xc
-                        .iter()
-                        .zip(yc.iter())
-                        .zip(&delta)
-                        .all(|((a, c), dl)| (a - c - b[j] * dl).abs() <= 1e-9 * (1.0 + a.abs())))
-            );
-            acc.stats
-                .push_set_difference(y.noise(), x.weights(), y.weights(), &delta, &b, coefficient)
-                .map_err(to_sink)
-        }
+        Event::Difference { x, y, coefficient } => match x.relation_to(y).path_factors(x.k()) {
+            // One coupled step built both sets from the same innovations: they differ column by column by
+            // β^{|j − ℓ_aux|} δ, so the pair costs one set plus a rank-two correction.
+            Some(factors) => {
+                let slot = x.auxiliary_index();
+                let delta: Vec<f64> = (x.noise().column(slot) - y.noise().column(slot))
+                    .iter()
+                    .copied()
+                    .collect();
+                acc.stats
+                    .push_set_difference(
+                        y.noise(),
+                        x.weights(),
+                        y.weights(),
+                        &delta,
+                        &factors,
+                        coefficient,
+                    )
+                    .map_err(to_sink)
+            }
+            // No shared structure (the pair (X_L, Y_0) when k = 0: Y_0 is a fresh initial draw): two sets.
+            None => {
+                acc.stats
+                    .push_set(x.noise(), x.weights(), coefficient)
+                    .map_err(to_sink)?;
+                acc.stats
+                    .push_set(y.noise(), y.weights(), -coefficient)
+                    .map_err(to_sink)
+            }
+        },
         Event::Step { x, .. } => {
             acc.ess.push(x.ess());
             Ok(())
@@ -105,24 +96,26 @@ impl PpcaProblem<'_> {
         let d = self.model.latent_dim();
         let k = settings.k;
         let points = match settings.kernel {
-            CoupledKernelKind::Isir => self.run_kernel(settings, seed, |t| Disir::isir(t, k))?,
-            CoupledKernelKind::IsirDisir { beta } => {
-                self.run_kernel(settings, seed, |t| IsirDisir::new(t, k, beta))?
+            CoupledKernelKind::Isir => {
+                self.run_kernel(settings, seed, |t| Isir::new(t, k), Isir::evaluations)?
             }
+            CoupledKernelKind::IsirDisir { beta } => self.run_kernel(
+                settings,
+                seed,
+                |t| IsirDisir::new(t, k, beta),
+                IsirDisir::evaluations,
+            )?,
         };
-        let (single, coupled) = settings.kernel.sets_per_step();
         let mut stats = Vec::with_capacity(points.len());
-        let (mut runs, mut ess_traces, mut sets) = (Vec::new(), Vec::new(), 0);
+        let (mut runs, mut ess_traces, mut evaluations) = (Vec::new(), Vec::new(), 0u64);
         for p in points {
-            let run = p.0;
-            // Coupled steps run from t = L + 1 to τ (or to the cap); every other application is single.
-            let coupled_steps = run.meeting_time.unwrap_or(run.iterations) - settings.lag.lag;
-            let single_steps = run.cost - 2 * coupled_steps;
-            sets += 2 + single * single_steps + coupled * coupled_steps;
-            runs.push(run);
-            ess_traces.push(p.2);
-            stats.push(p.1);
+            runs.push(p.run);
+            ess_traces.push(p.ess);
+            stats.push(p.stats);
+            evaluations += p.evaluations;
         }
+        // The kernels count every particle they evaluate (initial draws included); a set is K particles.
+        let sets = (evaluations / k as u64) as usize;
         debug_assert!(stats.iter().all(|s| s.latent_dim() == d));
         Ok(BatchGradient {
             gradient: self.assemble(&stats)?,
@@ -137,15 +130,12 @@ impl PpcaProblem<'_> {
         settings: &CoupledSettings,
         seed: u64,
         make: impl Fn(&'s DiagonalPpcaTarget) -> std::result::Result<K, CouplingError> + Sync,
-    ) -> Result<Vec<(ucg_estimators::LaggedRun, PointStats, Vec<f64>)>>
+        evaluations: fn(&K) -> u64,
+    ) -> Result<Vec<PointOutcome>>
     where
         K: CoupledKernel<State = IsirState> + InitialLaw,
     {
         let d = self.model.latent_dim();
-        let beta = match settings.kernel {
-            CoupledKernelKind::Isir => 0.0,
-            CoupledKernelKind::IsirDisir { beta } => beta,
-        };
         // Validate K and β once, with a clear error, before spawning work.
         if let Some(t) = self.targets.first() {
             make(t)?;
@@ -159,16 +149,34 @@ impl PpcaProblem<'_> {
                 let acc = Acc {
                     stats: PointStats::new(d),
                     ess: Vec::new(),
-                    beta,
+                    evaluations: 0,
                 };
                 Ok((make(target)?, acc))
             },
-            |kernel, rng: &mut StreamRng| kernel.sample_initial(rng),
-            |_kernel, acc, ev| sink(acc, ev),
+            |kernel, acc, ev| {
+                let result = sink(acc, ev);
+                // The kernel is built per point, so its count is this point's cost; read it with the
+                // last event.
+                acc.evaluations = evaluations(kernel);
+                result
+            },
         )?;
         Ok(out
             .into_iter()
-            .map(|p| (p.run, p.accumulator.stats, p.accumulator.ess))
+            .map(|p| PointOutcome {
+                run: p.run,
+                stats: p.accumulator.stats,
+                ess: p.accumulator.ess,
+                evaluations: p.accumulator.evaluations,
+            })
             .collect())
     }
+}
+
+/// What one point's run produced.
+struct PointOutcome {
+    run: ucg_estimators::LaggedRun,
+    stats: PointStats,
+    ess: Vec<f64>,
+    evaluations: u64,
 }
