@@ -146,12 +146,18 @@ pub fn binarize_static(images: &Images, seed: u64) -> BinaryImages {
     }
 }
 
+/// The version of the random streams behind a static binarisation, part of its cache name: version 2 draws
+/// from the workspace's single stream construction (`ucg_rng::stream`); version 1 files (named without a
+/// version) came from an earlier, separate construction and are not reused.
+pub const BINARIZATION_STREAMS_VERSION: u32 = 2;
+
 /// The conventional cache file of a static binarisation:
-/// `<data_dir>/binarized/<dataset>-<split>-seed<seed>.idx` (for example `mnist-train-seed1.idx`).
+/// `<data_dir>/binarized/<dataset>-<split>-seed<seed>-v<version>.idx` (for example
+/// `mnist-train-seed1-v2.idx`, see [`BINARIZATION_STREAMS_VERSION`]).
 pub fn static_cache_path(data_dir: &Path, dataset: &str, split: Split, seed: u64) -> PathBuf {
-    data_dir
-        .join("binarized")
-        .join(format!("{dataset}-{split}-seed{seed}.idx"))
+    data_dir.join("binarized").join(format!(
+        "{dataset}-{split}-seed{seed}-v{BINARIZATION_STREAMS_VERSION}.idx"
+    ))
 }
 
 /// The static binarisation for `seed`, read from `cache` if it holds a binarisation of the same shape, else
@@ -274,7 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let images = grey(3);
         let path = static_cache_path(dir.path(), "grey", Split::Train, 5);
-        assert!(path.ends_with("binarized/grey-train-seed5.idx"));
+        assert!(path.ends_with("binarized/grey-train-seed5-v2.idx"));
         let first = binarize_static_cached(&images, 5, &path).unwrap();
         assert_eq!(first, binarize_static(&images, 5));
         assert!(path.is_file());

@@ -60,7 +60,8 @@ pub mod numpy;
 pub mod pickle;
 #[cfg(test)]
 mod pickle_writer;
-pub mod rng;
+/// Deterministic streams ([`ucg_rng`], re-exported), the same as the estimators use.
+pub use ucg_rng as rng;
 pub mod wheel;
 
 use std::path::Path;

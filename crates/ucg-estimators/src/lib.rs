@@ -14,7 +14,7 @@
 //! # Example: an unbiased estimate of `E_π[ξ]` on a toy importance target
 //! ```
 //! use nalgebra::DMatrix;
-//! use ucg_couplings::{ImportanceTarget, InitialLaw, isir::IsirDisir};
+//! use ucg_couplings::{ImportanceTarget, isir::IsirDisir};
 //! use ucg_estimators::{LagSettings, estimate_vector, seeding::stream};
 //!
 //! /// π(ξ) ∝ w(ξ) N(ξ; 0, 1) with log w(ξ) = ξ − ½, i.e. π = N(1, 1).
@@ -31,10 +31,12 @@
 //! let settings = LagSettings::paper(1, 3, 1000)?;
 //! let mut rng = stream(42, 0);
 //! // h(ξ_{1:K}, ℓ) = Σ_k w̃_k ξ_k, whose expectation under the extended target is E_π[ξ] = 1.
-//! let h = |s: &ucg_couplings::isir::IsirState| {
-//!     vec![s.weights().iter().zip(s.noise().iter()).map(|(w, x)| w * x).sum()]
+//! let h = |s: &ucg_couplings::isir::IsirState, out: &mut [f64]| {
+//!     out[0] = s.weights().iter().zip(s.noise().iter()).map(|(w, x)| w * x).sum();
+//!     Ok(())
 //! };
-//! let est = estimate_vector(&kernel, |r: &mut _| kernel.sample_initial(r), h, 1, &settings, &mut rng)?;
+//! // Both chains start from the kernel's initial law (ξ_k ~ N(0, I), ℓ uniform).
+//! let est = estimate_vector(&kernel, h, 1, &settings, &mut rng)?;
 //! assert!(!est.run.capped && est.value()[0].is_finite());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -48,7 +50,8 @@ pub mod lagged;
 pub mod meeting;
 #[cfg(feature = "rayon")]
 pub mod replicates;
-pub mod seeding;
+/// Deterministic streams ([`ucg_rng`], re-exported): unit `i` under `seed` always gets `stream(seed, i)`.
+pub use ucg_rng as seeding;
 pub mod summary;
 
 pub use error::{EstimatorError, Result};

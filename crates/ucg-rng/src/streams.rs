@@ -1,5 +1,4 @@
-//! Deterministic random streams: unit `i` of a computation seeded with `seed` always gets the same stream,
-//! whatever the number of threads or the order in which units run.
+//! Streams derived from `(seed, index)`.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -21,7 +20,30 @@ pub fn derive_seed(seed: u64, index: u64) -> u64 {
     splitmix64(seed ^ splitmix64(index.wrapping_add(0x632B_E59B_D9B4_E019)))
 }
 
-/// The stream of unit `index` under `seed`.
+/// The stream of unit `index` under `seed`: Xoshiro256++ seeded (through SplitMix64, as
+/// `seed_from_u64` does) with [`derive_seed`]`(seed, index)`.
 pub fn stream(seed: u64, index: u64) -> StreamRng {
     Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn streams_repeat_and_differ() {
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(1, 0), |r, _: u64| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(1, 0), |r, _: u64| Some(r.next_u64()))
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(stream(1, 0).next_u64(), stream(1, 1).next_u64());
+        assert_ne!(stream(1, 0).next_u64(), stream(0, 1).next_u64());
+        assert_ne!(derive_seed(1, 2), derive_seed(2, 1));
+    }
 }
