@@ -73,6 +73,13 @@ impl BetaAdapter {
     pub fn trajectory(&self) -> &[f64] {
         &self.trajectory
     }
+    /// The β to freeze after a warm-up: the average of the trajectory's second half (Polyak–Ruppert
+    /// averaging), which settles where the last value of an oscillating adaptation would be arbitrary.
+    pub fn frozen(&self) -> f64 {
+        let tail = &self.trajectory[self.trajectory.len() / 2..];
+        tail.iter().sum::<f64>() / tail.len().max(1) as f64
+    }
+
     /// Applies one update per recorded ESS, in order (call after a run, before the next).
     pub fn update(&mut self, ess_per_step: &[f64]) {
         let target = self.target_fraction * self.k as f64;
@@ -82,6 +89,21 @@ impl BetaAdapter {
         }
         self.trajectory.push(self.beta);
     }
+}
+
+/// The ESS averaged over all points at each iteration that every point's run reaches (the first
+/// `min_n len(trace_n)` iterations).
+///
+/// The paper's update applied to every iteration of the longest run (averaging over the points still
+/// running) makes β jump between its bounds from one run to the next: β is fixed within a run, so the
+/// hundreds of iterations of the slowest point add up same-sign updates with no feedback. Restricting
+/// the updates to the common iterations keeps one update per iteration, each averaged over all points,
+/// and lets β settle.
+pub fn common_prefix_average(traces: &[Vec<f64>]) -> Vec<f64> {
+    let common = traces.iter().map(Vec::len).min().unwrap_or(0);
+    let mut avg = average_traces(traces);
+    avg.truncate(common);
+    avg
 }
 
 /// Averages per-point ESS traces by iteration over the points still running at that iteration
@@ -111,6 +133,25 @@ mod tests {
         a.update(&[1.0; 100]); // ESS too low for long: β saturates below 1
         assert_eq!(a.beta(), BetaAdapter::BOUNDS.1);
         assert_eq!(a.trajectory().len(), 3);
+    }
+
+    #[test]
+    fn only_iterations_every_point_reaches_count() {
+        let avg = common_prefix_average(&[vec![1.0, 3.0, 5.0], vec![3.0, 5.0]]);
+        assert_eq!(avg, vec![2.0, 4.0]);
+        assert!(common_prefix_average(&[]).is_empty());
+    }
+
+    #[test]
+    fn frozen_beta_averages_the_second_half() {
+        let mut a = BetaAdapter::with_target(0.5, 10, 0.3, 0.1).unwrap();
+        assert_eq!(a.frozen(), 0.5);
+        // ESS 5 against the target 3: each update lowers β by 0.2.
+        a.update(&[5.0]);
+        a.update(&[5.0]);
+        let t = a.trajectory().to_vec();
+        assert_eq!(t.len(), 3);
+        assert!((a.frozen() - (t[1] + t[2]) / 2.0).abs() < 1e-15);
     }
 
     #[test]

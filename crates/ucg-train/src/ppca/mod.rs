@@ -5,7 +5,9 @@ mod baselines;
 mod coupled;
 mod fit;
 mod problem;
+mod warmup;
 
 pub use coupled::{CoupledKernelKind, CoupledSettings};
 pub use fit::{FitReport, fit_encoder_iwae};
 pub use problem::{BatchGradient, PpcaProblem};
+pub use warmup::BetaWarmup;
