@@ -6,7 +6,7 @@ use super::model::Ppca;
 use crate::encoder::LinearGaussianEncoder;
 use crate::error::{ModelError, Result, check_finite, check_len};
 use crate::latent::LatentModel;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 
 /// A PPCA model, an encoder `q(z | x)` and `N` data points, evaluated in batches through [`LatentModel`].
 ///
@@ -162,6 +162,7 @@ impl LatentModel for PpcaLatentModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nalgebra::DVector;
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
     use rand_xoshiro::Xoshiro256PlusPlus;

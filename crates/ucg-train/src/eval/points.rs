@@ -1,0 +1,31 @@
+//! Checking the indices of the points to evaluate against the model.
+
+use crate::error::{Result, TrainError};
+use ucg_models::LatentModel;
+
+/// Checks that `points` is non-empty, that every index is below `model.num_points()`, and that the model
+/// has a latent dimension of at least 1.
+pub(crate) fn check_points<M: LatentModel + ?Sized>(model: &M, points: &[usize]) -> Result<()> {
+    if points.is_empty() {
+        return Err(TrainError::InvalidSetting {
+            name: "points",
+            reason: "no points to evaluate".into(),
+        });
+    }
+    if let Some(&n) = points.iter().find(|&&n| n >= model.num_points()) {
+        return Err(TrainError::InvalidSetting {
+            name: "points",
+            reason: format!(
+                "index {n} out of range for a model bound to {} points",
+                model.num_points()
+            ),
+        });
+    }
+    if model.latent_dim() == 0 {
+        return Err(TrainError::InvalidSetting {
+            name: "latent_dim",
+            reason: "the model has a zero-dimensional latent".into(),
+        });
+    }
+    Ok(())
+}
