@@ -115,7 +115,7 @@ mod tests {
         // Start far from the posterior: the prior encoder.
         let encoder = ucg_models::encoder::LinearGaussianEncoder::prior(d, p);
         let bound = PpcaLatentModel::new(&model, &encoder, &x).unwrap();
-        let chains = 4000;
+        let chains = 20_000;
         let batch = AnnealedBatch::new(&bound, &[0], chains, AisStart::Encoder).unwrap();
         let mut rngs = vec![stream(3, 0)];
         let mut current = batch.sample_start(&mut rngs).unwrap();
@@ -124,7 +124,7 @@ mod tests {
         // Step sizes vary over transitions (each transition is still invariant) because with a fixed
         // trajectory length HMC on a Gaussian can be periodic in a direction and never forget its start.
         for t in 0..30 {
-            let step_size = 0.1 + 0.15 * (t as f64 * 0.618_033_988_75).fract();
+            let step_size = 0.2 + 0.3 * (t as f64 * 0.618_033_988_75).fract();
             let a = hmc_transition(
                 &batch,
                 &mut current,
