@@ -341,3 +341,72 @@ fn ais_weights_are_unbiased_on_a_short_path() {
     let result = ais(&bound, &all_points(), &settings, 10, None).unwrap();
     assert_ais_matches_exact(&result, bound.exact_log_likelihood());
 }
+
+/// A model that wraps PPCA but can break its encoder or fail its log-joint with a non-numerical error.
+struct Faulty {
+    inner: PpcaLatentModel,
+    zero_sd: bool,
+    fail_after: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl LatentModel for Faulty {
+    fn latent_dim(&self) -> usize {
+        self.inner.latent_dim()
+    }
+    fn num_points(&self) -> usize {
+        self.inner.num_points()
+    }
+    fn encode(&self, point: usize, mean: &mut [f64], sd: &mut [f64]) -> ucg_models::Result<()> {
+        self.inner.encode(point, mean, sd)?;
+        if self.zero_sd {
+            sd[0] = 0.0;
+        }
+        Ok(())
+    }
+    fn log_joint(
+        &self,
+        points: &[usize],
+        z: &DMatrix<f64>,
+        log_joint: &mut [f64],
+        grad: Option<&mut DMatrix<f64>>,
+    ) -> ucg_models::Result<()> {
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if calls >= self.fail_after {
+            return Err(ucg_models::ModelError::InvalidParameter {
+                name: "weights",
+                reason: "corrupted".into(),
+            });
+        }
+        self.inner.log_joint(points, z, log_joint, grad)
+    }
+}
+
+/// A broken encoder is an error, not a NaN estimate; a model failure other than a non-finite value in
+/// the middle of an HMC trajectory is an error, not a silently rejected move.
+#[test]
+fn model_failures_are_errors() {
+    let (_, _, _, bound) = setup();
+    let broken = Faulty {
+        inner: bound.clone(),
+        zero_sd: true,
+        fail_after: usize::MAX,
+        calls: 0.into(),
+    };
+    assert!(iwae_bound(&broken, &[0], &IwaeSettings::new(10).unwrap(), 1, None).is_err());
+    assert!(ais(&broken, &[0], &quick_ais(10), 1, None).is_err());
+    let failing = Faulty {
+        inner: bound,
+        zero_sd: false,
+        fail_after: 5,
+        calls: 0.into(),
+    };
+    assert!(matches!(
+        ais(&failing, &[0], &quick_ais(10), 1, None),
+        Err(ucg_train::TrainError::Model(
+            ucg_models::ModelError::InvalidParameter { .. }
+        ))
+    ));
+}

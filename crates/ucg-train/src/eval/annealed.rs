@@ -1,6 +1,7 @@
 //! The annealed densities `f_β(z) = q0(z)^{1−β} p(x, z)^β` of a batch of chains, and their positions with
 //! cached log-densities and gradients.
 
+use super::points::checked_encoding;
 use crate::error::{Result, TrainError};
 use nalgebra::DMatrix;
 use rand_distr::{Distribution, StandardNormal};
@@ -82,13 +83,7 @@ impl<'m, M: LatentModel + ?Sized> AnnealedBatch<'m, M> {
         if start == AisStart::Encoder {
             let (mut mean, mut sd) = (vec![0.0; d], vec![0.0; d]);
             for (i, &n) in points.iter().enumerate() {
-                model.encode(n, &mut mean, &mut sd)?;
-                if sd.iter().chain(&mean).any(|v| !v.is_finite()) || sd.iter().any(|s| *s <= 0.0) {
-                    return Err(ModelError::NonFinite {
-                        what: "encoder mean or standard deviation",
-                    }
-                    .into());
-                }
+                checked_encoding(model, n, &mut mean, &mut sd)?;
                 for c in i * copies..(i + 1) * copies {
                     base_mean.column_mut(c).copy_from_slice(&mean);
                     base_sd.column_mut(c).copy_from_slice(&sd);

@@ -9,14 +9,14 @@
 
 use super::estimates::PointEstimates;
 use super::log_mean_exp::LogMeanExp;
-use super::points::check_points;
+use super::points::{check_points, checked_encoding};
 use super::progress::{ProgressCounter, ProgressHook};
 use crate::error::{Result, TrainError};
 use nalgebra::DMatrix;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use ucg_estimators::seeding::{StreamRng, stream};
-use ucg_models::{LatentModel, ModelError};
+use ucg_models::LatentModel;
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
@@ -153,13 +153,7 @@ fn iwae_block<M: LatentModel + ?Sized>(
     let mut log_q_consts = Vec::with_capacity(points.len());
     for &n in points {
         let (mut mean, mut sd) = (vec![0.0; d], vec![0.0; d]);
-        model.encode(n, &mut mean, &mut sd)?;
-        if mean.iter().chain(&sd).any(|v| !v.is_finite()) || sd.iter().any(|s| *s <= 0.0) {
-            return Err(ModelError::NonFinite {
-                what: "encoder mean or standard deviation",
-            }
-            .into());
-        }
+        checked_encoding(model, n, &mut mean, &mut sd)?;
         log_q_consts.push(-sd.iter().map(|s| s.ln()).sum::<f64>() - 0.5 * d as f64 * LN_2PI);
         means.push(mean);
         sds.push(sd);

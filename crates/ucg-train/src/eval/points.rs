@@ -1,7 +1,7 @@
-//! Checking the indices of the points to evaluate against the model.
+//! Checking the points to evaluate against the model, and their encodings.
 
 use crate::error::{Result, TrainError};
-use ucg_models::LatentModel;
+use ucg_models::{LatentModel, ModelError};
 
 /// Checks that `points` is non-empty, that every index is below `model.num_points()`, and that the model
 /// has a latent dimension of at least 1.
@@ -26,6 +26,24 @@ pub(crate) fn check_points<M: LatentModel + ?Sized>(model: &M, points: &[usize])
             name: "latent_dim",
             reason: "the model has a zero-dimensional latent".into(),
         });
+    }
+    Ok(())
+}
+
+/// `model.encode(point, …)`, checking that the mean is finite and the standard deviation finite and
+/// positive (a model's bug or an overflow must not turn into NaN estimates).
+pub(crate) fn checked_encoding<M: LatentModel + ?Sized>(
+    model: &M,
+    point: usize,
+    mean: &mut [f64],
+    sd: &mut [f64],
+) -> Result<()> {
+    model.encode(point, mean, sd)?;
+    if mean.iter().chain(sd.iter()).any(|v| !v.is_finite()) || sd.iter().any(|s| *s <= 0.0) {
+        return Err(ModelError::NonFinite {
+            what: "encoder mean or standard deviation",
+        }
+        .into());
     }
     Ok(())
 }
