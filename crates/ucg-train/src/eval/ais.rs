@@ -1,19 +1,5 @@
-//! Annealed importance sampling (Neal 2001) of `log p(x)` for a [`LatentModel`], with HMC transitions, as
-//! used by Wu et al. (2017) and the paper.
-//!
-//! For each point, `C` chains start from `z_0 ~ q0` (the encoder or the prior, [`AisStart`]) and pass
-//! through `f_t(z) = q0(z)^{1−β_t} p(x, z)^{β_t}` along the schedule `0 = β_0 < … < β_T = 1`. Chain `c`
-//! accumulates `log w_c = Σ_{t=1}^{T} (β_t − β_{t−1}) [log p(x, z_{t−1}) − log q0(z_{t−1})]`, moving
-//! `z_{t−1} → z_t` by one HMC transition leaving `f_t` invariant for `t < T` (a transition at `β_T`
-//! would not change any weight, so it is skipped). Each `w_c` is an unbiased estimate of `p(x)` (`q0` is
-//! normalised), and the point's estimate is `log (1/C) Σ_c w_c` — a stochastic lower bound on `log p(x)`
-//! in expectation, by Jensen's inequality.
-//!
-//! All chains of `points_per_batch` points form one batch: each leapfrog step is one
-//! [`LatentModel::log_joint`] call on a `D × (points · chains)` matrix. Batches run in parallel (rayon);
-//! point `n`'s randomness is the stream `(seed, n)` ([`ucg_estimators::seeding::stream`]), so results do
-//! not depend on the number of threads, and a point's estimate does not depend on which other points are
-//! evaluated alongside it.
+//! Annealed importance sampling with HMC transitions (described in the [`eval`](crate::eval) module
+//! documentation).
 
 use super::ais_settings::AisSettings;
 use super::annealed::{AisStart, AnnealedBatch};
@@ -57,7 +43,7 @@ pub struct AisEstimates {
 const PROGRESS_EVERY: usize = 64;
 
 /// Estimates `log p(x_n)` by annealed importance sampling for each `n` in `points` (see the [module
-/// documentation](self)). Progress is counted in annealing steps of a point (`points.len() · T` in all).
+/// documentation](crate::eval#annealed-importance-sampling)). Progress is counted in annealing steps of a point (`points.len() · T` in all).
 ///
 /// # Errors
 /// No points, an index out of range, or a model error (a failure other than a divergent HMC trajectory,

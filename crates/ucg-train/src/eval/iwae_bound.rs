@@ -1,11 +1,4 @@
-//! The importance-weighted bound `L_k(x) = E[log (1/k) Σ_j p(x, z_j) / q(z_j | x)]`, `z_j ~ q(z | x)`
-//! (Burda et al. 2016), estimated with one draw of the `k` samples per point.
-//!
-//! `L_k ≤ log p(x)` and `L_k` increases with `k` towards `log p(x)`; with `k = 5,000` it is the common
-//! cheap substitute for AIS. The samples of a point are drawn and evaluated in chunks, so memory stays
-//! bounded whatever `k`: a chunk has at most `batch_columns` columns, filled with the samples of several
-//! points when `k` is small. Batches run in parallel (rayon); point `n`'s samples come from the stream
-//! `(seed, n)` in order, so the result does not depend on the number of threads or on the chunking.
+//! The importance-weighted bound (described in the [`eval`](crate::eval) module documentation).
 
 use super::estimates::PointEstimates;
 use super::log_mean_exp::LogMeanExp;
@@ -93,7 +86,7 @@ impl IwaeSettings {
 }
 
 /// One estimate of the IWAE bound `log (1/k) Σ_j p(x_n, z_j) / q(z_j | x_n)` for each `n` in `points`
-/// (see the [module documentation](self)). Progress is counted in samples (`points.len() · k` in all).
+/// (see the [module documentation](crate::eval#the-iwae-bound)). Progress is counted in samples (`points.len() · k` in all).
 ///
 /// # Errors
 /// No points, an index out of range, a model error, or an encoder with a non-finite or non-positive

@@ -1,15 +1,5 @@
-//! Adapting the HMC step size of annealed importance sampling towards a target acceptance rate, without
-//! biasing the estimate.
-//!
-//! AIS estimates `p(x)` without bias when transition `t` leaves `f_{β_t}` invariant and is chosen
-//! independently of the chains whose weights are averaged. A step size tuned on those same chains'
-//! acceptances (as in Wu et al. 2017) makes transition `t` depend on the chains' own past, and the
-//! unbiasedness argument (`E[w_t φ(z_t)] = Z_t E_{π_t}[φ]` by induction over `t`) no longer applies,
-//! although the bias is small in practice. The default, [`StepSizeAdaptation::Pilot`], therefore runs a few
-//! extra *pilot* chains alongside the estimating ones, in the same batch: the step size of transition `t`
-//! is a function of the pilot chains' acceptances at transitions `< t` only, and the pilot chains' weights
-//! are discarded. The estimating chains then see a sequence of step sizes independent of them, and their
-//! weights are exactly unbiased, for the price of the pilot chains' evaluations.
+//! Adapting the HMC step size of AIS towards a target acceptance rate without biasing the estimate
+//! (the argument is in the [`eval`](crate::eval) module documentation).
 
 use crate::error::{Result, TrainError};
 use serde::{Deserialize, Serialize};
@@ -21,7 +11,7 @@ pub enum StepSizeAdaptation {
     /// The initial step size throughout.
     Fixed,
     /// Adapted on `chains` extra pilot chains per point whose weights are discarded: unbiased (see the
-    /// [module documentation](self)).
+    /// [module documentation](crate::eval#step-size-adaptation-without-bias)).
     Pilot {
         /// Pilot chains per point (at least 1).
         chains: usize,
