@@ -2,7 +2,7 @@
 //! documentation).
 
 use super::ais_settings::AisSettings;
-use super::annealed::{AisStart, AnnealedBatch};
+use super::annealed::AnnealedBatch;
 use super::estimates::PointEstimates;
 use super::hmc::hmc_transition;
 use super::log_mean_exp::LogMeanExp;
@@ -26,7 +26,7 @@ pub struct AisPointDiagnostics {
     /// The estimating chains' mean HMC acceptance probability over all transitions; `None` when the
     /// schedule has a single step (no transition).
     pub mean_acceptance: Option<f64>,
-    /// The step size of the last transition.
+    /// The step size after the last adaptation (the last transition's, with [`StepSizeAdaptation::Fixed`]).
     pub final_step_size: f64,
 }
 
@@ -108,8 +108,7 @@ fn ais_block<M: LatentModel + ?Sized>(
     let adaptation = settings.adaptation();
     // Each point's columns: its estimating chains first, then its pilot chains.
     let copies = chains + adaptation.pilot_chains();
-    let start: AisStart = settings.start();
-    let batch = AnnealedBatch::new(model, points, copies, start)?;
+    let batch = AnnealedBatch::new(model, points, copies, settings.start())?;
     let mut rngs: Vec<StreamRng> = points.iter().map(|&n| stream(seed, n as u64)).collect();
     let mut current = batch.sample_start(&mut rngs)?;
     let mut proposal = current.clone();
