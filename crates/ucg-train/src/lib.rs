@@ -4,6 +4,8 @@
 //! - [`ppca`]: the four gradient estimators of the PPCA experiment on one footing — ELBO, IWAE, and the
 //!   unbiased coupled estimators C-ISIR and C-ISIR-DISIR ([`ppca::PpcaProblem`]) — and fitting PPCA's
 //!   linear Gaussian encoder on the IWAE bound with DReG gradients.
+//! - [`eval`]: test log-likelihood of any [`ucg_models::LatentModel`] by the IWAE-k bound and by annealed
+//!   importance sampling with HMC.
 //!
 //! # Example: an unbiased gradient next to the exact one
 //! ```
@@ -29,6 +31,7 @@
 //! ```
 
 pub mod error;
+pub mod eval;
 pub mod optim;
 pub mod ppca;
 

@@ -3,6 +3,7 @@
 mod diagonal;
 mod gradient;
 mod iwae;
+mod latent;
 mod model;
 mod point;
 mod stats;
@@ -10,6 +11,7 @@ mod target;
 
 pub use diagonal::{DiagonalPpcaTarget, MomentParts};
 pub use gradient::PpcaGradient;
+pub use latent::PpcaLatentModel;
 pub use model::Ppca;
 pub use point::PpcaPoint;
 pub use stats::{BatchStats, PointStats};
