@@ -4,7 +4,8 @@
 //!   `L`, generic over a [`ucg_couplings::CoupledKernel`]; `h` reaches a sink as (state, coefficient)
 //!   terms so a linear `h` can be accumulated as sufficient statistics ([`estimate_vector`] materialises a
 //!   vector-valued `h`). [`LagSettings::paper`] is the special case of Ruiz et al. (2021).
-//! - [`meeting`]: meeting-time draws and total-variation bounds (Biswas, Jacob & Vanetti 2019).
+//! - [`meeting`]: meeting-time draws and total-variation bounds (Biswas, Jacob & Vanetti 2019);
+//!   [`meeting_counts`]: meeting times of many runs as mergeable counts, with quantiles and the survival curve.
 //! - [`baselines`]: ELBO / IWAE importance sets and single-chain time averages.
 //! - [`batch`]: one pair of chains per data point, in parallel; [`replicates`]: independent replicates;
 //!   both seeded per unit ([`seeding`]) so that results do not depend on the number of threads.
@@ -48,6 +49,7 @@ pub mod beta;
 pub mod error;
 pub mod lagged;
 pub mod meeting;
+pub mod meeting_counts;
 #[cfg(feature = "rayon")]
 pub mod replicates;
 /// Deterministic streams ([`ucg_rng`], re-exported): unit `i` under `seed` always gets `stream(seed, i)`.
