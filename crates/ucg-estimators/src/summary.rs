@@ -173,21 +173,18 @@ pub struct MeetingSummary {
 }
 
 impl MeetingSummary {
-    /// Summarises meeting times `taus` with `capped` of them capped.
+    /// Summarises meeting times `taus` with `capped` of them capped (see
+    /// [`MeetingCounts::summary`](crate::meeting_counts::MeetingCounts::summary), which does the work).
     ///
     /// # Errors
     /// No meeting times.
     pub fn new(taus: &[usize], capped: usize) -> Result<Self> {
-        let v: Vec<f64> = taus.iter().map(|&t| t as f64).collect();
-        Ok(MeetingSummary {
-            runs: v.len(),
-            mean: v.iter().sum::<f64>() / v.len().max(1) as f64,
-            median: quantile(&v, 0.5)?,
-            q90: quantile(&v, 0.9)?,
-            q99: quantile(&v, 0.99)?,
-            max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            capped,
-        })
+        let mut counts = crate::meeting_counts::MeetingCounts::default();
+        for &tau in taus {
+            *counts.counts.entry(tau).or_insert(0) += 1;
+        }
+        counts.capped = capped as u64;
+        counts.summary()
     }
 
     /// Summarises the meeting times of estimator runs: a capped run enters with the iteration at which it
@@ -206,11 +203,7 @@ impl MeetingSummary {
     /// # Ok::<(), ucg_estimators::EstimatorError>(())
     /// ```
     pub fn from_runs(runs: &[crate::LaggedRun]) -> Result<Self> {
-        let taus: Vec<usize> = runs
-            .iter()
-            .map(|r| r.meeting_time.unwrap_or(r.iterations))
-            .collect();
-        Self::new(&taus, runs.iter().filter(|r| r.capped).count())
+        crate::meeting_counts::MeetingCounts::from_runs(runs).summary()
     }
 }
 
