@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use crate::AnyResult;
@@ -51,8 +51,12 @@ pub struct PpcaArgs {
     /// Output folder (created; an existing one from the same settings is resumed).
     #[arg(long, default_value = "results/ppca")]
     pub out: PathBuf,
-    /// The paper's scale: 50,000 replicates per estimator (resumable and shardable; hours).
-    #[arg(long)]
+    /// The size of the run: quick (about a minute, synthetic data, no download), default (MNIST, a few
+    /// hundred replicates, minutes) or full (the paper's 50,000 replicates; hours, resumable, shardable).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
+    /// The same as `--preset full`.
+    #[arg(long, conflicts_with = "preset")]
     pub full: bool,
     /// Replicates of each estimator at the main K, and of IWAE at every K (overrides the preset).
     #[arg(long, value_name = "R")]
@@ -70,6 +74,17 @@ pub struct PpcaArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
+}
+
+/// The sizes of a PPCA run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// About a minute on synthetic data: one small problem, K ∈ {2, 10}, no dimension sweep.
+    Quick,
+    /// The paper's set-up on MNIST with a few hundred replicates (minutes).
+    Default,
+    /// The paper's scale: 50,000 replicates per estimator (hours).
+    Full,
 }
 
 /// Options of `merge`.

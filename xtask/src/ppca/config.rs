@@ -190,6 +190,38 @@ impl Config {
         }
     }
 
+    /// A one-minute check of the whole pipeline on synthetic binary data (no download): one small problem
+    /// (`N = 50`, `D = 50`, `P = 784`), the main `K = 10` and `K = 2` for IWAE's bias, no dimension sweep
+    /// (so a single encoder fit), and enough replicates for the unbiasedness verdict.
+    pub fn quick_preset(seed: u64) -> Self {
+        Config {
+            preset: "quick".into(),
+            seed,
+            data: DataSpec::Synthetic {
+                pixels: 28 * 28,
+                on_probability: 0.13,
+                seed: 1,
+            },
+            points: 50,
+            latent_dim: 50,
+            fit: FitSettings {
+                k: 50,
+                steps: 300,
+                learning_rate: 1e-2,
+                eval_repeats: 10,
+            },
+            sweep_ks: vec![2],
+            replicates: 500,
+            sweep_replicates: 500,
+            dimension_sweep: DimensionSweep {
+                dims: Vec::new(),
+                points: 1,
+                replicates: 0,
+            },
+            ..Self::default_preset(seed)
+        }
+    }
+
     /// A tiny problem on synthetic data (`D = 3`, `P = 20`) for smoke tests: seconds.
     pub fn tiny(seed: u64) -> Self {
         Config {

@@ -24,16 +24,17 @@ pub mod warmup;
 mod smoke;
 
 use crate::AnyResult;
-use crate::cli::PpcaArgs;
+use crate::cli::{PpcaArgs, Preset};
 use crate::progress::Ui;
 use config::Config;
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
-    let mut config = if args.full {
-        Config::full_preset(args.seed)
-    } else {
-        Config::default_preset(args.seed)
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let mut config = match preset {
+        Preset::Quick => Config::quick_preset(args.seed),
+        Preset::Default => Config::default_preset(args.seed),
+        Preset::Full => Config::full_preset(args.seed),
     };
     if let Some(r) = args.replicates {
         config.replicates = r;
