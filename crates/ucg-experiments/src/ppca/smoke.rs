@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use super::config::Config;
 use super::experiment::run_study;
 use super::layout::{Layout, load_rows};
+use super::merge::merge_folders;
+use super::outputs::write_outputs;
 use super::replicate::ReplicateRow;
 use super::summary::Summary;
-use crate::cli::Shard;
-use crate::merge::merge_folders;
-use crate::ppca::outputs::write_outputs;
+use super::test_support::tiny_summary;
 use crate::progress::Ui;
+use crate::shard::Shard;
 
 fn rows_without_timing(layout: &Layout) -> Vec<ReplicateRow> {
-    let mut rows = load_rows(layout).unwrap();
+    let mut rows = load_rows(layout).unwrap().rows;
     for r in &mut rows {
         r.wall_seconds = 0.0;
     }
@@ -124,27 +125,11 @@ fn pipeline_runs_resumes_and_merges() {
 }
 
 #[test]
-fn report_and_figures_handle_failures_and_missing_cells() {
+fn figures_handle_missing_cells() {
     use super::figures::draw_all;
-    use super::report::render;
-    use std::collections::BTreeMap;
 
     let tmp = tempfile::tempdir().unwrap();
-    let mut summary = run_study(
-        &Config::tiny(3),
-        Shard::WHOLE,
-        tmp.path(),
-        &Ui::quiet(),
-        "test",
-    )
-    .unwrap();
-    // A failed acceptance and partial results are said so.
-    summary.acceptance.passed = false;
-    summary.acceptance.coupled_within_bound = false;
-    summary.complete = false;
-    let md = render(&summary, &[]);
-    assert!(md.contains("**not passed**") && md.contains("**Partial results**"));
-    assert!(md.contains("| C-ISIR-DISIR |") || md.contains("### C-ISIR-DISIR"));
+    let mut summary = tiny_summary();
     // Without rows, checkpoints or most cells, the figures that can be drawn are drawn, without errors.
     summary.cells.retain(|c| c.cell.k == 2);
     let dir = tmp.path().join("sparse");
@@ -162,4 +147,66 @@ fn report_and_figures_handle_failures_and_missing_cells() {
     for f in &figures {
         assert!(dir.join(format!("{}.png", f.stem)).exists());
     }
+}
+
+#[test]
+fn a_resumed_run_reuses_its_setup_and_checks_its_rows() {
+    let config = Config::tiny(5);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let first = Ui::recording();
+    let summary = run_study(&config, Shard::WHOLE, &dir, &first, "test").unwrap();
+    assert!(first.notes().iter().any(|n| n.contains("fitted IWAE")));
+    let layout = Layout::new(&dir);
+    let rows = rows_without_timing(&layout);
+    let cells = config.cells();
+
+    // Interrupted while writing: the last cell's checkpoint is lost and its last row torn in half. The
+    // resumed run loads the encoders and β instead of fitting again, drops the torn row, and finishes
+    // with the same rows and statistics.
+    let victim = cells.last().unwrap().id();
+    std::fs::remove_file(layout.checkpoint(&victim)).unwrap();
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    std::fs::write(layout.replicates(), &text[..text.len() - 10]).unwrap();
+    let resumed = Ui::recording();
+    let again = run_study(&config, Shard::WHOLE, &dir, &resumed, "test").unwrap();
+    let notes = resumed.notes();
+    assert!(
+        !notes.iter().any(|n| n.contains("fitted IWAE")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("encoder loaded from")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("β warm-ups loaded")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("torn last row")),
+        "{notes:#?}"
+    );
+    assert_eq!(rows_without_timing(&layout), rows);
+    assert_eq!(max_z(&again), max_z(&summary));
+
+    // A duplicated row is refused, naming the rows, instead of changing the summary.
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    let second_line = text.lines().nth(1).unwrap();
+    std::fs::write(layout.replicates(), format!("{text}{second_line}\n")).unwrap();
+    let err = run_study(&config, Shard::WHOLE, &dir, &Ui::quiet(), "test").unwrap_err();
+    assert!(err.to_string().contains("rows 1 and"), "{err}");
+    let err = write_outputs(&dir, "test", &Ui::quiet()).unwrap_err();
+    assert!(err.to_string().contains("both hold"), "{err}");
+}
+
+#[test]
+fn out_naming_a_file_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("ppca.txt");
+    std::fs::write(&file, "notes").unwrap();
+    let err = run_study(&Config::tiny(1), Shard::WHOLE, &file, &Ui::quiet(), "test").unwrap_err();
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
+    let err = merge_folders(&[tmp.path().to_path_buf()], &file).unwrap_err();
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
 }
