@@ -35,7 +35,9 @@ fn pipeline_runs_resumes_and_merges() {
     let ui = Ui::quiet();
     let tmp = tempfile::tempdir().unwrap();
     let whole = tmp.path().join("whole");
-    let summary = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap();
+    let first = Ui::recording();
+    let summary = run_study(&config, Shard::WHOLE, &whole, &first, "test").unwrap();
+    assert!(first.notes().iter().any(|n| n.contains("fitted IWAE")));
 
     let layout = Layout::new(&whole);
     for f in [
@@ -65,6 +67,12 @@ fn pipeline_runs_resumes_and_merges() {
             assert!(f.exists(), "{} missing", f.display());
         }
     }
+    // The threshold line of the max-|z| figure is named in its legend.
+    let svg = std::fs::read_to_string(layout.figures().join("max_z_vs_k.svg")).unwrap();
+    assert!(
+        svg.contains("Bonferroni bound"),
+        "the threshold has no legend entry"
+    );
     assert!(summary.complete);
     let cells = config.cells();
     assert_eq!(summary.cells.len(), cells.len());
@@ -80,10 +88,24 @@ fn pipeline_runs_resumes_and_merges() {
     assert_eq!(rows_without_timing(&layout), rows);
     assert_eq!(max_z(&again), max_z(&summary));
 
-    // An interrupted run (a cell's checkpoint and a few rows lost) is completed identically.
-    let victim = cells[1].id();
-    std::fs::remove_file(layout.checkpoint(&victim)).unwrap();
-    let resumed = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap();
+    // An interrupted run (two cells' checkpoints lost, the last row torn in half by the kill) is
+    // completed identically; it loads the encoders and β instead of fitting and warming up again, and
+    // drops the torn row with a note.
+    for victim in [&cells[1], cells.last().unwrap()] {
+        std::fs::remove_file(layout.checkpoint(&victim.id())).unwrap();
+    }
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    std::fs::write(layout.replicates(), &text[..text.len() - 10]).unwrap();
+    let again = Ui::recording();
+    let resumed = run_study(&config, Shard::WHOLE, &whole, &again, "test").unwrap();
+    let notes = again.notes();
+    assert!(
+        !notes.iter().any(|n| n.contains("fitted IWAE")),
+        "{notes:#?}"
+    );
+    for said in ["encoder loaded from", "β warm-ups loaded", "torn last row"] {
+        assert!(notes.iter().any(|n| n.contains(said)), "{said}: {notes:#?}");
+    }
     assert_eq!(rows_without_timing(&layout), rows);
     for (id, z) in max_z(&resumed) {
         assert!((z - max_z(&summary)[&id]).abs() < 1e-9, "{id}");
@@ -122,6 +144,15 @@ fn pipeline_runs_resumes_and_merges() {
         merge_folders(&shards, &whole).is_err(),
         "a run folder is not overwritten"
     );
+
+    // A duplicated row is refused, naming the rows, instead of changing the summary.
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    let second_line = text.lines().nth(1).unwrap();
+    std::fs::write(layout.replicates(), format!("{text}{second_line}\n")).unwrap();
+    let err = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap_err();
+    assert!(err.to_string().contains("rows 1 and"), "{err}");
+    let err = write_outputs(&whole, "test", &ui).unwrap_err();
+    assert!(err.to_string().contains("both hold"), "{err}");
 }
 
 #[test]
@@ -147,57 +178,6 @@ fn figures_handle_missing_cells() {
     for f in &figures {
         assert!(dir.join(format!("{}.png", f.stem)).exists());
     }
-}
-
-#[test]
-fn a_resumed_run_reuses_its_setup_and_checks_its_rows() {
-    let config = Config::tiny(5);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("run");
-    let first = Ui::recording();
-    let summary = run_study(&config, Shard::WHOLE, &dir, &first, "test").unwrap();
-    assert!(first.notes().iter().any(|n| n.contains("fitted IWAE")));
-    let layout = Layout::new(&dir);
-    let rows = rows_without_timing(&layout);
-    let cells = config.cells();
-
-    // Interrupted while writing: the last cell's checkpoint is lost and its last row torn in half. The
-    // resumed run loads the encoders and β instead of fitting again, drops the torn row, and finishes
-    // with the same rows and statistics.
-    let victim = cells.last().unwrap().id();
-    std::fs::remove_file(layout.checkpoint(&victim)).unwrap();
-    let text = std::fs::read_to_string(layout.replicates()).unwrap();
-    std::fs::write(layout.replicates(), &text[..text.len() - 10]).unwrap();
-    let resumed = Ui::recording();
-    let again = run_study(&config, Shard::WHOLE, &dir, &resumed, "test").unwrap();
-    let notes = resumed.notes();
-    assert!(
-        !notes.iter().any(|n| n.contains("fitted IWAE")),
-        "{notes:#?}"
-    );
-    assert!(
-        notes.iter().any(|n| n.contains("encoder loaded from")),
-        "{notes:#?}"
-    );
-    assert!(
-        notes.iter().any(|n| n.contains("β warm-ups loaded")),
-        "{notes:#?}"
-    );
-    assert!(
-        notes.iter().any(|n| n.contains("torn last row")),
-        "{notes:#?}"
-    );
-    assert_eq!(rows_without_timing(&layout), rows);
-    assert_eq!(max_z(&again), max_z(&summary));
-
-    // A duplicated row is refused, naming the rows, instead of changing the summary.
-    let text = std::fs::read_to_string(layout.replicates()).unwrap();
-    let second_line = text.lines().nth(1).unwrap();
-    std::fs::write(layout.replicates(), format!("{text}{second_line}\n")).unwrap();
-    let err = run_study(&config, Shard::WHOLE, &dir, &Ui::quiet(), "test").unwrap_err();
-    assert!(err.to_string().contains("rows 1 and"), "{err}");
-    let err = write_outputs(&dir, "test", &Ui::quiet()).unwrap_err();
-    assert!(err.to_string().contains("both hold"), "{err}");
 }
 
 #[test]

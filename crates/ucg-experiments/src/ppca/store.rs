@@ -6,7 +6,7 @@
 //! settings keeps the checkpointed replicates, drops CSV rows written after the last checkpoint (and a
 //! row torn by the interruption; other damage is an error, see [`rows`](super::rows)), and continues
 //! from there; replicate seeds depend only on (seed, cell, replicate), so the result is the
-//! same as an uninterrupted run (up to the JSON round trip of the moments, ≤ 1 ulp).
+//! same as an uninterrupted run (floats are read back bit for bit: serde_json's `float_roundtrip`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
