@@ -68,3 +68,33 @@ fn set_threads(threads: Option<usize>) -> AnyResult<()> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command, Experiment};
+
+    fn config(args: &[&str]) -> Config {
+        let all = ["xtask", "reproduce", "ppca"].iter().chain(args);
+        match Cli::try_parse_from(all).unwrap().command {
+            Command::Reproduce {
+                experiment: Experiment::Ppca(a),
+            } => config_from_args(&a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn presets_and_overrides_give_the_settings() {
+        assert_eq!(config(&[]), Config::default_preset(2021));
+        assert_eq!(
+            config(&["--preset", "quick", "--seed", "4"]),
+            Config::quick_preset(4)
+        );
+        assert_eq!(config(&["--full"]), config(&["--preset", "full"]));
+        let c = config(&["--replicates", "7", "--sweep-replicates", "3"]);
+        assert_eq!((c.replicates, c.sweep_replicates), (7, 3));
+    }
+}
