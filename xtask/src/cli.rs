@@ -1,13 +1,11 @@
 //! The command-line interface (clap): `reproduce ppca`, `merge`, `data`.
+//!
+//! Only parsing lives here; the commands are carried out by [`crate::ppca`] and [`crate::data`].
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use clap::{Args, Parser, Subcommand};
-use serde::{Deserialize, Serialize};
-
-use crate::AnyResult;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ucg_experiments::shard::Shard;
 
 /// Project tasks for the ucg workspace.
 #[derive(Debug, Parser)]
@@ -45,30 +43,52 @@ pub enum Experiment {
     Ppca(PpcaArgs),
 }
 
+/// The sizes of a PPCA run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// About a minute on synthetic data (no download): one small problem, K ∈ {2, 10}, no dimension
+    /// sweep.
+    Quick,
+    /// The paper's set-up on MNIST with a few hundred replicates (minutes).
+    Default,
+    /// The paper's scale: 50,000 replicates per estimator (hours; resumable and shardable).
+    Full,
+}
+
 /// Options of `reproduce ppca`.
 #[derive(Debug, Clone, Args)]
 pub struct PpcaArgs {
     /// Output folder (created; an existing one from the same settings is resumed).
     #[arg(long, default_value = "results/ppca")]
     pub out: PathBuf,
-    /// The paper's scale: 50,000 replicates per estimator (resumable and shardable; hours).
-    #[arg(long)]
+    /// The size of the run: quick (about a minute, synthetic data, no download), default (MNIST, a few
+    /// hundred replicates, minutes) or full (the paper's 50,000 replicates; hours).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
+    /// The same as `--preset full`.
+    #[arg(long, conflicts_with = "preset")]
     pub full: bool,
     /// Replicates of each estimator at the main K, and of IWAE at every K (overrides the preset).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = whole_number)]
     pub replicates: Option<u64>,
     /// Replicates of the coupled estimators at the other K of the sweep (overrides the preset).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = whole_number)]
     pub sweep_replicates: Option<u64>,
     /// Master seed: the model, the encoder fit, β's warm-up and every replicate derive from it.
-    #[arg(long, value_name = "S", default_value_t = 2021)]
+    #[arg(long, value_name = "S", default_value_t = 2021, allow_negative_numbers = true,
+          value_parser = whole_number)]
     pub seed: u64,
     /// Run only shard i of n (0-based): a disjoint range of every estimator's replicates; merge the
     /// shards' folders with `cargo xtask merge`.
-    #[arg(long, value_name = "i/n", default_value = "0/1")]
+    #[arg(
+        long,
+        value_name = "i/n",
+        default_value = "0/1",
+        allow_hyphen_values = true
+    )]
     pub shard: Shard,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
     pub threads: Option<usize>,
 }
 
@@ -83,106 +103,83 @@ pub struct MergeArgs {
     pub out: PathBuf,
 }
 
-/// Shard `index` of `count`: `0 ≤ index < count`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Shard {
-    /// 0-based index.
-    pub index: u64,
-    /// Number of shards.
-    pub count: u64,
+/// A whole number `0 ≤ n < 2⁶⁴`, with a message that says so for negative or other input (clap would
+/// otherwise take `-1` for an unknown flag).
+fn whole_number(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("expected a whole number ≥ 0, got the negative {t}"));
+    }
+    t.parse()
+        .map_err(|_| format!("expected a whole number from 0 to {}, got {t:?}", u64::MAX))
 }
 
-impl Shard {
-    /// The whole run as one shard.
-    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+/// The most worker threads accepted per core: more threads than cores only add switching, and a huge
+/// number (`--threads 100000`) would stall while the pool starts.
+pub const MAX_THREADS_PER_CORE: usize = 4;
 
-    /// This shard's part `first..end` of replicates `0..total`: contiguous, disjoint across shards,
-    /// covering `0..total` together.
-    pub fn range(&self, total: u64) -> (u64, u64) {
-        let at = |i: u64| (u128::from(total) * u128::from(i) / u128::from(self.count)) as u64;
-        (at(self.index), at(self.index + 1))
-    }
+/// The largest `--threads` accepted on this machine: [`MAX_THREADS_PER_CORE`] per core, at least 16.
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (MAX_THREADS_PER_CORE * cores).max(16)
 }
 
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
+/// A thread count `1..=max_threads()`.
+fn thread_count(s: &str) -> Result<usize, String> {
+    let max = max_threads();
+    let n = whole_number(s)?;
+    if n == 0 || n > max as u64 {
+        return Err(format!(
+            "expected 1 to {max} threads on this machine ({MAX_THREADS_PER_CORE} per core at most; results \
+             do not depend on the number of threads), got {n}"
+        ));
     }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("expected i/n with 0 ≤ i < n (for example 0/4), got {s:?}");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: u64 = i.trim().parse().map_err(|_| bad())?;
-        let count: u64 = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-/// Sizes rayon's global pool (once, before any parallel work).
-pub fn set_threads(threads: Option<usize>) -> AnyResult<()> {
-    match threads {
-        Some(0) => Err("--threads must be at least 1".into()),
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build_global()
-            .map_err(|e| format!("cannot start {t} threads: {e}").into()),
-        None => Ok(()),
-    }
+    Ok(n as usize)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn shards_parse_and_partition_replicates() {
-        let s: Shard = "1/3".parse().unwrap();
-        assert_eq!(s, Shard { index: 1, count: 3 });
-        assert_eq!(s.to_string(), "1/3");
-        for bad in ["3/3", "1", "a/2", "0/0", "-1/2"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+    fn parse(args: &[&str]) -> Result<PpcaArgs, String> {
+        let all = ["xtask", "reproduce", "ppca"].iter().chain(args);
+        match Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
+            Command::Reproduce {
+                experiment: Experiment::Ppca(a),
+            } => Ok(a),
+            other => Err(format!("{other:?}")),
         }
-        let mut covered = Vec::new();
-        for index in 0..3 {
-            let (a, b) = Shard { index, count: 3 }.range(10);
-            covered.extend(a..b);
-        }
-        assert_eq!(covered, (0..10).collect::<Vec<_>>());
-        assert_eq!(Shard::WHOLE.range(7), (0, 7));
     }
 
     #[test]
     fn command_line_parses() {
-        let cli = Cli::try_parse_from([
-            "xtask",
-            "reproduce",
-            "ppca",
-            "--replicates",
-            "5",
-            "--shard",
-            "2/4",
-            "--out",
-            "x",
-        ])
-        .unwrap();
-        match cli.command {
-            Command::Reproduce {
-                experiment: Experiment::Ppca(a),
-            } => {
-                assert_eq!(a.replicates, Some(5));
-                assert_eq!(a.shard, Shard { index: 2, count: 4 });
-                assert_eq!(a.out, PathBuf::from("x"));
-                assert!(!a.full);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(Cli::try_parse_from(["xtask", "reproduce", "ppca", "--shard", "4/4"]).is_err());
+        let a = parse(&["--replicates", "5", "--shard", "2/4", "--out", "x"]).unwrap();
+        assert_eq!(a.replicates, Some(5));
+        assert_eq!(a.shard, Shard { index: 2, count: 4 });
+        assert_eq!(a.out, PathBuf::from("x"));
+        assert_eq!((a.preset, a.full), (Preset::Default, false));
+        assert_eq!(parse(&["--preset", "quick"]).unwrap().preset, Preset::Quick);
+        assert!(parse(&["--preset", "quick", "--full"]).is_err());
+        assert!(parse(&["--shard", "4/4"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "merge", "--out", "m"]).is_err());
+    }
+
+    #[test]
+    fn negative_numbers_are_named_as_such() {
+        for flag in ["--replicates", "--sweep-replicates", "--seed", "--threads"] {
+            let err = parse(&[flag, "-1"]).unwrap_err();
+            assert!(err.contains("negative -1"), "{flag}: {err}");
+        }
+        let err = parse(&["--shard", "-1/2"]).unwrap_err();
+        assert!(err.contains("expected i/n"), "{err}");
+    }
+
+    #[test]
+    fn thread_counts_are_bounded_before_any_work() {
+        assert_eq!(parse(&["--threads", "2"]).unwrap().threads, Some(2));
+        for bad in ["0", "100000"] {
+            let err = parse(&["--threads", bad]).unwrap_err();
+            assert!(err.contains("threads on this machine"), "{bad}: {err}");
+        }
     }
 }

@@ -1,18 +1,11 @@
-//! Project tasks of the ucg workspace, behind `cargo xtask`:
+//! Project tasks of the ucg workspace, behind `cargo xtask`: command-line parsing ([`cli`]) and
+//! dispatch to the libraries that do the work.
 //!
-//! - [`ppca`]: `reproduce ppca`, the paper's PPCA experiment with figures and a report;
-//! - [`merge`]: `merge`, combining the shards of a run;
-//! - [`data`]: `data <which>`, finding or fetching a data set.
-//!
-//! The command line is in [`cli`]; progress bars in [`progress`].
+//! - [`ppca`]: `reproduce ppca` and `merge`, carried out by `ucg_experiments::ppca`;
+//! - [`data`]: `data <which>`, finding or fetching a data set with `ucg_data`.
 
 pub mod cli;
 pub mod data;
-pub mod merge;
 pub mod ppca;
-pub mod progress;
 
-/// Errors of the tasks: anything displayable, reported on one line by the binary.
-pub type AnyError = Box<dyn std::error::Error>;
-/// Results of the tasks.
-pub type AnyResult<T> = Result<T, AnyError>;
+pub use ucg_experiments::{AnyError, AnyResult};

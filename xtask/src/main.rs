@@ -4,9 +4,9 @@
 //! clap with status 2).
 
 use clap::Parser;
-use xtask::cli::{self, Cli, Command, Experiment};
-use xtask::progress::Ui;
-use xtask::{AnyResult, data, merge, ppca};
+use ucg_experiments::progress::Ui;
+use xtask::cli::{Cli, Command, Experiment};
+use xtask::{AnyResult, data, ppca};
 
 fn main() {
     let cli = Cli::parse();
@@ -27,11 +27,8 @@ fn run(cli: Cli) -> AnyResult<()> {
     match cli.command {
         Command::Data { which } => data::data_command(&which),
         Command::Reproduce { experiment } => match experiment {
-            Experiment::Ppca(args) => {
-                cli::set_threads(args.threads)?;
-                ppca::reproduce(&args, &command_line(), &Ui::terminal())
-            }
+            Experiment::Ppca(args) => ppca::reproduce(&args, &command_line(), &Ui::terminal()),
         },
-        Command::Merge(args) => merge::merge_command(&args, &command_line(), &Ui::terminal()),
+        Command::Merge(args) => ppca::merge(&args, &command_line(), &Ui::terminal()),
     }
 }

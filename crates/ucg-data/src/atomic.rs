@@ -1,7 +1,9 @@
-//! Writing files atomically: write to a temporary file in the same folder, then rename it into place.
+//! Writing files atomically: write a uniquely named temporary file in the same folder
+//! (`tempfile::NamedTempFile::new_in`), sync it, then rename it into place (`persist`).
 //!
 //! A reader (another test thread, another process) therefore sees either no file or the complete file,
-//! and two writers racing to produce the same file both succeed.
+//! and two writers racing to produce the same file both succeed. `ucg-report` writes its records the
+//! same way.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,10 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(parent)
-        .map_err(|e| DataError::io(parent, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(|e| DataError::io(parent, e))?;
     tmp.write_all(bytes)
         .and_then(|()| make_readable(tmp.as_file()))
         .and_then(|()| tmp.as_file().sync_all())
@@ -53,5 +52,29 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         // No temporary files are left behind.
         assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn two_threads_writing_one_path_both_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t10k-images.bin");
+        let contents: Vec<Vec<u8>> = (0..2u8).map(|t| vec![t; 200_000]).collect();
+        std::thread::scope(|s| {
+            for bytes in &contents {
+                let (path, contents) = (&path, &contents);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write_atomic(path, bytes).unwrap();
+                        // Whatever a reader sees is one writer's whole file.
+                        assert!(contents.contains(&std::fs::read(path).unwrap()));
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporary files left"
+        );
     }
 }

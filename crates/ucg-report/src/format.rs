@@ -47,6 +47,25 @@ pub fn format_plus_minus(value: f64, half_width: f64) -> String {
     format!("{} ± {}", format_number(value), format_number(half_width))
 }
 
+/// Formats a count with thousands separators, for tables and prose: `50,000`.
+///
+/// ```
+/// use ucg_report::format_thousands;
+/// assert_eq!(format_thousands(999), "999");
+/// assert_eq!(format_thousands(1_234_567), "1,234,567");
+/// ```
+pub fn format_thousands(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Scientific notation with `sig` significant digits and trimmed mantissa: `1.5e-7`.
 pub(crate) fn format_scientific(x: f64, sig: usize) -> String {
     if x == 0.0 {
@@ -95,6 +114,15 @@ mod tests {
         assert_eq!(format_number(f64::NAN), "NaN");
         assert_eq!(format_number(f64::INFINITY), "inf");
         assert_eq!(format_number(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn thousands() {
+        assert_eq!(format_thousands(0), "0");
+        assert_eq!(format_thousands(999), "999");
+        assert_eq!(format_thousands(50_000), "50,000");
+        assert_eq!(format_thousands(1_234_567), "1,234,567");
+        assert_eq!(format_thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!   [`LineChart`] (series with markers, log axes optional),
 //!   [`BarChart`] (one bar per category, log axis optional);
 //! - **tables**: [`MarkdownTable`] with right-aligned numeric columns and
-//!   [`format_number`] (4 significant digits, scientific notation when very small or large);
+//!   [`format_number`] (4 significant digits, scientific notation when very small or large) and
+//!   [`format_thousands`] (`50,000`);
 //! - **records**: CSV rows via serde ([`write_csv`], [`read_csv`], [`CsvAppender`]), pretty
 //!   JSON ([`write_json`], [`read_json`]) and plain text ([`write_text`]), written
 //!   atomically.
@@ -59,6 +60,7 @@
 //! # Ok(()) }
 //! ```
 
+mod atomic;
 mod axis;
 mod bars;
 mod boxplot;
@@ -82,7 +84,7 @@ pub use error::{ReportError, Result};
 pub use errorbar::{ErrorBarChart, ErrorPoint, ErrorSeries};
 pub use figure::{Figure, SavedFigure};
 pub use font::{FONT_BYTES, FONT_FAMILY, ensure_font_registered};
-pub use format::{format_number, format_number_sig, format_plus_minus};
+pub use format::{format_number, format_number_sig, format_plus_minus, format_thousands};
 pub use histogram::{Histogram, HistogramLayout, IntegerBins};
 pub use lines::{LineChart, LineSeries};
 pub use records::{CsvAppender, read_csv, read_json, write_csv, write_json, write_text};

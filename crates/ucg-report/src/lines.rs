@@ -11,7 +11,7 @@ use crate::frame::{
     tick_targets,
 };
 use crate::sanitize::clean_points;
-use crate::style::{FigureSize, Fonts, SeriesStyle};
+use crate::style::{FigureSize, Fonts, REFERENCE_COLOR, SeriesStyle};
 
 /// One series of a [`LineChart`]: named `(x, y)` points, joined in the given order.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +48,7 @@ pub struct LineChart {
     series: Vec<LineSeries>,
     markers: bool,
     reference: Option<f64>,
+    reference_label: Option<String>,
     size: FigureSize,
 }
 
@@ -61,6 +62,7 @@ impl LineChart {
             series: Vec::new(),
             markers: true,
             reference: None,
+            reference_label: None,
             size: FigureSize::default(),
         }
     }
@@ -102,6 +104,13 @@ impl LineChart {
         self
     }
 
+    /// Names the reference line in the legend (a dashed grey entry), e.g. `"Bonferroni bound 5.69"`;
+    /// without a name the line has no legend entry.
+    pub fn with_reference_label(mut self, label: impl Into<String>) -> Self {
+        self.reference_label = Some(label.into());
+        self
+    }
+
     /// The body of [`Figure::draw_on`](crate::Figure::draw_on).
     fn draw<DB: DrawingBackend>(
         &self,
@@ -130,7 +139,7 @@ impl LineChart {
         let y_fit = Fit::ticks(y_ticks);
         let y = ScaledRange::fit(&self.y, &ys, reference.as_slice(), y_fit, &mut warnings);
 
-        let legend: Vec<LegendEntry> = self
+        let mut legend: Vec<LegendEntry> = self
             .series
             .iter()
             .map(|s| {
@@ -142,6 +151,14 @@ impl LineChart {
                 LegendEntry::new(&s.name, s.style.rgb(), glyph)
             })
             .collect();
+        if let (Some(_), Some(label)) = (reference, &self.reference_label) {
+            let glyph = Glyph::Line {
+                dashed: true,
+                marker: None,
+                width: fonts.line_width(),
+            };
+            legend.push(LegendEntry::new(label, REFERENCE_COLOR, glyph));
+        }
         let axes = Axes::numeric(x, y, &self.x, &self.y);
         let mut chart = draw_frame(area, fonts, &self.title, &legend, axes, reference)?;
         for (s, pts) in self.series.iter().zip(&cleaned) {

@@ -1,16 +1,18 @@
 //! Writing and reading records: CSV rows (serde), JSON values (pretty), plain text.
 //!
-//! Whole-file writers ([`write_csv`], [`write_json`], [`write_text`]) write to a temporary
-//! file next to the target and rename it into place, so a crash never leaves a half-written
-//! file behind. Parent directories are created as needed.
+//! Whole-file writers ([`write_csv`], [`write_json`], [`write_text`]) write to a uniquely
+//! named temporary file next to the target and rename it into place, so a crash never leaves a
+//! half-written file behind and two threads writing one path do not collide. Parent
+//! directories are created as needed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::atomic::{create_parent, write_atomically};
 use crate::error::{ReportError, Result, io_err};
 
 /// Writes `rows` as CSV with a header row taken from the first row's field names; returns
@@ -179,36 +181,10 @@ pub fn write_text(path: impl AsRef<Path>, text: &str) -> Result<()> {
     })
 }
 
-fn create_parent(path: &Path) -> Result<()> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => fs::create_dir_all(dir).map_err(io_err(dir)),
-        None => Ok(()),
-    }
-}
-
-/// Runs `write` on a temporary file beside `path`, then renames it to `path`; removes the
-/// temporary file on failure.
-fn write_atomically<R>(path: &Path, write: impl FnOnce(&File) -> Result<R>) -> Result<R> {
-    create_parent(path)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = File::create(&tmp)
-        .map_err(io_err(&tmp))
-        .and_then(|file| {
-            let r = write(&file)?;
-            file.sync_all().map_err(io_err(&tmp))?;
-            Ok(r)
-        })
-        .and_then(|r| fs::rename(&tmp, path).map(|()| r).map_err(io_err(path)));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use serde::Deserialize;
 

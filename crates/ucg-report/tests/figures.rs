@@ -253,6 +253,20 @@ fn line_charts_write_png_and_svg() {
     let svg = check(&saved, "Meeting time against D");
     assert!(svg.contains("meeting time (iterations)"));
     assert!(svg.contains("99% quantile"));
+    // An unnamed reference line has no legend entry; a named one has.
+    assert!(!svg.contains("threshold"));
+    let saved = LineChart::new(
+        "Largest |z| against K",
+        Axis::log("K"),
+        Axis::log("max |z|"),
+    )
+    .series("IWAE", [(2.0, 30.0), (10.0, 8.0)])
+    .with_reference_line(Some(5.7))
+    .with_reference_label("threshold 5.7")
+    .with_size(W, H)
+    .save(stem(dir.path(), "lines_threshold"))
+    .unwrap();
+    assert!(check(&saved, "Largest |z| against K").contains("threshold 5.7"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! β's warm-up for C-ISIR-DISIR: sequential estimator runs adapting β between runs, then β is frozen.
 //!
 //! β must stay fixed within a run for the estimator to be unbiased, and the replicates must be i.i.d. for
-//! the unbiasedness check, so β is adapted only here (method.md §3: target ESS 0.3 K, one update per
+//! the unbiasedness check, so β is adapted only here (`docs/method.md` §3, the ISIR-DISIR kernel: target ESS 0.3 K, one update per
 //! iteration of the leading chain, with the ESS averaged over the points), globally for all points of a
 //! problem, and every replicate then uses the frozen β ([`frozen_beta`]). Only the iterations that
 //! every point reaches drive the updates (see [`common_prefix_average`]).

@@ -1,5 +1,6 @@
 //! The numbers of a results folder: per cell, the unbiasedness check over all gradient components,
-//! meeting times, costs and inefficiency; and the acceptance check of issue 6.
+//! meeting times, costs and inefficiency; and the run's acceptance (`docs/method.md` §8), judged as in
+//! [`verdict`](super::verdict).
 
 use std::collections::BTreeMap;
 
@@ -13,8 +14,9 @@ use super::layout::RunRecord;
 use super::meeting::MeetingStats;
 use super::replicate::ReplicateRow;
 use super::setup::SetupRecord;
+use super::verdict::{AcceptanceVerdict, Verdict};
 use crate::AnyResult;
-use crate::cli::Shard;
+use crate::shard::Shard;
 
 /// The replicates' error at one component.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,8 +46,10 @@ pub struct UnbiasednessCheck {
     pub max_abs_z: f64,
     /// The component reaching it.
     pub argmax: String,
-    /// Whether `max_j |z_j| ≤ bound` (no bias detected).
+    /// Whether `max_j |z_j| ≤ bound`.
     pub within_bound: bool,
+    /// The verdict: `within_bound` when there are enough replicates to judge.
+    pub verdict: Verdict,
     /// The intercept component shown in figures.
     pub intercept: ComponentSummary,
     /// The weight component shown in figures.
@@ -101,7 +105,9 @@ pub struct CellSummary {
     pub inefficiency_wall: Option<f64>,
 }
 
-/// Issue 6's acceptance: no bias detected for the coupled estimators, bias detected for IWAE at K = 2.
+/// The run's acceptance: no bias detected for the coupled estimators, bias detected for IWAE at K = 2,
+/// each cell with at least [`MIN_REPLICATES_FOR_VERDICT`](super::verdict::MIN_REPLICATES_FOR_VERDICT)
+/// replicates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Acceptance {
     /// Every coupled cell of the main problem keeps every `|z_j|` within the bound.
@@ -110,8 +116,10 @@ pub struct Acceptance {
     pub iwae_k2_max_abs_z: Option<f64>,
     /// IWAE at K = 2 exceeds the bound.
     pub iwae_k2_detected: Option<bool>,
-    /// Both hold.
+    /// Both hold (and there were enough replicates to judge).
     pub passed: bool,
+    /// Passed, not passed, or too few replicates to judge.
+    pub verdict: AcceptanceVerdict,
 }
 
 /// The summary of a results folder (`summary.json`).
@@ -228,6 +236,7 @@ fn check(
         max_abs_z,
         argmax: component_label(argmax, p, d),
         within_bound: max_abs_z <= bound,
+        verdict: Verdict::judge(m.count(), max_abs_z, bound),
         intercept: component(
             c.intercept_index(),
             c.intercept_label(),
@@ -323,6 +332,7 @@ pub fn summarise(
             iwae_k2_max_abs_z: None,
             iwae_k2_detected: None,
             passed: false,
+            verdict: AcceptanceVerdict::TooFewReplicates,
         },
     };
     summary.acceptance = acceptance(&summary);
@@ -348,11 +358,25 @@ fn acceptance(summary: &Summary) -> Acceptance {
         )
         .and_then(|c| c.check.as_ref());
     let detected = iwae2.map(|c| !c.within_bound);
+    let judged = iwae2.is_some_and(|c| c.verdict != Verdict::TooFewReplicates)
+        && coupled.iter().all(|c| {
+            c.check
+                .as_ref()
+                .is_some_and(|x| x.verdict != Verdict::TooFewReplicates)
+        });
+    let verdict = if !judged {
+        AcceptanceVerdict::TooFewReplicates
+    } else if coupled_within_bound && detected == Some(true) {
+        AcceptanceVerdict::Passed
+    } else {
+        AcceptanceVerdict::NotPassed
+    };
     Acceptance {
         coupled_within_bound,
         iwae_k2_max_abs_z: iwae2.map(|c| c.max_abs_z),
         iwae_k2_detected: detected,
-        passed: coupled_within_bound && detected == Some(true),
+        passed: verdict == AcceptanceVerdict::Passed,
+        verdict,
     }
 }
 

@@ -1,39 +1,26 @@
-//! `cargo xtask merge <shard dirs…> --out DIR`: combines the results folders of the shards of one run
-//! (disjoint replicate ranges) into one folder, then regenerates its summary, figures and report. The
-//! merged statistics equal those of one unsharded run up to floating-point rounding.
+//! Merging the results folders of the shards of one run (disjoint replicate ranges) into one folder
+//! (`cargo xtask merge <shard dirs…> --out DIR`, which then regenerates its summary, figures and report
+//! with [`write_outputs`](super::outputs::write_outputs)). The merged statistics equal those of one
+//! unsharded run up to floating-point rounding.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ucg_report::{read_json, write_csv, write_json};
 
-use crate::AnyResult;
-use crate::cli::MergeArgs;
-use crate::ppca::checkpoint::CellCheckpoint;
-use crate::ppca::layout::{
-    Layout, RunRecord, fresh_value, load_checkpoints, load_rows, stored_value,
+use super::checkpoint::CellCheckpoint;
+use super::layout::{
+    Layout, RunRecord, check_folder, fresh_value, load_checkpoints, load_rows, stored_value,
 };
-use crate::ppca::outputs::write_outputs;
-use crate::ppca::print_verdict;
-use crate::ppca::replicate::ReplicateRow;
-use crate::progress::Ui;
-
-/// Runs `cargo xtask merge`.
-///
-/// # Errors
-/// Shards of different runs, a shard given twice, or unreadable folders.
-pub fn merge_command(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    merge_folders(&args.shards, &args.out)?;
-    let summary = write_outputs(&args.out, command, ui)?;
-    print_verdict(&summary);
-    Ok(())
-}
+use super::replicate::ReplicateRow;
+use crate::AnyResult;
 
 /// Merges the results folders `shards` into `out` (run record, setup, checkpoints, replicate rows).
 ///
 /// # Errors
 /// Shards of different runs, overlapping replicates, `out` holding an unmerged run, or I/O errors.
 pub fn merge_folders(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
+    check_folder(out)?;
     let target = Layout::new(out);
     if target.run().exists() {
         let existing: RunRecord = read_json(target.run())?;
@@ -93,8 +80,10 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
         }
         let done = load_checkpoints(&layout)?;
         // Rows written after a shard's last checkpoint are not in its statistics: leave them out.
+        // A torn last row (an interrupted shard) is after the last checkpoint too.
         rows.extend(
             load_rows(&layout)?
+                .rows
                 .into_iter()
                 .filter(|r| done.get(&r.cell).is_some_and(|c| c.contains(r.replicate))),
         );

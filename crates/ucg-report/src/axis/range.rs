@@ -1,109 +1,16 @@
-//! Axis descriptions ([`Axis`], [`Scale`]) and the one coordinate type every figure uses.
+//! [`ScaledRange`], the coordinate type every figure draws on, and fitting a range to the data.
 //!
-//! All figures draw on `ScaledRange × ScaledRange`, a plotters coordinate that maps either
-//! linearly or logarithmically, carries its own tick positions (major ticks are labelled,
-//! minor ticks only get light grid lines) and formats its own tick labels. Category axes
+//! A `ScaledRange` maps linearly or logarithmically, carries its own tick positions (major ticks are
+//! labelled, minor ticks only get light grid lines) and formats its own tick labels. Category axes
 //! (box plots, bar charts) are the same type with integer positions `0..n` and names.
 
 use std::ops::Range;
 
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
+use super::ticks::{data_ticks, format_power_of_ten, linear_ticks, log_ticks, within};
+use super::{Axis, Scale, accepts, from_linear, to_linear};
 use crate::format::{format_number_sig, format_scientific};
-
-/// How values map to positions along an axis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Scale {
-    /// Equal distances for equal differences.
-    #[default]
-    Linear,
-    /// Equal distances for equal ratios (base 10). Values `<= 0` cannot be shown and are
-    /// skipped with a warning.
-    Log,
-}
-
-/// Description of one axis: its label, unit, scale, and optionally a fixed range and ticks.
-///
-/// ```
-/// use ucg_report::{Axis, Scale};
-/// let k = Axis::log("number of particles K").with_ticks([2.0, 5.0, 10.0, 50.0, 100.0]);
-/// let t = Axis::new("wall time").with_unit("s").with_range(0.0, 10.0);
-/// assert_eq!(t.description(), "wall time (s)");
-/// assert_eq!(k.scale, Scale::Log);
-/// ```
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Axis {
-    /// Axis label, e.g. `"signed error"`.
-    pub label: String,
-    /// Unit appended to the label in parentheses, e.g. `"s"`.
-    pub unit: Option<String>,
-    /// Linear or logarithmic.
-    pub scale: Scale,
-    /// Fixed `(low, high)` range; `None` fits the data with a 5% margin. An invalid range
-    /// (not finite, `low >= high`, or `low <= 0` on a log axis) is ignored with a warning.
-    /// Values outside a fixed range are drawn at its edge.
-    pub range: Option<(f64, f64)>,
-    /// Labelled tick positions; `None` chooses "nice" ticks (1-2-5 steps, or decades on a
-    /// log axis). Ticks outside the range are dropped.
-    pub ticks: Option<Vec<f64>>,
-}
-
-impl Axis {
-    /// A linear axis labelled `label`.
-    pub fn new(label: impl Into<String>) -> Self {
-        Self {
-            label: label.into(),
-            ..Self::default()
-        }
-    }
-
-    /// A logarithmic axis labelled `label`.
-    pub fn log(label: impl Into<String>) -> Self {
-        Self::new(label).with_scale(Scale::Log)
-    }
-
-    /// Sets the unit shown after the label, e.g. `"s"` gives `"label (s)"`.
-    pub fn with_unit(mut self, unit: impl Into<String>) -> Self {
-        self.unit = Some(unit.into());
-        self
-    }
-
-    /// Sets the scale.
-    pub fn with_scale(mut self, scale: Scale) -> Self {
-        self.scale = scale;
-        self
-    }
-
-    /// Fixes the range to `low..=high` instead of fitting the data.
-    pub fn with_range(mut self, low: f64, high: f64) -> Self {
-        self.range = Some((low, high));
-        self
-    }
-
-    /// Sets the labelled tick positions, e.g. the values of K in a sweep.
-    pub fn with_ticks(mut self, ticks: impl IntoIterator<Item = f64>) -> Self {
-        self.ticks = Some(ticks.into_iter().collect());
-        self
-    }
-
-    /// The text drawn along the axis: the label, then the unit in parentheses if any.
-    pub fn description(&self) -> String {
-        match &self.unit {
-            Some(u) if !u.is_empty() => format!("{} ({u})", self.label),
-            _ => self.label.clone(),
-        }
-    }
-
-    /// Whether `v` can be placed on this axis (finite, and positive on a log axis).
-    pub fn accepts(&self, v: f64) -> bool {
-        accepts(self.scale, v)
-    }
-}
-
-/// Whether `v` can be placed on an axis of `scale`.
-pub(crate) fn accepts(scale: Scale, v: f64) -> bool {
-    v.is_finite() && (scale == Scale::Linear || v > 0.0)
-}
 
 /// How to fit an automatic range around the data.
 #[derive(Clone, Copy, Debug, Default)]
@@ -318,56 +225,6 @@ impl ValueFormatter<f64> for ScaledRange {
     }
 }
 
-/// `10³`, `10⁻⁴` or `2×10⁵` (falls back to general formatting for other mantissas).
-fn format_power_of_ten(v: f64) -> String {
-    if !(v.is_finite() && v > 0.0) {
-        return format_number_sig(v, 3);
-    }
-    let d = v.log10().floor();
-    let m = v / 10f64.powf(d);
-    let (m, d) = if (m - 10.0).abs() < 1e-6 {
-        (1.0, d + 1.0)
-    } else {
-        (m, d)
-    };
-    let mr = m.round();
-    if (m - mr).abs() > 1e-6 {
-        return format_number_sig(v, 3);
-    }
-    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    let mut exp = String::new();
-    if d < 0.0 {
-        exp.push('⁻');
-    }
-    for ch in format!("{}", d.abs() as i64).chars() {
-        exp.push(SUP[ch.to_digit(10).unwrap_or(0) as usize]);
-    }
-    if mr == 1.0 {
-        format!("10{exp}")
-    } else {
-        format!("{}×10{exp}", mr as i64)
-    }
-}
-
-pub(crate) fn to_linear(scale: Scale, v: f64) -> f64 {
-    match scale {
-        Scale::Linear => v,
-        Scale::Log => v.log10(),
-    }
-}
-
-pub(crate) fn from_linear(scale: Scale, t: f64) -> f64 {
-    match scale {
-        Scale::Linear => t,
-        Scale::Log => 10f64.powf(t),
-    }
-}
-
-fn within(v: f64, lo: f64, hi: f64) -> bool {
-    let eps = 1e-9 * (hi - lo).abs().max(f64::MIN_POSITIVE);
-    v >= lo - eps && v <= hi + eps
-}
-
 fn snap_zero(v: f64, span: f64) -> f64 {
     if v.abs() < 1e-9 * span.abs() { 0.0 } else { v }
 }
@@ -423,46 +280,6 @@ fn auto_range(scale: Scale, data: &[f64], extra: &[f64], fit: Fit) -> (f64, f64)
     (from_linear(scale, a), from_linear(scale, b))
 }
 
-/// A 1-2-5 step giving about `target` intervals over `span`.
-fn nice_step(span: f64, target: usize) -> f64 {
-    let raw = span / target.max(1) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let norm = raw / mag;
-    let m = if norm < 1.5 {
-        1.0
-    } else if norm < 3.5 {
-        2.0
-    } else if norm < 7.5 {
-        5.0
-    } else {
-        10.0
-    };
-    m * mag
-}
-
-/// Major ticks at multiples of a nice step, minor ticks halfway between; returns the step.
-fn linear_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, Vec<f64>, f64) {
-    let step = nice_step(hi - lo, target);
-    if !(step.is_finite() && step > 0.0) {
-        return (vec![lo, hi], Vec::new(), hi - lo);
-    }
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    let mut major = Vec::new();
-    let mut minor = Vec::new();
-    for k in (first - 1)..=(last.min(first + 1000)) {
-        let v = k as f64 * step;
-        if within(v, lo, hi) {
-            major.push(v);
-        }
-        let m = (k as f64 + 0.5) * step;
-        if within(m, lo, hi) {
-            minor.push(m);
-        }
-    }
-    (major, minor, step)
-}
-
 fn linear_labels(lo: f64, hi: f64, step: f64) -> TickLabels {
     let max_abs = lo.abs().max(hi.abs());
     if !(1e-3..1e6).contains(&max_abs) {
@@ -472,84 +289,6 @@ fn linear_labels(lo: f64, hi: f64, step: f64) -> TickLabels {
         let decimals = (-step.log10() - 1e-9).ceil().clamp(0.0, 12.0);
         TickLabels::Fixed(decimals as usize)
     }
-}
-
-/// Ticks at `m × 10^d` for the densest multiple set (1–9, then 1-2-5, then decades, with
-/// a stride of several decades on very long ranges) giving at most `target + 1` labelled
-/// ticks; the other multiples of 1–9 become minor ticks. Falls back to linear ticks when
-/// fewer than two would be labelled (ranges much shorter than a decade).
-fn log_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, Vec<f64>) {
-    let decades = (hi / lo).log10();
-    let d0 = lo.log10().floor() as i32;
-    let d1 = hi.log10().ceil() as i32;
-    let candidates = |multiples: &[u32], stride: i32| -> Vec<f64> {
-        let mut v = Vec::new();
-        for d in d0..=d1 {
-            for &m in multiples {
-                let x = f64::from(m) * 10f64.powi(d);
-                if within(x, lo, hi) && (m != 1 || d.rem_euclid(stride) == 0) {
-                    v.push(x);
-                }
-            }
-        }
-        v
-    };
-    let limit = target + 1;
-    let all: &[u32] = &[1, 2, 3, 4, 5, 6, 7, 8, 9];
-    let mut major = Vec::new();
-    for multiples in [all, &[1, 2, 5], &[1]] {
-        major = candidates(multiples, 1);
-        if major.len() <= limit {
-            break;
-        }
-    }
-    if major.len() > limit {
-        let stride = (decades / limit as f64).ceil().max(1.0) as i32;
-        major = candidates(&[1], stride);
-    }
-    let minor: Vec<f64> = if decades <= 8.0 {
-        candidates(all, 1)
-    } else {
-        candidates(&[1], 1)
-    }
-    .into_iter()
-    .filter(|v| !major.contains(v))
-    .collect();
-    if major.len() < 2 {
-        let (lin_major, _, _) = linear_ticks(lo, hi, target);
-        let lin_major: Vec<f64> = lin_major.into_iter().filter(|v| *v > 0.0).collect();
-        if lin_major.len() >= 2 {
-            let minor = minor
-                .into_iter()
-                .filter(|v| !lin_major.contains(v))
-                .collect();
-            return (lin_major, minor);
-        }
-    }
-    (major, minor)
-}
-
-/// The distinct data values as ticks when there are few of them (sweeps such as
-/// K = 2, 5, 10, 50, 100), dropping ticks closer than 6% of the axis length to the
-/// previous one; `None` for fewer than 2 or more than 8 distinct values.
-fn data_ticks(scale: Scale, xs: &[f64]) -> Option<Vec<f64>> {
-    const MAX_TICKS: usize = 8;
-    const MIN_FRAC: f64 = 0.06;
-    let mut distinct: Vec<f64> = xs.iter().copied().filter(|&v| accepts(scale, v)).collect();
-    distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
-    if distinct.len() < 2 || distinct.len() > MAX_TICKS {
-        return None;
-    }
-    let span = to_linear(scale, distinct[distinct.len() - 1]) - to_linear(scale, distinct[0]);
-    let mut kept: Vec<f64> = Vec::new();
-    for v in distinct {
-        match kept.last() {
-            Some(&p) if to_linear(scale, v) - to_linear(scale, p) < MIN_FRAC * span => {}
-            _ => kept.push(v),
-        }
-    }
-    Some(kept)
 }
 
 /// Fits an x axis to `range_data` like [`ScaledRange::fit`], but when the caller set no
@@ -612,9 +351,6 @@ mod tests {
         );
         let r = ScaledRange::with_auto_ticks(1.0, 1e4, Scale::Log, 6);
         assert_eq!(r.major_labels(), ["1", "10", "100", "1000", "10000"]);
-        assert_eq!(format_power_of_ten(2e-4), "2×10⁻⁴");
-        assert_eq!(format_power_of_ten(1e-12), "10⁻¹²");
-        assert_eq!(format_power_of_ten(3.5e7), "3.5e7");
         let r = ScaledRange::with_auto_ticks(2.0, 100.0, Scale::Log, 6);
         assert_eq!(r.major_labels(), ["2", "5", "10", "20", "50", "100"]);
         let r = ScaledRange::with_auto_ticks(1e-12, 1.0, Scale::Log, 6);
@@ -652,14 +388,5 @@ mod tests {
         let r = ScaledRange::categories(vec!["a".into(), "b".into()]);
         assert_eq!(r.major_labels(), ["a", "b"]);
         assert_eq!(r.label(7.0), "");
-    }
-
-    #[test]
-    fn data_ticks_for_sweeps() {
-        let t = data_ticks(Scale::Log, &[2.0, 5.0, 10.0, 50.0, 100.0, 2.0]).unwrap();
-        assert_eq!(t, [2.0, 5.0, 10.0, 50.0, 100.0]);
-        assert!(data_ticks(Scale::Linear, &[1.0]).is_none());
-        let t = data_ticks(Scale::Linear, &[0.0, 0.1, 100.0]).unwrap();
-        assert_eq!(t, [0.0, 100.0]);
     }
 }

@@ -1,4 +1,4 @@
-//! The settings of a PPCA run: presets (default, `--full`, tiny for tests) and their validation.
+//! The settings of a PPCA run: presets (quick, default, full, and tiny for tests) and their validation.
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::LagSettings;
@@ -41,7 +41,7 @@ impl LagConfig {
 }
 
 /// β's warm-up for C-ISIR-DISIR: `runs` sequential estimator runs from `beta0`, adapting β between runs
-/// (method.md §3); β is then frozen for all replicates.
+/// (`docs/method.md` §3, the ISIR-DISIR kernel); β is then frozen for all replicates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WarmupSettings {
     /// Warm-up runs.
@@ -190,6 +190,38 @@ impl Config {
         }
     }
 
+    /// A one-minute check of the whole pipeline on synthetic binary data (no download): one small problem
+    /// (`N = 50`, `D = 50`, `P = 784`), the main `K = 10` and `K = 2` for IWAE's bias, no dimension sweep
+    /// (so a single encoder fit), and enough replicates for the unbiasedness verdict.
+    pub fn quick_preset(seed: u64) -> Self {
+        Config {
+            preset: "quick".into(),
+            seed,
+            data: DataSpec::Synthetic {
+                pixels: 28 * 28,
+                on_probability: 0.13,
+                seed: 1,
+            },
+            points: 50,
+            latent_dim: 50,
+            fit: FitSettings {
+                k: 50,
+                steps: 300,
+                learning_rate: 1e-2,
+                eval_repeats: 10,
+            },
+            sweep_ks: vec![2],
+            replicates: 500,
+            sweep_replicates: 500,
+            dimension_sweep: DimensionSweep {
+                dims: Vec::new(),
+                points: 1,
+                replicates: 0,
+            },
+            ..Self::default_preset(seed)
+        }
+    }
+
     /// A tiny problem on synthetic data (`D = 3`, `P = 20`) for smoke tests: seconds.
     pub fn tiny(seed: u64) -> Self {
         Config {
@@ -315,12 +347,19 @@ mod tests {
     #[test]
     fn presets_are_valid_and_differ_only_in_size() {
         for c in [
+            Config::quick_preset(1),
             Config::default_preset(1),
             Config::full_preset(1),
             Config::tiny(1),
         ] {
             c.validate().unwrap();
         }
+        // The quick preset: one encoder fit (no dimension sweep), K = 2 for IWAE's bias, and enough
+        // replicates in every checked cell for a verdict.
+        let q = Config::quick_preset(1);
+        assert!(q.dimension_sweep.dims.is_empty() && q.all_ks() == vec![2, 10]);
+        let fewest = q.replicates.min(q.sweep_replicates);
+        assert!(fewest >= crate::ppca::verdict::MIN_REPLICATES_FOR_VERDICT);
         let (d, f) = (Config::default_preset(1), Config::full_preset(1));
         assert_eq!(f.replicates, 50_000);
         assert_eq!((&d.fit, d.lag, d.all_ks()), (&f.fit, f.lag, f.all_ks()));

@@ -28,7 +28,11 @@ pub fn write_outputs(root: &Path, command: &str, ui: &Ui) -> AnyResult<Summary> 
     let run: RunRecord = read_json(layout.run())?;
     let setup: SetupRecord = read_json(layout.setup())?;
     let checkpoints = load_checkpoints(&layout)?;
-    let rows = load_rows(&layout)?;
+    let loaded = load_rows(&layout)?;
+    if let Some(note) = loaded.torn {
+        ui.note(note);
+    }
+    let rows = loaded.rows;
     let summary = summarise(&run, &setup, &checkpoints, &rows, command)?;
     write_json(layout.summary(), &summary)?;
     // The figures folder is regenerated as a whole, so no figure of an earlier version lingers.

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use ucg_report::{read_csv, read_json};
+use ucg_report::read_json;
 
 use super::checkpoint::CellCheckpoint;
 use super::config::Config;
-use super::replicate::ReplicateRow;
+use super::rows::{CheckedRows, read_rows};
 use crate::AnyResult;
-use crate::cli::Shard;
+use crate::shard::Shard;
 
 /// The files of a results folder.
 #[derive(Clone, Debug)]
@@ -50,6 +50,15 @@ impl Layout {
     /// `report.md`.
     pub fn report(&self) -> PathBuf {
         self.root.join("report.md")
+    }
+    /// The cache of fitted encoders (a resumed run loads them instead of fitting again).
+    pub fn cache(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+    /// The cached encoder of the problem with latent dimension `d` of the main problem (`main`) or of
+    /// the dimension sweep (`dsweep`).
+    pub fn encoder(&self, part: &str, d: usize) -> PathBuf {
+        self.cache().join(format!("encoder-{part}-d{d}.json"))
     }
     /// The figures' folder.
     pub fn figures(&self) -> PathBuf {
@@ -119,16 +128,28 @@ pub fn load_checkpoints(layout: &Layout) -> AnyResult<BTreeMap<String, CellCheck
     Ok(out)
 }
 
-/// Reads `replicates.csv` (no rows when it does not exist).
+/// Reads and checks `replicates.csv` (no rows when it does not exist); see [`read_rows`].
 ///
 /// # Errors
-/// An unreadable file.
-pub fn load_rows(layout: &Layout) -> AnyResult<Vec<ReplicateRow>> {
-    let path = layout.replicates();
-    if !path.exists() {
-        return Ok(Vec::new());
+/// An unreadable file, or a damaged, non-finite or duplicated row.
+pub fn load_rows(layout: &Layout) -> AnyResult<CheckedRows> {
+    read_rows(&layout.replicates())
+}
+
+/// Checks that `root` can be a results folder: it does not exist yet, or it is a folder.
+///
+/// # Errors
+/// `root` is a file (or something else that is not a folder).
+pub fn check_folder(root: &Path) -> AnyResult<()> {
+    if root.exists() && !root.is_dir() {
+        return Err(format!(
+            "--out {} is a file, not a folder: give the path of a folder for the results (it is created if \
+             needed)",
+            root.display()
+        )
+        .into());
     }
-    Ok(read_csv(&path)?)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -141,5 +162,16 @@ mod tests {
         let mut b = a.clone();
         b.replicates = 9;
         assert_eq!(json_differences(&a, &b), vec!["replicates".to_string()]);
+    }
+
+    #[test]
+    fn a_file_is_not_a_results_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("results.txt");
+        std::fs::write(&file, "x").unwrap();
+        let err = check_folder(&file).unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        check_folder(dir.path()).unwrap();
+        check_folder(&dir.path().join("new")).unwrap();
     }
 }

@@ -13,6 +13,7 @@ use super::checkpoint::CellCheckpoint;
 use super::layout::Layout;
 use super::replicate::ReplicateRow;
 use super::summary::{CellSummary, ComponentSummary, Summary, UnbiasednessCheck};
+use super::verdict::MIN_REPLICATES_FOR_VERDICT;
 use crate::AnyResult;
 use crate::progress::Ui;
 
@@ -209,7 +210,8 @@ fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
         Axis::log("particles per set K"),
         Axis::log("max_j |mean error_j / s.e._j|"),
     )
-    .with_reference_line(Some(summary.bonferroni_bound));
+    .with_reference_line(Some(summary.bonferroni_bound))
+    .with_reference_label(format!("Bonferroni bound {:.2}", summary.bonferroni_bound));
     for e in BIASED_AND_COUPLED {
         let points: Vec<(f64, f64)> = summary
             .by_k(e)
@@ -223,11 +225,15 @@ fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
         chart,
         format!(
             "The unbiasedness check against K: the largest |z_j| over all {} components (z_j = mean signed \
-             error / its standard error). Dashed: the Bonferroni bound {:.2} for a family-wise level of {}; \
-             above it, bias is detected. This summary makes IWAE's convergence visible on one scale even \
+             error / its standard error). Dashed grey (in the legend): the Bonferroni bound {:.2} for a \
+             family-wise level of {}; above it, bias is detected (with at least {} replicates; see the report's \
+             settings). This summary makes IWAE's convergence visible on one scale even \
              though single components are noisy; it also grows with the number of replicates for a biased \
              estimator, so compare K at equal replicates.",
-            summary.setup.exact.components, summary.bonferroni_bound, summary.config.alpha
+            summary.setup.exact.components,
+            summary.bonferroni_bound,
+            summary.config.alpha,
+            MIN_REPLICATES_FOR_VERDICT
         ),
     )
 }

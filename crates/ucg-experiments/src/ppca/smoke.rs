@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use super::config::Config;
 use super::experiment::run_study;
 use super::layout::{Layout, load_rows};
+use super::merge::merge_folders;
+use super::outputs::write_outputs;
 use super::replicate::ReplicateRow;
 use super::summary::Summary;
-use crate::cli::Shard;
-use crate::merge::merge_folders;
-use crate::ppca::outputs::write_outputs;
+use super::test_support::tiny_summary;
 use crate::progress::Ui;
+use crate::shard::Shard;
 
 fn rows_without_timing(layout: &Layout) -> Vec<ReplicateRow> {
-    let mut rows = load_rows(layout).unwrap();
+    let mut rows = load_rows(layout).unwrap().rows;
     for r in &mut rows {
         r.wall_seconds = 0.0;
     }
@@ -34,7 +35,9 @@ fn pipeline_runs_resumes_and_merges() {
     let ui = Ui::quiet();
     let tmp = tempfile::tempdir().unwrap();
     let whole = tmp.path().join("whole");
-    let summary = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap();
+    let first = Ui::recording();
+    let summary = run_study(&config, Shard::WHOLE, &whole, &first, "test").unwrap();
+    assert!(first.notes().iter().any(|n| n.contains("fitted IWAE")));
 
     let layout = Layout::new(&whole);
     for f in [
@@ -64,6 +67,12 @@ fn pipeline_runs_resumes_and_merges() {
             assert!(f.exists(), "{} missing", f.display());
         }
     }
+    // The threshold line of the max-|z| figure is named in its legend.
+    let svg = std::fs::read_to_string(layout.figures().join("max_z_vs_k.svg")).unwrap();
+    assert!(
+        svg.contains("Bonferroni bound"),
+        "the threshold has no legend entry"
+    );
     assert!(summary.complete);
     let cells = config.cells();
     assert_eq!(summary.cells.len(), cells.len());
@@ -79,10 +88,24 @@ fn pipeline_runs_resumes_and_merges() {
     assert_eq!(rows_without_timing(&layout), rows);
     assert_eq!(max_z(&again), max_z(&summary));
 
-    // An interrupted run (a cell's checkpoint and a few rows lost) is completed identically.
-    let victim = cells[1].id();
-    std::fs::remove_file(layout.checkpoint(&victim)).unwrap();
-    let resumed = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap();
+    // An interrupted run (two cells' checkpoints lost, the last row torn in half by the kill) is
+    // completed identically; it loads the encoders and β instead of fitting and warming up again, and
+    // drops the torn row with a note.
+    for victim in [&cells[1], cells.last().unwrap()] {
+        std::fs::remove_file(layout.checkpoint(&victim.id())).unwrap();
+    }
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    std::fs::write(layout.replicates(), &text[..text.len() - 10]).unwrap();
+    let again = Ui::recording();
+    let resumed = run_study(&config, Shard::WHOLE, &whole, &again, "test").unwrap();
+    let notes = again.notes();
+    assert!(
+        !notes.iter().any(|n| n.contains("fitted IWAE")),
+        "{notes:#?}"
+    );
+    for said in ["encoder loaded from", "β warm-ups loaded", "torn last row"] {
+        assert!(notes.iter().any(|n| n.contains(said)), "{said}: {notes:#?}");
+    }
     assert_eq!(rows_without_timing(&layout), rows);
     for (id, z) in max_z(&resumed) {
         assert!((z - max_z(&summary)[&id]).abs() < 1e-9, "{id}");
@@ -121,30 +144,23 @@ fn pipeline_runs_resumes_and_merges() {
         merge_folders(&shards, &whole).is_err(),
         "a run folder is not overwritten"
     );
+
+    // A duplicated row is refused, naming the rows, instead of changing the summary.
+    let text = std::fs::read_to_string(layout.replicates()).unwrap();
+    let second_line = text.lines().nth(1).unwrap();
+    std::fs::write(layout.replicates(), format!("{text}{second_line}\n")).unwrap();
+    let err = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap_err();
+    assert!(err.to_string().contains("rows 1 and"), "{err}");
+    let err = write_outputs(&whole, "test", &ui).unwrap_err();
+    assert!(err.to_string().contains("both hold"), "{err}");
 }
 
 #[test]
-fn report_and_figures_handle_failures_and_missing_cells() {
+fn figures_handle_missing_cells() {
     use super::figures::draw_all;
-    use super::report::render;
-    use std::collections::BTreeMap;
 
     let tmp = tempfile::tempdir().unwrap();
-    let mut summary = run_study(
-        &Config::tiny(3),
-        Shard::WHOLE,
-        tmp.path(),
-        &Ui::quiet(),
-        "test",
-    )
-    .unwrap();
-    // A failed acceptance and partial results are said so.
-    summary.acceptance.passed = false;
-    summary.acceptance.coupled_within_bound = false;
-    summary.complete = false;
-    let md = render(&summary, &[]);
-    assert!(md.contains("**not passed**") && md.contains("**Partial results**"));
-    assert!(md.contains("| C-ISIR-DISIR |") || md.contains("### C-ISIR-DISIR"));
+    let mut summary = tiny_summary();
     // Without rows, checkpoints or most cells, the figures that can be drawn are drawn, without errors.
     summary.cells.retain(|c| c.cell.k == 2);
     let dir = tmp.path().join("sparse");
@@ -162,4 +178,15 @@ fn report_and_figures_handle_failures_and_missing_cells() {
     for f in &figures {
         assert!(dir.join(format!("{}.png", f.stem)).exists());
     }
+}
+
+#[test]
+fn out_naming_a_file_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("ppca.txt");
+    std::fs::write(&file, "notes").unwrap();
+    let err = run_study(&Config::tiny(1), Shard::WHOLE, &file, &Ui::quiet(), "test").unwrap_err();
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
+    let err = merge_folders(&[tmp.path().to_path_buf()], &file).unwrap_err();
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
 }

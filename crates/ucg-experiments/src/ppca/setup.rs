@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::stream;
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::Ppca;
+use ucg_report::{read_json, write_json};
 use ucg_train::optim::Adam;
 use ucg_train::ppca::{PpcaProblem, fit_encoder_iwae};
 
 use super::cells::{Stream, stream_seed};
 use super::config::Config;
+use super::layout::Layout;
 use super::warmup::BetaRecord;
 use crate::AnyResult;
 use crate::progress::Ui;
@@ -84,6 +86,68 @@ impl Prepared {
     }
 }
 
+/// The prepared problem of latent dimension `d` on the points `x`: loaded from the results folder's
+/// cache when `cached` (the fit recorded in `setup.json`) describes it and the encoder was saved, so a
+/// resumed run does not fit again; otherwise fitted with [`prepare`] and saved to the cache. `part`
+/// names the problem's part of the study in the cache file (`main` or `dsweep`).
+///
+/// The encoder is cached as the bit patterns of its parameters, so a loaded encoder is exactly the
+/// fitted one and a resumed run gives the same estimates as an uninterrupted one.
+///
+/// # Errors
+/// As [`prepare`], an unreadable cache, or a cached encoder of the wrong size.
+pub fn prepare_cached(
+    config: &Config,
+    d: usize,
+    x: DMatrix<f64>,
+    cached: Option<&FitRecord>,
+    layout: &Layout,
+    part: &str,
+    ui: &Ui,
+) -> AnyResult<Prepared> {
+    let path = layout.encoder(part, d);
+    let (p, n) = x.shape();
+    if let Some(fit) = cached.filter(|f| f.d == d && f.points == n)
+        && path.exists()
+    {
+        let bits: Vec<u64> = read_json(&path)?;
+        let flat: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
+        let mut encoder = LinearGaussianEncoder::prior(d, p);
+        encoder
+            .set_flat(&flat)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        ui.note(format!(
+            "D = {d}, N = {n}: encoder loaded from {} (fitted by an earlier run of these settings)",
+            path.display()
+        ));
+        return Ok(Prepared {
+            model: draw_model(config, d, p)?,
+            encoder,
+            x,
+            fit: fit.clone(),
+        });
+    }
+    let prepared = prepare(config, d, x, ui)?;
+    let bits: Vec<u64> = prepared
+        .encoder
+        .to_flat()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    write_json(&path, &bits)?;
+    Ok(prepared)
+}
+
+/// The PPCA model of latent dimension `d` and data dimension `p`, drawn from the run's seed.
+fn draw_model(config: &Config, d: usize, p: usize) -> AnyResult<Ppca> {
+    Ok(Ppca::random(
+        d,
+        p,
+        config.sigma2,
+        stream_seed(config, Stream::Model, d),
+    )?)
+}
+
 /// Draws the model with latent dimension `d` (θ0 ~ N(0, 0.1²), θ1 ~ N(0, 1/P)), fits the encoder from the
 /// prior on the IWAE bound with DReG gradients and Adam, and evaluates the fitted bound.
 ///
@@ -92,7 +156,7 @@ impl Prepared {
 pub fn prepare(config: &Config, d: usize, x: DMatrix<f64>, ui: &Ui) -> AnyResult<Prepared> {
     let p = x.nrows();
     let n = x.ncols();
-    let model = Ppca::random(d, p, config.sigma2, stream_seed(config, Stream::Model, d))?;
+    let model = draw_model(config, d, p)?;
     let mut encoder = LinearGaussianEncoder::prior(d, p);
     let fit = &config.fit;
     let bar = ui.bar(fit.steps as u64, format!("fit encoder D={d} N={n}"));

@@ -3,19 +3,20 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ucg_report::read_json;
 use ucg_train::ppca::PpcaProblem;
 
 use super::cells::{Cell, Sweep};
 use super::config::Config;
 use super::outputs::write_outputs;
 use super::replicate::{Reference, measure};
-use super::setup::{ExactRecord, Prepared, SetupRecord, prepare};
+use super::setup::{ExactRecord, Prepared, SetupRecord, prepare_cached};
 use super::store::Store;
 use super::summary::Summary;
-use super::warmup::{find_beta, warm_up_beta};
+use super::warmup::{BetaRecord, find_beta, warm_up_beta};
 use crate::AnyResult;
-use crate::cli::Shard;
 use crate::progress::Ui;
+use crate::shard::Shard;
 
 /// How often a running cell's checkpoint is written.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(15);
@@ -33,7 +34,7 @@ pub fn run_study(
     command: &str,
 ) -> AnyResult<Summary> {
     config.validate()?;
-    let mut store = Store::open(out, config, shard)?;
+    let mut store = Store::open(out, config, shard, ui)?;
     let cells = config.cells();
     if store.layout().setup().exists() && cells.iter().all(|c| store.is_complete(c)) {
         ui.note(format!(
@@ -48,13 +49,33 @@ pub fn run_study(
         config.points,
         config.data.describe()
     ));
-    let main = prepare(config, config.latent_dim, x.clone(), ui)?;
+    // What an earlier run of these settings in this folder fitted and warmed up (setup.json is written
+    // only once every fit and warm-up is done).
+    let cached: Option<SetupRecord> = if store.layout().setup().exists() {
+        Some(read_json(store.layout().setup())?)
+    } else {
+        None
+    };
+    let layout = store.layout().clone();
+    let main = prepare_cached(
+        config,
+        config.latent_dim,
+        x.clone(),
+        cached.as_ref().map(|s| &s.main_fit),
+        &layout,
+        "main",
+        ui,
+    )?;
     let sweep_points = x.columns(0, config.dimension_sweep.points).into_owned();
     let dimension = config
         .dimension_sweep
         .dims
         .iter()
-        .map(|&d| prepare(config, d, sweep_points.clone(), ui))
+        .enumerate()
+        .map(|(i, &d)| {
+            let fit = cached.as_ref().and_then(|s| s.dimension_fits.get(i));
+            prepare_cached(config, d, sweep_points.clone(), fit, &layout, "dsweep", ui)
+        })
         .collect::<AnyResult<Vec<Prepared>>>()?;
 
     let main_problem = main.problem()?;
@@ -72,27 +93,13 @@ pub fn run_study(
         .map(Prepared::problem)
         .collect::<AnyResult<Vec<_>>>()?;
 
-    let mut betas = Vec::new();
-    for k in config.all_ks() {
-        betas.push(warm_up_beta(
-            &main_problem,
-            Sweep::Gradient,
-            config.latent_dim,
-            k,
-            config,
-            ui,
-        )?);
-    }
-    for (prep, problem) in dimension.iter().zip(&dimension_problems) {
-        betas.push(warm_up_beta(
-            problem,
-            Sweep::Dimension,
-            prep.d(),
-            config.main_k,
-            config,
-            ui,
-        )?);
-    }
+    let betas = match &cached {
+        Some(setup) => {
+            ui.note("β warm-ups loaded from setup.json (done by an earlier run of these settings)");
+            setup.betas.clone()
+        }
+        None => warm_up_all(config, &main_problem, &dimension, &dimension_problems, ui)?,
+    };
     let setup = SetupRecord {
         main_fit: main.fit.clone(),
         dimension_fits: dimension.iter().map(|p| p.fit.clone()).collect(),
@@ -185,4 +192,39 @@ pub fn run_cell(
     store.save(&checkpoint)?;
     bar.finish();
     Ok(())
+}
+
+/// Warms β up for every `K` of the main problem, then for every problem of the dimension sweep.
+///
+/// # Errors
+/// Invalid settings or a failing kernel.
+fn warm_up_all(
+    config: &Config,
+    main_problem: &PpcaProblem<'_>,
+    dimension: &[Prepared],
+    dimension_problems: &[PpcaProblem<'_>],
+    ui: &Ui,
+) -> AnyResult<Vec<BetaRecord>> {
+    let mut betas = Vec::new();
+    for k in config.all_ks() {
+        betas.push(warm_up_beta(
+            main_problem,
+            Sweep::Gradient,
+            config.latent_dim,
+            k,
+            config,
+            ui,
+        )?);
+    }
+    for (prep, problem) in dimension.iter().zip(dimension_problems) {
+        betas.push(warm_up_beta(
+            problem,
+            Sweep::Dimension,
+            prep.d(),
+            config.main_k,
+            config,
+            ui,
+        )?);
+    }
+    Ok(betas)
 }

@@ -3,9 +3,10 @@
 //! Replicates are appended to `replicates.csv` as they finish; each cell's running statistics (the
 //! componentwise moments of the gradient error, the meeting-time counts) are checkpointed to
 //! `checkpoints/<cell>.json` every few seconds and at the end of the cell. A restart with the same
-//! settings keeps the checkpointed replicates, drops CSV rows written after the last checkpoint, and
-//! continues from there; replicate seeds depend only on (seed, cell, replicate), so the result is the
-//! same as an uninterrupted run (up to the JSON round trip of the moments, ≤ 1 ulp).
+//! settings keeps the checkpointed replicates, drops CSV rows written after the last checkpoint (and a
+//! row torn by the interruption; other damage is an error, see [`rows`](super::rows)), and continues
+//! from there; replicate seeds depend only on (seed, cell, replicate), so the result is the
+//! same as an uninterrupted run (floats are read back bit for bit: serde_json's `float_roundtrip`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,13 +17,14 @@ use super::cells::Cell;
 use super::checkpoint::CellCheckpoint;
 use super::config::Config;
 use super::layout::{
-    Layout, RunRecord, fresh_value, json_differences, load_checkpoints, load_rows, same_json,
-    stored_value,
+    Layout, RunRecord, check_folder, fresh_value, json_differences, load_checkpoints, load_rows,
+    same_json, stored_value,
 };
 use super::replicate::ReplicateRow;
 use super::setup::SetupRecord;
 use crate::AnyResult;
-use crate::cli::Shard;
+use crate::progress::Ui;
+use crate::shard::Shard;
 
 /// An open results folder of one shard of a run: checkpoints in memory, replicate rows appended.
 pub struct Store {
@@ -37,7 +39,8 @@ impl Store {
     ///
     /// # Errors
     /// The folder holds another run (other settings or shard, or merged results), or unreadable files.
-    pub fn open(root: &Path, config: &Config, shard: Shard) -> AnyResult<Self> {
+    pub fn open(root: &Path, config: &Config, shard: Shard, ui: &Ui) -> AnyResult<Self> {
+        check_folder(root)?;
         let layout = Layout::new(root);
         let record = RunRecord {
             config: config.clone(),
@@ -79,9 +82,14 @@ impl Store {
             write_json(layout.run(), &record)?;
         }
         let checkpoints = load_checkpoints(&layout)?;
-        let rows = load_rows(&layout)?;
-        let total = rows.len();
-        let kept: Vec<ReplicateRow> = rows
+        let loaded = load_rows(&layout)?;
+        let torn = loaded.torn.is_some();
+        if let Some(note) = loaded.torn {
+            ui.note(note);
+        }
+        let total = loaded.rows.len();
+        let kept: Vec<ReplicateRow> = loaded
+            .rows
             .into_iter()
             .filter(|row| {
                 checkpoints
@@ -89,7 +97,9 @@ impl Store {
                     .is_some_and(|c| c.contains(row.replicate))
             })
             .collect();
-        if kept.len() != total {
+        // Rewritten without the rows the checkpoints do not cover, and without a torn row (appending after
+        // it would continue its line).
+        if kept.len() != total || torn {
             write_csv(layout.replicates(), &kept)?;
         }
         let csv = CsvAppender::open(layout.replicates())?;

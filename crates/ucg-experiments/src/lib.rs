@@ -1,0 +1,38 @@
+//! The paper's experiments as a library, behind `cargo xtask reproduce …` and `cargo xtask merge`.
+//!
+//! - [`ppca`]: the PPCA experiment (unbiasedness of the coupled gradient estimators against the exact
+//!   gradient, IWAE's bias against K, meeting times against K and D, inefficiency): settings and
+//!   presets, the resumable and shardable run, merging shards, the summary, the report and figures;
+//! - [`shard`]: splitting a run's replicates between processes;
+//! - [`progress`]: progress bars and status lines, silenced in tests.
+//!
+//! A run writes a results folder (`run.json`, `setup.json`, `replicates.csv`, `checkpoints/`,
+//! `summary.json`, `report.md`, `figures/`); the same settings and seed give the same results whatever
+//! the number of threads, and an interrupted run resumes where it stopped.
+//!
+//! # Example
+//!
+//! A tiny PPCA study on synthetic data (seconds), then its verdict:
+//!
+//! ```no_run
+//! use ucg_experiments::ppca::{config::Config, experiment::run_study, verdict::verdict_lines};
+//! use ucg_experiments::{progress::Ui, shard::Shard};
+//!
+//! # fn main() -> ucg_experiments::AnyResult<()> {
+//! let out = std::env::temp_dir().join("ucg-ppca-tiny");
+//! let summary = run_study(&Config::tiny(1), Shard::WHOLE, &out, &Ui::quiet(), "example")?;
+//! for line in verdict_lines(&summary) {
+//!     println!("{line}");
+//! }
+//! assert!(out.join("report.md").exists());
+//! # Ok(()) }
+//! ```
+
+pub mod ppca;
+pub mod progress;
+pub mod shard;
+
+/// Errors of the experiments: anything displayable, reported on one line by `cargo xtask`.
+pub type AnyError = Box<dyn std::error::Error>;
+/// Results of the experiments.
+pub type AnyResult<T> = Result<T, AnyError>;

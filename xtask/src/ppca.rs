@@ -1,0 +1,100 @@
+//! `reproduce ppca` and `merge`: the settings from the flags, then `ucg_experiments::ppca` does the work.
+
+use ucg_experiments::AnyResult;
+use ucg_experiments::ppca::config::Config;
+use ucg_experiments::ppca::experiment::run_study;
+use ucg_experiments::ppca::merge::merge_folders;
+use ucg_experiments::ppca::outputs::write_outputs;
+use ucg_experiments::ppca::verdict::verdict_lines;
+use ucg_experiments::progress::Ui;
+
+use crate::cli::{MergeArgs, PpcaArgs, Preset};
+
+/// The settings for the command-line options: a preset with the overrides applied.
+pub fn config_from_args(args: &PpcaArgs) -> Config {
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let mut config = match preset {
+        Preset::Quick => Config::quick_preset(args.seed),
+        Preset::Default => Config::default_preset(args.seed),
+        Preset::Full => Config::full_preset(args.seed),
+    };
+    if let Some(r) = args.replicates {
+        config.replicates = r;
+    }
+    if let Some(r) = args.sweep_replicates {
+        config.sweep_replicates = r;
+    }
+    config
+}
+
+/// Runs `cargo xtask reproduce ppca` and prints the verdicts: the settings are checked first, then the
+/// thread pool is sized, then the study runs.
+///
+/// # Errors
+/// Invalid settings or any failure of the run, as one message.
+pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    let config = config_from_args(args);
+    config.validate()?;
+    set_threads(args.threads)?;
+    let summary = run_study(&config, args.shard, &args.out, ui, command)?;
+    print_lines(&verdict_lines(&summary));
+    Ok(())
+}
+
+/// Runs `cargo xtask merge`: merges the shards' folders, regenerates the outputs, prints the verdicts.
+///
+/// # Errors
+/// Shards of different runs, a shard given twice, or unreadable folders.
+pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    merge_folders(&args.shards, &args.out)?;
+    let summary = write_outputs(&args.out, command, ui)?;
+    print_lines(&verdict_lines(&summary));
+    Ok(())
+}
+
+fn print_lines(lines: &[String]) {
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+/// Sizes rayon's global pool (once, before any parallel work); the count was bounded by the parser.
+fn set_threads(threads: Option<usize>) -> AnyResult<()> {
+    match threads {
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| format!("cannot start {t} threads: {e}").into()),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command, Experiment};
+
+    fn config(args: &[&str]) -> Config {
+        let all = ["xtask", "reproduce", "ppca"].iter().chain(args);
+        match Cli::try_parse_from(all).unwrap().command {
+            Command::Reproduce {
+                experiment: Experiment::Ppca(a),
+            } => config_from_args(&a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn presets_and_overrides_give_the_settings() {
+        assert_eq!(config(&[]), Config::default_preset(2021));
+        assert_eq!(
+            config(&["--preset", "quick", "--seed", "4"]),
+            Config::quick_preset(4)
+        );
+        assert_eq!(config(&["--full"]), config(&["--preset", "full"]));
+        let c = config(&["--replicates", "7", "--sweep-replicates", "3"]);
+        assert_eq!((c.replicates, c.sweep_replicates), (7, 3));
+    }
+}
