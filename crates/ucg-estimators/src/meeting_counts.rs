@@ -126,13 +126,13 @@ impl MeetingCounts {
         let quantile = |q| self.quantile(q).ok_or_else(too_few);
         let total: f64 = self.counts.iter().map(|(&t, &c)| t as f64 * c as f64).sum();
         Ok(MeetingSummary {
-            runs: runs as usize,
+            runs,
             mean: total / runs.max(1) as f64,
             median: quantile(0.5)?,
             q90: quantile(0.9)?,
             q99: quantile(0.99)?,
             max: *self.counts.keys().next_back().ok_or_else(too_few)? as f64,
-            capped: self.capped as usize,
+            capped: self.capped,
         })
     }
 }

@@ -157,7 +157,7 @@ pub fn quantile(values: &[f64], q: f64) -> Result<f64> {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MeetingSummary {
     /// Number of runs.
-    pub runs: usize,
+    pub runs: u64,
     /// Mean of `τ` (capped runs enter with their cap).
     pub mean: f64,
     /// Median.
@@ -169,7 +169,7 @@ pub struct MeetingSummary {
     /// Maximum.
     pub max: f64,
     /// Runs that hit the iteration cap before meeting.
-    pub capped: usize,
+    pub capped: u64,
 }
 
 impl MeetingSummary {

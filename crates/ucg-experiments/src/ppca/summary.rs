@@ -307,7 +307,7 @@ pub fn summarise(
             replicates: checkpoint.done(),
             planned: cell.replicates,
             beta: rows.first().and_then(|r| r.beta),
-            meeting: checkpoint.meeting.stats(),
+            meeting: checkpoint.meeting.summary().ok(),
             capped_replicates: rows.iter().filter(|r| r.capped_points > 0).count() as u64,
             inefficiency: check
                 .as_ref()
