@@ -88,8 +88,8 @@ pub struct BatchedPointRun<A> {
 /// [`Event::Step`] events; evaluation counts come back in [`BatchedPointRun::evaluations`].
 ///
 /// # Errors
-/// `accumulators.len() ≠ target.points()`, a target whose noise dimension is zero, kernel or target
-/// failures, and sink failures (the first in point order within the phase where it happened).
+/// `accumulators.len() ≠ target.points()`, kernel or target failures, and sink failures (the first in
+/// point order within the phase where it happened).
 pub fn run_lagged_batched<T, A, S>(
     target: &T,
     schedule: &IsirSchedule,
