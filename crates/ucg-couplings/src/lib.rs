@@ -3,10 +3,12 @@
 //! This crate knows nothing about gradients or models: it provides
 //! - the [`MarkovKernel`] and [`CoupledKernel`] traits (state and RNG passed in, never owned);
 //! - targets: [`LogDensity`] and, for the importance-sampling family, [`ImportanceTarget`], which
-//!   evaluates a whole proposal set of particles in one call;
+//!   evaluates a whole proposal set of particles in one call, and [`BatchedImportanceTarget`], which
+//!   evaluates the sets of many data points in one call;
 //! - maximal couplings of two distributions ([`maximal`]): categorical (Lindvall), generic rejection,
 //!   reflection-maximal Gaussian;
-//! - kernels and their couplings: ISIR / DISIR / ISIR-DISIR ([`isir`]), PIMH ([`pimh`]) and random-walk
+//! - kernels and their couplings: ISIR / DISIR / ISIR-DISIR ([`isir`], also cut into propose / evaluate /
+//!   complete pieces so that a driver can advance many chains with one batched evaluation), PIMH ([`pimh`]) and random-walk
 //!   Metropolis-Hastings ([`rwmh`]), each with its initial law ([`InitialLaw`], replaceable with
 //!   [`WithInitial`]) and a count of the target evaluations it made ([`CountingTarget`]);
 //! - [`move_as_one`], the sticky part of any coupled step, for kernels written elsewhere;
@@ -45,6 +47,7 @@
 //! # Ok::<(), ucg_couplings::CouplingError>(())
 //! ```
 
+mod batched_target;
 mod counting;
 pub mod error;
 mod initial;
@@ -57,6 +60,7 @@ pub mod rwmh;
 pub mod target;
 pub mod weights;
 
+pub use batched_target::{BatchedImportanceTarget, PointTarget, SetRequest, check_requests};
 pub use counting::CountingTarget;
 pub use error::{CouplingError, Result};
 pub use initial::WithInitial;

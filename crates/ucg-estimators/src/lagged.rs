@@ -272,7 +272,7 @@ where
 }
 
 /// Reports that the leading chain moved to `X_t`, and its time-average term when `k ≤ t ≤ m`.
-fn moved<S, F>(sink: &mut F, t: usize, x: &S, settings: &LagSettings) -> Result<()>
+pub(crate) fn moved<S, F>(sink: &mut F, t: usize, x: &S, settings: &LagSettings) -> Result<()>
 where
     F: FnMut(Event<'_, S>) -> Result<()>,
 {

@@ -7,7 +7,8 @@
 //! - [`meeting`]: meeting-time draws and total-variation bounds (Biswas, Jacob & Vanetti 2019);
 //!   [`meeting_counts`]: meeting times of many runs as mergeable counts, with quantiles and the survival curve.
 //! - [`baselines`]: ELBO / IWAE importance sets and single-chain time averages.
-//! - [`batch`]: one pair of chains per data point, in parallel; [`replicates`]: independent replicates;
+//! - [`batch`]: one pair of chains per data point, in parallel; [`batched`]: the same, advancing all
+//!   unfinished points together with one batched target evaluation per (D)ISIR sub-step; [`replicates`]: independent replicates;
 //!   both seeded per unit ([`seeding`]) so that results do not depend on the number of threads.
 //! - [`summary`]: means, standard errors, z-scores, Bonferroni bounds, meeting-time quantiles;
 //!   [`beta`]: β adaptation between runs.
@@ -45,6 +46,8 @@
 pub mod baselines;
 #[cfg(feature = "rayon")]
 pub mod batch;
+#[cfg(feature = "rayon")]
+pub mod batched;
 pub mod beta;
 pub mod error;
 pub mod lagged;

@@ -1,100 +1,49 @@
 //! ISIR, DISIR and ISIR-DISIR kernels and their couplings.
 
-use super::proposal::{ar1_outward, draw_innovations, reweight};
-use super::state::{IsirState, Origin};
+use super::pieces::IsirSchedule;
+use super::state::IsirState;
 use crate::counting::CountingTarget;
-use crate::error::{Result, invalid};
-use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel, move_as_one};
-use crate::maximal::categorical::{maximal_coupling, sample_categorical};
-use crate::particles::check_k;
+use crate::error::Result;
+use crate::kernel::{CoupledKernel, InitialLaw, MarkovKernel};
 use crate::target::ImportanceTarget;
-use rand::{Rng, RngExt};
+use rand::Rng;
 use std::fmt;
 
-/// The parameters every ISIR-family kernel holds, and the single and coupled (D)ISIR steps they define.
+/// The parameters every ISIR-family kernel holds: its counted target and its schedule of (D)ISIR
+/// sub-steps, whose pieces ([`SubStep`](super::SubStep)) carry the law.
 #[derive(Clone)]
 struct IsirParams<T> {
     /// The target, with a count of the particles evaluated through it.
     target: CountingTarget<T>,
-    k: usize,
+    schedule: IsirSchedule,
+    /// DISIR's correlation (0 for ISIR), for `Debug` and the accessors.
     beta: f64,
 }
 
 impl<T: ImportanceTarget> IsirParams<T> {
-    fn new(target: T, k: usize, beta: f64) -> Result<Self> {
-        check_k(k)?;
-        if !(0.0..1.0).contains(&beta) {
-            return Err(invalid("beta", format!("must lie in [0, 1), got {beta}")));
-        }
-        Ok(IsirParams {
+    fn new(target: T, schedule: IsirSchedule, beta: f64) -> Self {
+        IsirParams {
             target: CountingTarget::new(target),
-            k,
+            schedule,
             beta,
-        })
+        }
     }
 
-    /// One (D)ISIR step with correlation `beta` (0 for ISIR).
-    fn step<R: Rng + ?Sized>(&self, beta: f64, s: &mut IsirState, rng: &mut R) -> Result<()> {
-        let (target, k) = (&self.target, self.k);
-        s.particles.check_against(target, k)?;
-        let l = rng.random_range(0..k);
-        let kept = s.selected_log_weight();
-        let set = &mut s.particles;
-        set.noise.swap_columns(s.selected, l);
-        draw_innovations(&mut set.noise, l, rng);
-        ar1_outward(&mut set.noise, l, beta);
-        reweight(target, set, l, kept, None)?;
-        s.selected = sample_categorical(&set.weights, rng)?;
-        s.aux = l;
-        s.origin = Origin::single(beta);
-        Ok(())
+    fn step<R: Rng + ?Sized>(&self, s: &mut IsirState, rng: &mut R) -> Result<()> {
+        self.schedule.step(&self.target, s, rng)
     }
 
-    /// One coupled (D)ISIR step with correlation `beta`; returns whether the states are now identical.
     fn coupled_step<R: Rng + ?Sized>(
         &self,
-        beta: f64,
         x: &mut IsirState,
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        let (target, k) = (&self.target, self.k);
-        x.particles.check_against(target, k)?;
-        y.particles.check_against(target, k)?;
-        if move_as_one(x, y, |s| self.step(beta, s, rng))? {
-            return Ok(true);
-        }
-        let l = rng.random_range(0..k);
-        let (kept_x, kept_y) = (x.selected_log_weight(), y.selected_log_weight());
-        let (xs, ys) = (&mut x.particles, &mut y.particles);
-        xs.noise.swap_columns(x.selected, l);
-        ys.noise.swap_columns(y.selected, l);
-        draw_innovations(&mut xs.noise, l, rng);
-        // y takes every innovation of x (one contiguous copy) and keeps its own particle in slot l.
-        let d = xs.noise.nrows();
-        let (xa, ya) = (xs.noise.as_slice(), ys.noise.as_mut_slice());
-        ya[..l * d].copy_from_slice(&xa[..l * d]);
-        ya[(l + 1) * d..].copy_from_slice(&xa[(l + 1) * d..]);
-        ar1_outward(&mut xs.noise, l, beta);
-        ar1_outward(&mut ys.noise, l, beta);
-        reweight(target, xs, l, kept_x, None)?;
-        // With β = 0 the sets differ only in slot l, so y reuses x's log-weights for every other slot.
-        let shared = (beta == 0.0).then_some(xs.log_weights.as_slice());
-        reweight(target, ys, l, kept_y, shared)?;
-        let (i, j) = maximal_coupling(&xs.weights, &ys.weights, rng)?;
-        x.selected = i;
-        y.selected = j;
-        x.aux = l;
-        y.aux = l;
-        x.origin = Origin::coupled(beta);
-        y.origin = x.origin;
-        // Slot l is where the sets certainly differ unless the kept particles agreed; checking it first keeps
-        // the (exact) comparison cheap.
-        Ok(i == j && x.particles.same_particle(&y.particles, l) && x == y)
+        self.schedule.coupled_step(&self.target, x, y, rng)
     }
 
     fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        IsirState::sample_initial(&self.target, self.k, rng)
+        IsirState::sample_initial(&self.target, self.schedule.k(), rng)
     }
 }
 
@@ -103,7 +52,7 @@ impl<T: fmt::Debug> IsirParams<T> {
     fn fmt_kernel(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(name)
             .field("target", self.target.inner())
-            .field("k", &self.k)
+            .field("k", &self.schedule.k())
             .field("beta", &self.beta)
             .finish()
     }
@@ -127,7 +76,7 @@ impl<T: ImportanceTarget> Isir<T> {
     /// # Errors
     /// `k < 2`.
     pub fn new(target: T, k: usize) -> Result<Self> {
-        IsirParams::new(target, k, 0.0).map(Isir)
+        Ok(Isir(IsirParams::new(target, IsirSchedule::isir(k)?, 0.0)))
     }
     /// The target.
     pub fn target(&self) -> &T {
@@ -135,7 +84,12 @@ impl<T: ImportanceTarget> Isir<T> {
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.0.k
+        self.0.schedule.k()
+    }
+    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
+    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
+    pub fn schedule(&self) -> &IsirSchedule {
+        &self.0.schedule
     }
     /// Particles the target has evaluated through this kernel since it was built (initial draws included;
     /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
@@ -154,7 +108,7 @@ impl<T: fmt::Debug> fmt::Debug for Isir<T> {
 impl<T: ImportanceTarget> MarkovKernel for Isir<T> {
     type State = IsirState;
     fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(0.0, state, rng)
+        self.0.step(state, rng)
     }
 }
 
@@ -165,7 +119,7 @@ impl<T: ImportanceTarget> CoupledKernel for Isir<T> {
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        self.0.coupled_step(0.0, x, y, rng)
+        self.0.coupled_step(x, y, rng)
     }
 }
 
@@ -193,7 +147,11 @@ impl<T: ImportanceTarget> Disir<T> {
     /// # Errors
     /// `k < 2` or `beta ∉ [0, 1)` (NaN included).
     pub fn new(target: T, k: usize, beta: f64) -> Result<Self> {
-        IsirParams::new(target, k, beta).map(Disir)
+        Ok(Disir(IsirParams::new(
+            target,
+            IsirSchedule::disir(k, beta)?,
+            beta,
+        )))
     }
     /// The target.
     pub fn target(&self) -> &T {
@@ -201,7 +159,12 @@ impl<T: ImportanceTarget> Disir<T> {
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.0.k
+        self.0.schedule.k()
+    }
+    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
+    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
+    pub fn schedule(&self) -> &IsirSchedule {
+        &self.0.schedule
     }
     /// Particles the target has evaluated through this kernel since it was built (initial draws included;
     /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
@@ -224,7 +187,7 @@ impl<T: fmt::Debug> fmt::Debug for Disir<T> {
 impl<T: ImportanceTarget> MarkovKernel for Disir<T> {
     type State = IsirState;
     fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(self.0.beta, state, rng)
+        self.0.step(state, rng)
     }
 }
 
@@ -235,7 +198,7 @@ impl<T: ImportanceTarget> CoupledKernel for Disir<T> {
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        self.0.coupled_step(self.0.beta, x, y, rng)
+        self.0.coupled_step(x, y, rng)
     }
 }
 
@@ -258,7 +221,11 @@ impl<T: ImportanceTarget> IsirDisir<T> {
     /// # Errors
     /// `k < 2` or `beta ∉ [0, 1)`.
     pub fn new(target: T, k: usize, beta: f64) -> Result<Self> {
-        IsirParams::new(target, k, beta).map(IsirDisir)
+        Ok(IsirDisir(IsirParams::new(
+            target,
+            IsirSchedule::isir_disir(k, beta)?,
+            beta,
+        )))
     }
     /// The target.
     pub fn target(&self) -> &T {
@@ -266,7 +233,12 @@ impl<T: ImportanceTarget> IsirDisir<T> {
     }
     /// Number of particles `K`.
     pub fn k(&self) -> usize {
-        self.0.k
+        self.0.schedule.k()
+    }
+    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
+    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
+    pub fn schedule(&self) -> &IsirSchedule {
+        &self.0.schedule
     }
     /// Particles the target has evaluated through this kernel since it was built (initial draws included;
     /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
@@ -289,8 +261,7 @@ impl<T: fmt::Debug> fmt::Debug for IsirDisir<T> {
 impl<T: ImportanceTarget> MarkovKernel for IsirDisir<T> {
     type State = IsirState;
     fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(0.0, state, rng)?;
-        self.0.step(self.0.beta, state, rng)
+        self.0.step(state, rng)
     }
 }
 
@@ -301,8 +272,7 @@ impl<T: ImportanceTarget> CoupledKernel for IsirDisir<T> {
         y: &mut IsirState,
         rng: &mut R,
     ) -> Result<bool> {
-        self.0.coupled_step(0.0, x, y, rng)?;
-        self.0.coupled_step(self.0.beta, x, y, rng)
+        self.0.coupled_step(x, y, rng)
     }
 }
 

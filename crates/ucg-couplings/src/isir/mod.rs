@@ -11,10 +11,14 @@
 //! two chains holding the same particles always hold bit-identical weights.
 
 mod kernels;
+mod pieces;
 mod proposal;
+#[cfg(test)]
+mod reference;
 mod relation;
 mod state;
 
 pub use kernels::{Disir, Isir, IsirDisir};
+pub use pieces::{CoupledProposal, IsirSchedule, PairProposal, Proposal, SubStep};
 pub use relation::SetRelation;
 pub use state::IsirState;

@@ -1,8 +1,5 @@
-//! Building a (D)ISIR proposal set around a kept particle, and re-weighting it.
+//! Building a (D)ISIR proposal set around a kept particle.
 
-use crate::error::Result;
-use crate::particles::ParticleSet;
-use crate::target::ImportanceTarget;
 use nalgebra::DMatrix;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -40,22 +37,4 @@ pub(super) fn ar1_outward(noise: &mut DMatrix<f64>, l: usize, beta: f64) {
         let (mut cur, next) = noise.columns_range_pair_mut(j, j + 1);
         cur.zip_apply(&next, |c, n| *c = beta * n + s * *c);
     }
-}
-
-/// Re-weights a freshly built set whose slot `l` holds the particle that was selected before, whose
-/// log-weight `kept_log_weight` is reused rather than recomputed. When `shared` is given (coupled β = 0
-/// steps), the other slots' log-weights are copied from it instead of being evaluated.
-pub(super) fn reweight<T: ImportanceTarget + ?Sized>(
-    target: &T,
-    set: &mut ParticleSet,
-    l: usize,
-    kept_log_weight: f64,
-    shared: Option<&[f64]>,
-) -> Result<()> {
-    match shared {
-        Some(lw) => set.log_weights.copy_from_slice(lw),
-        None => target.log_weights(&set.noise, &mut set.log_weights)?,
-    }
-    set.log_weights[l] = kept_log_weight;
-    set.renormalize()
 }

@@ -1,5 +1,6 @@
 //! Probabilistic PCA: `p(x, z) = N(z; 0, I_D) N(x; θ0 + θ1ᵀ z, σ² I_P)` (docs/method.md §7).
 
+mod batched;
 mod diagonal;
 mod gradient;
 mod iwae;
@@ -9,6 +10,7 @@ mod point;
 mod stats;
 mod target;
 
+pub use batched::DiagonalPpcaBatch;
 pub use diagonal::{DiagonalPpcaTarget, MomentParts};
 pub use gradient::PpcaGradient;
 pub use latent::PpcaLatentModel;

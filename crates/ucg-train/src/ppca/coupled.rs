@@ -32,14 +32,26 @@ pub struct CoupledSettings {
     pub lag: LagSettings,
 }
 
-struct Acc {
-    stats: PointStats,
-    ess: Vec<f64>,
+/// One point's accumulator: its sufficient statistics, its ESS trace and its evaluation count.
+pub(super) struct Acc {
+    pub(super) stats: PointStats,
+    pub(super) ess: Vec<f64>,
     /// Particles the point's kernel has evaluated so far.
-    evaluations: u64,
+    pub(super) evaluations: u64,
 }
 
-fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
+impl Acc {
+    pub(super) fn new(latent_dim: usize) -> Self {
+        Acc {
+            stats: PointStats::new(latent_dim),
+            ess: Vec::new(),
+            evaluations: 0,
+        }
+    }
+}
+
+/// Accumulates one event of a point's lagged estimator into its accumulator.
+pub(super) fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
     let to_sink = |e: ucg_models::ModelError| ucg_estimators::EstimatorError::Sink(e.to_string());
     match ev {
         Event::Term {
@@ -93,7 +105,6 @@ impl PpcaProblem<'_> {
     /// # Errors
     /// Invalid `K` or β, or kernel failures.
     pub fn coupled_gradient(&self, settings: &CoupledSettings, seed: u64) -> Result<BatchGradient> {
-        let d = self.model.latent_dim();
         let k = settings.k;
         let points = match settings.kernel {
             CoupledKernelKind::Isir => {
@@ -106,6 +117,16 @@ impl PpcaProblem<'_> {
                 IsirDisir::evaluations,
             )?,
         };
+        self.gradient_from_points(points, k)
+    }
+
+    /// The batch gradient from every point's outcome, in point order.
+    pub(super) fn gradient_from_points(
+        &self,
+        points: Vec<PointOutcome>,
+        k: usize,
+    ) -> Result<BatchGradient> {
+        let d = self.model.latent_dim();
         let mut stats = Vec::with_capacity(points.len());
         let (mut runs, mut ess_traces, mut evaluations) = (Vec::new(), Vec::new(), 0u64);
         for p in points {
@@ -146,12 +167,7 @@ impl PpcaProblem<'_> {
             &settings.lag,
             |n| {
                 let target = &self.targets[n];
-                let acc = Acc {
-                    stats: PointStats::new(d),
-                    ess: Vec::new(),
-                    evaluations: 0,
-                };
-                Ok((make(target)?, acc))
+                Ok((make(target)?, Acc::new(d)))
             },
             |kernel, acc, ev| {
                 let result = sink(acc, ev);
@@ -174,9 +190,9 @@ impl PpcaProblem<'_> {
 }
 
 /// What one point's run produced.
-struct PointOutcome {
-    run: ucg_estimators::LaggedRun,
-    stats: PointStats,
-    ess: Vec<f64>,
-    evaluations: u64,
+pub(super) struct PointOutcome {
+    pub(super) run: ucg_estimators::LaggedRun,
+    pub(super) stats: PointStats,
+    pub(super) ess: Vec<f64>,
+    pub(super) evaluations: u64,
 }

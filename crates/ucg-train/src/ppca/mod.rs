@@ -2,6 +2,7 @@
 //! coupled (unbiased) estimators with the C-ISIR and C-ISIR-DISIR kernels; and fitting the encoder.
 
 mod baselines;
+mod batched;
 mod coupled;
 mod fit;
 mod problem;
