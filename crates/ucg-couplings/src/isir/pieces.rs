@@ -428,3 +428,65 @@ impl IsirSchedule {
         Ok(met)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CouplingError;
+    use nalgebra::DMatrix;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    struct Flat;
+    impl ImportanceTarget for Flat {
+        fn noise_dim(&self) -> usize {
+            2
+        }
+        fn log_weights(&self, noise: &DMatrix<f64>, out: &mut [f64]) -> Result<()> {
+            for (o, c) in out.iter_mut().zip(noise.column_iter()) {
+                *o = c[0];
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn misuse_of_the_pieces_gives_typed_errors() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let sub = SubStep::new(3, 0.0).unwrap();
+        assert!(SubStep::new(1, 0.0).is_err() && SubStep::new(3, 1.0).is_err());
+        let mut x = IsirState::sample_initial(&Flat, 3, &mut rng).unwrap();
+        let mut y = IsirState::sample_initial(&Flat, 3, &mut rng).unwrap();
+        let mut four = IsirState::sample_initial(&Flat, 4, &mut rng).unwrap();
+        assert!(matches!(
+            sub.propose(&mut four, &mut rng),
+            Err(CouplingError::DimensionMismatch { .. })
+        ));
+        let p = sub.propose(&mut x, &mut rng).unwrap();
+        assert!(sub.complete(&mut x, p, &[0.0; 2], &mut rng).is_err());
+        // β = 0: y shares x's log-weights, so passing its own is a misuse, and so is a NaN.
+        let p = sub.propose_coupled(&mut x, &mut y, &mut rng).unwrap();
+        assert!(!p.evaluates_y());
+        assert!(
+            sub.complete_coupled(&mut x, &mut y, p, &[0.0; 3], Some(&[0.0; 3]), &mut rng)
+                .is_err()
+        );
+        let disir = SubStep::new(3, 0.5).unwrap();
+        let (mut x, mut y) = (
+            IsirState::sample_initial(&Flat, 3, &mut rng).unwrap(),
+            IsirState::sample_initial(&Flat, 3, &mut rng).unwrap(),
+        );
+        let p = disir.propose_coupled(&mut x, &mut y, &mut rng).unwrap();
+        assert!(p.evaluates_y());
+        assert!(
+            disir
+                .complete_coupled(&mut x, &mut y, p, &[0.0; 3], None, &mut rng)
+                .is_err()
+        );
+        let p = disir.propose(&mut x, &mut rng).unwrap();
+        assert!(matches!(
+            disir.complete(&mut x, p, &[f64::NAN; 3], &mut rng),
+            Err(CouplingError::NonFiniteLogWeight { .. })
+        ));
+    }
+}

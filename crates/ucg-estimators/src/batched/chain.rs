@@ -77,8 +77,8 @@ impl<A> Chain<A> {
     {
         let (lag, k, m) = (settings.lag(), settings.k(), settings.m());
         let t = self.t;
-        let y = self.y.as_ref().expect("Y starts before the coupled phase");
-        if self.meeting_time.is_none() && t >= k + lag {
+        // Y exists from t = L on, which is when the driver starts calling this.
+        if let (None, true, Some(y)) = (self.meeting_time, t >= k + lag, &self.y) {
             let v = settings.weight(t);
             if v != 0 {
                 let coefficient = v as f64 / (m - k + 1) as f64;
@@ -157,7 +157,10 @@ impl<A> Chain<A> {
             Pending::Nothing => {}
             Pending::Single(p) => sub.complete(&mut self.x, p, log_weights, &mut self.rng)?,
             Pending::Coupled(p) => {
-                let y = self.y.as_mut().expect("a coupled proposal has a Y");
+                // Only a chain with a Y proposes coupled (see `propose`).
+                let Some(y) = self.y.as_mut() else {
+                    return Ok(());
+                };
                 let (lx, ly) = match p.evaluates_y() {
                     true => {
                         let (a, b) = log_weights.split_at(self.x.k());
