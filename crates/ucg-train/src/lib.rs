@@ -4,6 +4,8 @@
 //! - [`ppca`]: the four gradient estimators of the PPCA experiment on one footing — ELBO, IWAE, and the
 //!   unbiased coupled estimators C-ISIR and C-ISIR-DISIR ([`ppca::PpcaProblem`]) — and fitting PPCA's
 //!   linear Gaussian encoder on the IWAE bound with DReG gradients.
+//! - [`vae`]: training the MLP VAE (ELBO / IWAE θ-estimators behind a trait, DReG encoder, RMSProp or
+//!   Adam, checkpoints and resume).
 //!
 //! # Example: an unbiased gradient next to the exact one
 //! ```
@@ -31,5 +33,6 @@
 pub mod error;
 pub mod optim;
 pub mod ppca;
+pub mod vae;
 
 pub use error::{Result, TrainError};
