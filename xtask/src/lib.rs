@@ -1,6 +1,7 @@
 //! Project tasks of the ucg workspace, behind `cargo xtask`:
 //!
 //! - [`ppca`]: `reproduce ppca`, the paper's PPCA experiment with figures and a report;
+//! - [`train`]: `train vae`, training the MLP VAE (the logic is in `ucg_train::vae`);
 //! - [`merge`]: `merge`, combining the shards of a run;
 //! - [`data`]: `data <which>`, finding or fetching a data set.
 //!
@@ -11,6 +12,7 @@ pub mod data;
 pub mod merge;
 pub mod ppca;
 pub mod progress;
+pub mod train;
 
 /// Errors of the tasks: anything displayable, reported on one line by the binary.
 pub type AnyError = Box<dyn std::error::Error>;

@@ -1,12 +1,13 @@
-//! `cargo xtask`: project tasks — reproduce the paper's experiments, merge shards of a run, fetch data.
+//! `cargo xtask`: project tasks — reproduce the paper's experiments, train models, merge shards of a run,
+//! fetch data.
 //!
 //! Every command prints one clear line and exits with status 1 when it fails (bad flags are reported by
 //! clap with status 2).
 
 use clap::Parser;
-use xtask::cli::{self, Cli, Command, Experiment};
+use xtask::cli::{self, Cli, Command, Experiment, TrainModel};
 use xtask::progress::Ui;
-use xtask::{AnyResult, data, merge, ppca};
+use xtask::{AnyResult, data, merge, ppca, train};
 
 fn main() {
     let cli = Cli::parse();
@@ -30,6 +31,12 @@ fn run(cli: Cli) -> AnyResult<()> {
             Experiment::Ppca(args) => {
                 cli::set_threads(args.threads)?;
                 ppca::reproduce(&args, &command_line(), &Ui::terminal())
+            }
+        },
+        Command::Train { model } => match model {
+            TrainModel::Vae(args) => {
+                cli::set_threads(args.threads)?;
+                train::train_vae(&args, &Ui::terminal())
             }
         },
         Command::Merge(args) => merge::merge_command(&args, &command_line(), &Ui::terminal()),
