@@ -91,7 +91,10 @@ pub fn exp_nonpositive_f32(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_145_75; // = 0.693145751953125 exactly
     const LN2_LO: f32 = 1.428_606_8e-6;
     let xc = x.max(-87.0);
-    let n = (xc * std::f32::consts::LOG2_E).round();
+    // Round to nearest by adding and subtracting 1.5·2²³ (plain arithmetic, so the loop vectorises
+    // without SSE4.1's rounding instruction; |x log₂e| < 126 is far inside the trick's range).
+    const SHIFTER: f32 = 12_582_912.0;
+    let n = (xc * std::f32::consts::LOG2_E + SHIFTER) - SHIFTER;
     // n · LN2_HI is exact (n has at most 8 bits, LN2_HI 16), so r carries no rounding from the reduction.
     let r = (xc - n * LN2_HI) - n * LN2_LO;
     let p = 1.0 / 5040.0_f32;

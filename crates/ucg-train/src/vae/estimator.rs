@@ -41,6 +41,11 @@ pub trait ThetaEstimator: Send {
     /// Non-finite log-weights.
     fn coefficients(&mut self, log_weights: &[f32], k: usize, coeffs: &mut [f32]) -> Result<f64>;
 
+    /// Whether [`ThetaEstimator::extra_gradient`] adds anything (so the loop can skip it); `false` by default.
+    fn has_extra_gradient(&self) -> bool {
+        false
+    }
+
     /// Adds a gradient computed from particles of the estimator's own; the default adds nothing.
     ///
     /// # Errors

@@ -7,6 +7,7 @@
 //! - [`data`]: training and test images ([`load_mnist`]).
 //! - [`trainer`]: the step and the epoch ([`Trainer`]); [`checkpoint`]: atomic, checksummed checkpoints;
 //!   [`run`](mod@run): a run in an output folder with `--resume`, CSV and final parameters.
+//! - [`npz`]: import of the outside JAX peer's `.npz` parameters.
 //!
 //! # Example
 //! ```
@@ -29,6 +30,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod estimator;
+pub mod npz;
 pub mod run;
 pub mod trainer;
 

@@ -118,6 +118,7 @@ struct Buffers {
     x: Vec<f32>,
     noise: Vec<f32>,
     coeffs: Vec<f32>,
+    weights: Vec<f32>,
     theta_grad: Vec<f32>,
     phi_grad: Vec<f32>,
 }
@@ -202,10 +203,10 @@ impl Trainer {
         b.coeffs.resize(batch * k, 0.0);
         let objective_sum = self.estimator.coefficients(log_w, k, &mut b.coeffs)?;
         let mut ess_sum = 0.0;
-        let mut w = vec![0.0f32; k];
+        b.weights.resize(k, 0.0);
         for lw in log_w.chunks_exact(k) {
-            normalise(lw, &mut w);
-            ess_sum += effective_sample_size(&w);
+            normalise(lw, &mut b.weights);
+            ess_sum += effective_sample_size(&b.weights);
         }
         // Optimisers minimise: gradients of −(mean bound over the minibatch).
         let scale = -1.0 / batch as f32;
@@ -222,22 +223,20 @@ impl Trainer {
             &mut b.phi_grad,
             &mut b.ws,
         )?;
-        let mut extra = vec![0.0f32; 0];
-        std::mem::swap(&mut extra, &mut b.coeffs);
-        extra.clear();
-        extra.resize(b.theta_grad.len(), 0.0);
-        self.estimator.extra_gradient(ThetaContext {
-            model: &self.model,
-            x,
-            batch,
-            rng,
-            workspace: &mut b.extra_ws,
-            grad: &mut extra,
-        })?;
-        for (g, &e) in b.theta_grad.iter_mut().zip(&extra) {
-            *g += scale * e;
+        if self.estimator.has_extra_gradient() {
+            let mut extra = vec![0.0f32; b.theta_grad.len()];
+            self.estimator.extra_gradient(ThetaContext {
+                model: &self.model,
+                x,
+                batch,
+                rng,
+                workspace: &mut b.extra_ws,
+                grad: &mut extra,
+            })?;
+            for (g, &e) in b.theta_grad.iter_mut().zip(&extra) {
+                *g += scale * e;
+            }
         }
-        std::mem::swap(&mut extra, &mut b.coeffs);
         self.opt_theta
             .step(self.model.decoder_params_mut(), &b.theta_grad)?;
         self.opt_phi
