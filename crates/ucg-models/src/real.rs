@@ -24,6 +24,8 @@ pub trait Real: RealField + Copy + Default + std::fmt::Debug + Send + Sync + 'st
     fn softplus(self) -> Self;
     /// `1 / (1 + e⁻ˣ)`, never overflowing.
     fn sigmoid(self) -> Self;
+    /// `(softplus(x), sigmoid(x))`, sharing one exponential.
+    fn softplus_and_sigmoid(self) -> (Self, Self);
     /// Appends the little-endian bytes of the value.
     fn write_le(self, out: &mut Vec<u8>);
     /// Reads a value from exactly [`Real::BYTES`] little-endian bytes (`None` for a slice of another length).
@@ -50,6 +52,9 @@ impl Real for f64 {
             t / (1.0 + t)
         }
     }
+    fn softplus_and_sigmoid(self) -> (Self, Self) {
+        (self.softplus(), self.sigmoid())
+    }
     fn write_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
@@ -74,6 +79,13 @@ impl Real for f32 {
     #[inline]
     fn sigmoid(self) -> Self {
         sigmoid_f32(self)
+    }
+    #[inline]
+    fn softplus_and_sigmoid(self) -> (Self, Self) {
+        let t = exp_nonpositive_f32(-self.abs());
+        let r = 1.0 / (1.0 + t);
+        let sigmoid = if self >= 0.0 { r } else { t * r };
+        (self.max(0.0) + log1p_unit_f32(t), sigmoid)
     }
     fn write_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
@@ -157,6 +169,10 @@ mod tests {
             let ex = f64::from(exp_nonpositive_f32(-xf.abs()));
             let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-30);
             worst[0] = worst[0].max(rel(sp, xd.softplus()));
+            assert_eq!(
+                xf.softplus_and_sigmoid(),
+                (softplus_f32(xf), sigmoid_f32(xf))
+            );
             worst[1] = worst[1].max(rel(sg, xd.sigmoid()).min((sg - xd.sigmoid()).abs() * 1e7));
             if xd.abs() < 80.0 {
                 worst[2] = worst[2].max(rel(ex, (-xd.abs()).exp()));

@@ -5,9 +5,13 @@
 //! either way, so the update rule is written once. [`OptimizerState`] exposes that state for checkpoints.
 
 use crate::error::{Result, TrainError};
+use rayon::prelude::*;
+
+/// Parameters per parallel task of an update (large enough that scheduling costs nothing).
+const PARALLEL_CHUNK: usize = 1 << 14;
 
 /// A parameter type an optimiser can step: converted to `f64` for the update and back.
-pub trait Param: Copy {
+pub trait Param: Copy + Send + Sync {
     /// The value as `f64`.
     fn to_f64(self) -> f64;
     /// The nearest value to `x`.
@@ -140,11 +144,19 @@ impl<T: Param> Optimizer<T> for RmsProp {
         if self.v.is_empty() {
             self.v = vec![0.0; params.len()];
         }
-        for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.v) {
-            let g = g.to_f64();
-            *v = self.decay * *v + (1.0 - self.decay) * g * g;
-            *p = T::from_f64(p.to_f64() - self.learning_rate * g / (v.sqrt() + self.epsilon));
-        }
+        let (decay, lr, eps) = (self.decay, self.learning_rate, self.epsilon);
+        // Element-wise, so splitting across threads does not change the result.
+        params
+            .par_chunks_mut(PARALLEL_CHUNK)
+            .zip(grad.par_chunks(PARALLEL_CHUNK))
+            .zip(self.v.par_chunks_mut(PARALLEL_CHUNK))
+            .for_each(|((ps, gs), vs)| {
+                for ((p, &g), v) in ps.iter_mut().zip(gs).zip(vs) {
+                    let g = g.to_f64();
+                    *v = decay * *v + (1.0 - decay) * g * g;
+                    *p = T::from_f64(p.to_f64() - lr * g / (v.sqrt() + eps));
+                }
+            });
         self.steps += 1;
         Ok(())
     }

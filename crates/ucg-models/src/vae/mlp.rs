@@ -196,31 +196,67 @@ pub fn backward<T: Real>(
     for l in (0..layers).rev() {
         let (i, o, w, b) = shape.layer(l);
         let a = if l == 0 { input } else { &cache.outputs[l - 1] };
-        let weighted: &[T] = match coeffs {
+        let delta = &cache.delta[..o * cols];
+        match coeffs {
             Some(c) if !weight_once => {
-                resize(&mut cache.scaled, o * cols);
-                cache.scaled.copy_from_slice(&cache.delta[..o * cols]);
-                scale_columns(&mut cache.scaled, c);
-                &cache.scaled
+                // dW += Σ_j c_j δ_j a_jᵀ: weight whichever factor has fewer rows (a copy of it).
+                resize(&mut cache.scaled, i.min(o) * cols);
+                let scaled = &mut cache.scaled;
+                if i < o {
+                    scaled.copy_from_slice(&a[..i * cols]);
+                    scale_columns(scaled, c);
+                    gemm(
+                        o,
+                        i,
+                        cols,
+                        T::one(),
+                        delta,
+                        Op::Identity,
+                        scaled,
+                        Op::Transpose,
+                        T::one(),
+                        &mut grad[w..w + o * i],
+                    );
+                } else {
+                    scaled.copy_from_slice(delta);
+                    scale_columns(scaled, c);
+                    gemm(
+                        o,
+                        i,
+                        cols,
+                        T::one(),
+                        scaled,
+                        Op::Identity,
+                        a,
+                        Op::Transpose,
+                        T::one(),
+                        &mut grad[w..w + o * i],
+                    );
+                }
+                let db = &mut grad[b..b + o];
+                for (col, &cj) in delta.chunks_exact(o).zip(c) {
+                    db.iter_mut().zip(col).for_each(|(g, &d)| *g += cj * d);
+                }
             }
-            _ => &cache.delta[..o * cols],
-        };
-        // dW += δ aᵀ, db += Σ_j δ_j.
-        gemm(
-            o,
-            i,
-            cols,
-            T::one(),
-            weighted,
-            Op::Identity,
-            a,
-            Op::Transpose,
-            T::one(),
-            &mut grad[w..w + o * i],
-        );
-        let db = &mut grad[b..b + o];
-        for col in weighted.chunks_exact(o) {
-            db.iter_mut().zip(col).for_each(|(g, &d)| *g += d);
+            _ => {
+                // dW += δ aᵀ, db += Σ_j δ_j.
+                gemm(
+                    o,
+                    i,
+                    cols,
+                    T::one(),
+                    delta,
+                    Op::Identity,
+                    a,
+                    Op::Transpose,
+                    T::one(),
+                    &mut grad[w..w + o * i],
+                );
+                let db = &mut grad[b..b + o];
+                for col in delta.chunks_exact(o) {
+                    db.iter_mut().zip(col).for_each(|(g, &d)| *g += d);
+                }
+            }
         }
         if l == 0 {
             if let Some(ig) = input_grad.as_deref_mut() {

@@ -37,4 +37,6 @@ pub mod mlp;
 pub mod model;
 
 pub use bound::{VaeOnData, VaePointTarget};
-pub use model::{Vae, VaeShape, VaeWorkspace, bernoulli_log_likelihood};
+pub use model::{
+    Vae, VaeShape, VaeWorkspace, bernoulli_log_likelihood, bernoulli_log_likelihood_and_gradient,
+};

@@ -13,6 +13,7 @@
 use super::mlp::{self, MlpCache, MlpShape};
 use crate::error::{ModelError, Result, check_len};
 use crate::real::Real;
+use rayon::prelude::*;
 
 /// `½ log 2π`.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -232,7 +233,9 @@ impl<T: Real> Vae<T> {
         check_all_finite("encoder output", &ws.mu)
     }
 
-    /// Decoder forward pass on the columns of `z` (`D × J`) and `log p(x_{points[j]} | z_j)` into `out`.
+    /// Decoder forward pass on the columns of `z` (`D × J`), `log p(x_{points[j]} | z_j)` into `out`, and
+    /// its gradient with respect to the logits, `x − sigmoid(l)`, into the decoder's output gradient
+    /// (computed in the same pass because both come from `e^{−|l|}`), ready for a backward pass.
     fn decode(
         &self,
         x: &[T],
@@ -255,11 +258,18 @@ impl<T: Real> Vae<T> {
         }
         check_all_finite("z", z)?;
         mlp::forward(&self.decoder_shape, &self.decoder, z, cols, ws_decoder);
-        let logits = ws_decoder.output();
-        for (j, (l, o)) in logits.chunks_exact(p).zip(out.iter_mut()).enumerate() {
-            let xj = &x[points[j] * p..(points[j] + 1) * p];
-            *o = bernoulli_log_likelihood(xj, l);
-        }
+        // Columns are independent: split them across threads (the result does not depend on the split).
+        let (logits, delta) = ws_decoder.output_and_delta();
+        logits
+            .par_chunks_exact(p)
+            .zip(delta.par_chunks_exact_mut(p))
+            .zip(out.par_iter_mut())
+            .enumerate()
+            .with_min_len(8)
+            .for_each(|(j, ((l, dl), o))| {
+                let xj = &x[points[j] * p..(points[j] + 1) * p];
+                *o = bernoulli_log_likelihood_and_gradient(xj, l, dl);
+            });
         check_all_finite("log p(x | z)", out)
     }
 
@@ -285,7 +295,6 @@ impl<T: Real> Vae<T> {
         }
         if let Some(g) = grad_z {
             check_len("grad_z (D × J)", z.len(), g.len())?;
-            self.set_output_delta(x, points, &mut ws.decoder);
             let mut scratch = std::mem::take(&mut ws.dz);
             resize(&mut scratch, self.decoder.len());
             mlp::backward(
@@ -327,7 +336,6 @@ impl<T: Real> Vae<T> {
         let decoded = self.decode(x, points, z, &mut ws.decoder, &mut lp);
         ws.log_w = lp;
         decoded?;
-        self.set_output_delta(x, points, &mut ws.decoder);
         mlp::backward(
             &self.decoder_shape,
             &self.decoder,
@@ -419,14 +427,16 @@ impl<T: Real> Vae<T> {
         resize(&mut ws.log_w, batch * k);
         self.decode(x, &ws.points, &ws.z, &mut ws.decoder, &mut ws.log_w)?;
         // log w = log p(x | z) − ½|z|² + ½|ξ|² + Σ log σ (the 2π constants of p(z) and q cancel).
-        for (j, lw) in ws.log_w.iter_mut().enumerate() {
-            let b = j / k;
+        for (b, lws) in ws.log_w.chunks_exact_mut(k).enumerate() {
             let log_det: T = ws.sigma[b * d..(b + 1) * d]
                 .iter()
                 .fold(T::zero(), |s, &v| s + v.ln());
-            *lw += T::of(0.5)
-                * (sum_sq(&ws.xi[j * d..(j + 1) * d]) - sum_sq(&ws.z[j * d..(j + 1) * d]))
-                + log_det;
+            for (kk, lw) in lws.iter_mut().enumerate() {
+                let j = b * k + kk;
+                *lw += T::of(0.5)
+                    * (sum_sq(&ws.xi[j * d..(j + 1) * d]) - sum_sq(&ws.z[j * d..(j + 1) * d]))
+                    + log_det;
+            }
         }
         check_all_finite("log-weights", &ws.log_w)?;
         Ok(&ws.log_w)
@@ -465,7 +475,6 @@ impl<T: Real> Vae<T> {
         check_len("decoder gradient", self.decoder.len(), theta_grad.len())?;
         check_len("encoder gradient", self.encoder.len(), phi_grad.len())?;
         check_all_finite("θ coefficients", theta_coeffs)?;
-        self.set_output_delta(x, &ws.points, &mut ws.decoder);
         resize(&mut ws.dz, d * cols);
         mlp::backward(
             &self.decoder_shape,
@@ -529,22 +538,34 @@ impl<T: Real> Vae<T> {
         check_all_finite("decoder gradient", theta_grad)?;
         check_all_finite("encoder gradient", phi_grad)
     }
+}
 
-    /// Sets the decoder's output gradient to `∂ log p(x | z) / ∂ l = x − sigmoid(l)` for every column.
-    fn set_output_delta(&self, x: &[T], points: &[usize], cache: &mut MlpCache<T>) {
-        let p = self.shape.data_dim;
-        let (logits, delta) = cache.output_and_delta();
-        for (j, (dcol, lcol)) in delta
-            .chunks_exact_mut(p)
-            .zip(logits.chunks_exact(p))
-            .enumerate()
-        {
-            let xj = &x[points[j] * p..(points[j] + 1) * p];
-            for ((dv, &l), &xv) in dcol.iter_mut().zip(lcol).zip(xj) {
-                *dv = xv - l.sigmoid();
-            }
+/// `Σ_p x_p l_p − softplus(l_p)`, and `∂/∂l_p = x_p − sigmoid(l_p)` into `grad`, accumulated in eight
+/// lanes so that the loop vectorises.
+pub fn bernoulli_log_likelihood_and_gradient<T: Real>(x: &[T], logits: &[T], grad: &mut [T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let mut xc = x.chunks_exact(8);
+    let mut lc = logits.chunks_exact(8);
+    let mut gc = grad.chunks_exact_mut(8);
+    for ((xs, ls), gs) in (&mut xc).zip(&mut lc).zip(&mut gc) {
+        for i in 0..8 {
+            let (sp, sg) = ls[i].softplus_and_sigmoid();
+            acc[i] += xs[i] * ls[i] - sp;
+            gs[i] = xs[i] - sg;
         }
     }
+    let mut total = acc.iter().fold(T::zero(), |s, &v| s + v);
+    let rest = xc
+        .remainder()
+        .iter()
+        .zip(lc.remainder())
+        .zip(gc.into_remainder());
+    for ((&xv, &l), g) in rest {
+        let (sp, sg) = l.softplus_and_sigmoid();
+        total += xv * l - sp;
+        *g = xv - sg;
+    }
+    total
 }
 
 /// `Σ_p x_p l_p − softplus(l_p)`, accumulated in eight lanes so that the loop vectorises.
