@@ -1,9 +1,11 @@
-//! The command-line interface (clap): `reproduce ppca`, `merge`, `data`.
+//! The command-line interface (clap): `reproduce ppca`, `train vae`, `merge`, `data`.
 //!
-//! Only parsing lives here; the commands are carried out by [`crate::ppca`] and [`crate::data`].
+//! Only parsing lives here; the commands are carried out by [`crate::ppca`], [`crate::train`] and
+//! [`crate::data`].
 
 use std::path::PathBuf;
 
+use crate::AnyResult;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ucg_experiments::shard::Shard;
 
@@ -24,6 +26,12 @@ pub enum Command {
         /// The experiment.
         #[command(subcommand)]
         experiment: Experiment,
+    },
+    /// Train a model.
+    Train {
+        /// The model.
+        #[command(subcommand)]
+        model: TrainModel,
     },
     /// Merge the output folders of the shards of one run (`--shard i/n`) and regenerate the summary,
     /// the report and the figures.
@@ -92,6 +100,91 @@ pub struct PpcaArgs {
     pub threads: Option<usize>,
 }
 
+/// The models of `train`.
+#[derive(Debug, Subcommand)]
+pub enum TrainModel {
+    /// The MLP VAE on binarised MNIST (784-200-200-D, Bernoulli decoder), θ by the chosen estimator, the
+    /// encoder by IWAE with DReG; writes metrics.csv, checkpoint.bin and model.bin to --out.
+    Vae(TrainVaeArgs),
+}
+
+/// θ's gradient estimator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EstimatorArg {
+    /// The ELBO averaged over K particles.
+    Elbo,
+    /// The IWAE bound with K particles.
+    Iwae,
+}
+
+/// The optimiser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// RMSProp with PyTorch's defaults (α 0.99, ε 1e-8), the paper's.
+    Rmsprop,
+    /// Adam (β 0.9, 0.999; ε 1e-8).
+    Adam,
+}
+
+/// How MNIST's grey levels become bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BinarizationArg {
+    /// One fixed draw per pixel (seed --binarize-seed).
+    Static,
+    /// A fresh draw every time an image is used.
+    Dynamic,
+}
+
+/// Options of `train vae`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainVaeArgs {
+    /// θ's gradient estimator.
+    #[arg(long, value_enum)]
+    pub estimator: EstimatorArg,
+    /// Latent dimension D.
+    #[arg(long, value_name = "D")]
+    pub latent: usize,
+    /// Total epochs (a resumed run continues up to this count).
+    #[arg(long, value_name = "N")]
+    pub epochs: usize,
+    /// Train on the first M training images only.
+    #[arg(long, value_name = "M")]
+    pub subset: Option<usize>,
+    /// Continue the run whose checkpoint is in --out (same settings).
+    #[arg(long)]
+    pub resume: bool,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Particles per data point K.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// Learning rate of both optimisers.
+    #[arg(long, default_value_t = 5e-4)]
+    pub lr: f64,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value = "rmsprop")]
+    pub optimizer: OptimizerArg,
+    /// Binarisation of the training images.
+    #[arg(long, value_enum, default_value = "static")]
+    pub binarization: BinarizationArg,
+    /// Seed of the static binarisation.
+    #[arg(long, default_value_t = 1)]
+    pub binarize_seed: u64,
+    /// Master seed (initial parameters, minibatch order, noise).
+    #[arg(long, default_value_t = 2021)]
+    pub seed: u64,
+    /// Test images (the first ones) for the per-epoch test bound.
+    #[arg(long, default_value_t = 1000)]
+    pub test_points: usize,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
+    pub threads: Option<usize>,
+}
+
 /// Options of `merge`.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
@@ -122,6 +215,20 @@ pub const MAX_THREADS_PER_CORE: usize = 4;
 pub fn max_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (MAX_THREADS_PER_CORE * cores).max(16)
+}
+
+/// Sizes rayon's global pool (once, before any parallel work); the count was bounded by the parser.
+///
+/// # Errors
+/// The pool cannot be started (or was already started).
+pub fn set_threads(threads: Option<usize>) -> AnyResult<()> {
+    match threads {
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| format!("cannot start {t} threads: {e}").into()),
+        None => Ok(()),
+    }
 }
 
 /// A thread count `1..=max_threads()`.

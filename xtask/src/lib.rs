@@ -2,10 +2,12 @@
 //! dispatch to the libraries that do the work.
 //!
 //! - [`ppca`]: `reproduce ppca` and `merge`, carried out by `ucg_experiments::ppca`;
+//! - [`train`]: `train vae`, training the MLP VAE (the logic is in `ucg_train::vae`);
 //! - [`data`]: `data <which>`, finding or fetching a data set with `ucg_data`.
 
 pub mod cli;
 pub mod data;
 pub mod ppca;
+pub mod train;
 
 pub use ucg_experiments::{AnyError, AnyResult};

@@ -1,12 +1,13 @@
-//! `cargo xtask`: project tasks — reproduce the paper's experiments, merge shards of a run, fetch data.
+//! `cargo xtask`: project tasks — reproduce the paper's experiments, train models, merge shards of a run,
+//! fetch data.
 //!
 //! Every command prints one clear line and exits with status 1 when it fails (bad flags are reported by
 //! clap with status 2).
 
 use clap::Parser;
 use ucg_experiments::progress::Ui;
-use xtask::cli::{Cli, Command, Experiment};
-use xtask::{AnyResult, data, ppca};
+use xtask::cli::{self, Cli, Command, Experiment, TrainModel};
+use xtask::{AnyResult, data, ppca, train};
 
 fn main() {
     let cli = Cli::parse();
@@ -28,6 +29,12 @@ fn run(cli: Cli) -> AnyResult<()> {
         Command::Data { which } => data::data_command(&which),
         Command::Reproduce { experiment } => match experiment {
             Experiment::Ppca(args) => ppca::reproduce(&args, &command_line(), &Ui::terminal()),
+        },
+        Command::Train { model } => match model {
+            TrainModel::Vae(args) => {
+                cli::set_threads(args.threads)?;
+                train::train_vae(&args, &Ui::terminal())
+            }
         },
         Command::Merge(args) => ppca::merge(&args, &command_line(), &Ui::terminal()),
     }

@@ -8,7 +8,7 @@ use ucg_experiments::ppca::outputs::write_outputs;
 use ucg_experiments::ppca::verdict::verdict_lines;
 use ucg_experiments::progress::Ui;
 
-use crate::cli::{MergeArgs, PpcaArgs, Preset};
+use crate::cli::{MergeArgs, PpcaArgs, Preset, set_threads};
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -55,17 +55,6 @@ pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 fn print_lines(lines: &[String]) {
     for line in lines {
         println!("{line}");
-    }
-}
-
-/// Sizes rayon's global pool (once, before any parallel work); the count was bounded by the parser.
-fn set_threads(threads: Option<usize>) -> AnyResult<()> {
-    match threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build_global()
-            .map_err(|e| format!("cannot start {t} threads: {e}").into()),
-        None => Ok(()),
     }
 }
 

@@ -182,9 +182,10 @@ fn reservation(declared: u64, compressed_len: usize) -> usize {
         .min(compressed_len.saturating_mul(MAX_DEFLATE_RATIO))
 }
 
-/// Builds a zip archive in memory from `(name, contents, deflate?)` members, for tests.
-#[cfg(test)]
-pub(crate) fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
+/// Builds a zip archive in memory from `(name, contents, deflate?)` members: a test fixture, compiled only
+/// for this crate's tests and, for other crates' tests, with the `test-support` feature.
+#[cfg(any(test, feature = "test-support"))]
+pub fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
     use std::io::Write;
     let mut out = Vec::new();
     let mut central = Vec::new();

@@ -29,6 +29,14 @@ pub enum ModelError {
         /// Why the value is rejected.
         reason: String,
     },
+    /// A parameter file that cannot be used: truncated, corrupted, of another version, type or shape.
+    #[error("parameter file {what}: {reason}")]
+    InvalidFile {
+        /// The file (or "bytes" for an in-memory buffer).
+        what: String,
+        /// Why it is rejected.
+        reason: String,
+    },
     /// A matrix that must be symmetric positive definite is not (numerically).
     #[error("{what} is not positive definite")]
     NotPositiveDefinite {

@@ -6,6 +6,9 @@
 //!   weighted particles through sufficient statistics.
 //! - [`encoder`]: the diagonal Gaussian encoder `q_φ(z | x)` with mean and log-scale linear in `x`,
 //!   reparameterised sampling, and the doubly-reparameterised (DReG) IWAE gradient.
+//! - [`vae`]: the MLP VAE on binary images (Bernoulli decoder), hand-written forward and backward passes
+//!   batched over all particles of a minibatch, DReG encoder gradients, parameter files.
+//! - [`gemm`]: the one matrix-product routine the neural models use; [`real`]: `f32` / `f64` for them.
 //!
 //! Data points are columns: a batch of `N` points of dimension `P` is a `P × N` matrix, and a set of `K`
 //! particles is a `D × K` matrix, one particle per column.
@@ -29,8 +32,11 @@
 
 pub mod encoder;
 pub mod error;
+pub mod gemm;
 pub mod latent;
 pub mod ppca;
+pub mod real;
+pub mod vae;
 
 pub use error::{ModelError, Result};
 pub use latent::LatentModel;

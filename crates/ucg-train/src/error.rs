@@ -15,6 +15,17 @@ pub enum TrainError {
     /// An estimator failed.
     #[error(transparent)]
     Estimator(#[from] ucg_estimators::EstimatorError),
+    /// A data set cannot be read or fetched.
+    #[error("{0}")]
+    Data(String),
+    /// A file cannot be read or written, or is not a usable checkpoint.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An invalid setting.
     #[error("invalid setting `{name}`: {reason}")]
     InvalidSetting {

@@ -6,6 +6,8 @@
 //!   linear Gaussian encoder on the IWAE bound with DReG gradients.
 //! - [`eval`]: test log-likelihood of any [`ucg_models::LatentModel`] by the IWAE-k bound and by annealed
 //!   importance sampling with HMC.
+//! - [`vae`]: training the MLP VAE (ELBO / IWAE θ-estimators behind a trait, DReG encoder, RMSProp or
+//!   Adam, checkpoints and resume).
 //!
 //! # Example: an unbiased gradient next to the exact one
 //! ```
@@ -34,5 +36,6 @@ pub mod error;
 pub mod eval;
 pub mod optim;
 pub mod ppca;
+pub mod vae;
 
 pub use error::{Result, TrainError};

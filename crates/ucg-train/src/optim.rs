@@ -1,19 +1,69 @@
 //! First-order optimisers on flat parameter vectors. Every optimiser *minimises*: pass the gradient of a
 //! loss (for a bound or a log-likelihood to maximise, pass its negated gradient).
+//!
+//! The same optimiser steps `f64` or `f32` parameters ([`Param`]); its moment estimates are kept in `f64`
+//! either way, so the update rule is written once. [`OptimizerState`] exposes that state for checkpoints.
 
 use crate::error::{Result, TrainError};
+use rayon::prelude::*;
+
+/// Parameters per parallel task of an update (large enough that scheduling costs nothing).
+const PARALLEL_CHUNK: usize = 1 << 14;
+
+/// A parameter type an optimiser can step: converted to `f64` for the update and back.
+pub trait Param: Copy + Send + Sync {
+    /// The value as `f64`.
+    fn to_f64(self) -> f64;
+    /// The nearest value to `x`.
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Param for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
+
+impl Param for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
 
 /// A first-order optimiser with internal state (moment estimates) sized on its first step.
-pub trait Optimizer {
+pub trait Optimizer<T: Param = f64> {
     /// Moves `params` one step against `grad`.
     ///
     /// # Errors
     /// `params` and `grad` of different lengths (or a length different from the previous steps'), or a
     /// non-finite gradient (the parameters are then left unchanged).
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()>;
+    fn step(&mut self, params: &mut [T], grad: &[T]) -> Result<()>;
 }
 
-fn check(state_len: usize, params: &[f64], grad: &[f64]) -> Result<()> {
+/// An optimiser's internal state, for checkpoints: the number of steps taken and its moment buffers
+/// (empty before the first step).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimizerState {
+    /// Steps taken.
+    pub steps: u64,
+    /// Moment estimates (RMSProp: `[v]`; Adam: `[m, v]`).
+    pub buffers: Vec<Vec<f64>>,
+}
+
+fn bad_state(reason: String) -> TrainError {
+    TrainError::InvalidSetting {
+        name: "optimizer state",
+        reason,
+    }
+}
+
+fn check<T: Param>(state_len: usize, params: &[T], grad: &[T]) -> Result<()> {
     if params.len() != grad.len() || (state_len != 0 && state_len != params.len()) {
         return Err(TrainError::InvalidSetting {
             name: "gradient",
@@ -24,7 +74,7 @@ fn check(state_len: usize, params: &[f64], grad: &[f64]) -> Result<()> {
             ),
         });
     }
-    if grad.iter().any(|g| !g.is_finite()) {
+    if grad.iter().any(|g| !g.to_f64().is_finite()) {
         return Err(TrainError::InvalidSetting {
             name: "gradient",
             reason: "contains NaN or an infinity".into(),
@@ -43,6 +93,7 @@ pub struct RmsProp {
     /// `ε` in the denominator.
     pub epsilon: f64,
     v: Vec<f64>,
+    steps: u64,
 }
 
 impl RmsProp {
@@ -53,20 +104,60 @@ impl RmsProp {
             decay: 0.9,
             epsilon: 1e-8,
             v: Vec::new(),
+            steps: 0,
         }
+    }
+
+    /// RMSProp with PyTorch's defaults (`ρ = 0.99`, `ε = 1e−8`, no momentum), as the paper used it.
+    pub fn torch(learning_rate: f64) -> Self {
+        RmsProp {
+            decay: 0.99,
+            ..RmsProp::new(learning_rate)
+        }
+    }
+
+    /// The internal state.
+    pub fn state(&self) -> OptimizerState {
+        OptimizerState {
+            steps: self.steps,
+            buffers: vec![self.v.clone()],
+        }
+    }
+
+    /// Restores a state taken with [`RmsProp::state`].
+    ///
+    /// # Errors
+    /// A state of another shape.
+    pub fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        let [v]: [Vec<f64>; 1] = state.buffers.try_into().map_err(|b: Vec<Vec<f64>>| {
+            bad_state(format!("RMSProp has 1 buffer, found {}", b.len()))
+        })?;
+        self.v = v;
+        self.steps = state.steps;
+        Ok(())
     }
 }
 
-impl Optimizer for RmsProp {
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()> {
+impl<T: Param> Optimizer<T> for RmsProp {
+    fn step(&mut self, params: &mut [T], grad: &[T]) -> Result<()> {
         check(self.v.len(), params, grad)?;
         if self.v.is_empty() {
             self.v = vec![0.0; params.len()];
         }
-        for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.v) {
-            *v = self.decay * *v + (1.0 - self.decay) * g * g;
-            *p -= self.learning_rate * g / (v.sqrt() + self.epsilon);
-        }
+        let (decay, lr, eps) = (self.decay, self.learning_rate, self.epsilon);
+        // Element-wise, so splitting across threads does not change the result.
+        params
+            .par_chunks_mut(PARALLEL_CHUNK)
+            .zip(grad.par_chunks(PARALLEL_CHUNK))
+            .zip(self.v.par_chunks_mut(PARALLEL_CHUNK))
+            .for_each(|((ps, gs), vs)| {
+                for ((p, &g), v) in ps.iter_mut().zip(gs).zip(vs) {
+                    let g = g.to_f64();
+                    *v = decay * *v + (1.0 - decay) * g * g;
+                    *p = T::from_f64(p.to_f64() - lr * g / (v.sqrt() + eps));
+                }
+            });
+        self.steps += 1;
         Ok(())
     }
 }
@@ -100,10 +191,34 @@ impl Adam {
             t: 0,
         }
     }
+
+    /// The internal state.
+    pub fn state(&self) -> OptimizerState {
+        OptimizerState {
+            steps: self.t as u64,
+            buffers: vec![self.m.clone(), self.v.clone()],
+        }
+    }
+
+    /// Restores a state taken with [`Adam::state`].
+    ///
+    /// # Errors
+    /// A state of another shape, or a step count beyond `i32::MAX`.
+    pub fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        let t = i32::try_from(state.steps).map_err(|_| bad_state("too many steps".into()))?;
+        let [m, v]: [Vec<f64>; 2] = state.buffers.try_into().map_err(|b: Vec<Vec<f64>>| {
+            bad_state(format!("Adam has 2 buffers, found {}", b.len()))
+        })?;
+        if m.len() != v.len() {
+            return Err(bad_state("Adam's buffers differ in length".into()));
+        }
+        (self.m, self.v, self.t) = (m, v, t);
+        Ok(())
+    }
 }
 
-impl Optimizer for Adam {
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()> {
+impl<T: Param> Optimizer<T> for Adam {
+    fn step(&mut self, params: &mut [T], grad: &[T]) -> Result<()> {
         check(self.m.len(), params, grad)?;
         if self.m.is_empty() {
             self.m = vec![0.0; params.len()];
@@ -113,11 +228,12 @@ impl Optimizer for Adam {
         let c1 = 1.0 - self.beta1.powi(self.t);
         let c2 = 1.0 - self.beta2.powi(self.t);
         for i in 0..params.len() {
-            let g = grad[i];
+            let g = grad[i].to_f64();
             self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g;
             self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g;
-            params[i] -=
-                self.learning_rate * (self.m[i] / c1) / ((self.v[i] / c2).sqrt() + self.epsilon);
+            let p = params[i].to_f64()
+                - self.learning_rate * (self.m[i] / c1) / ((self.v[i] / c2).sqrt() + self.epsilon);
+            params[i] = T::from_f64(p);
         }
         Ok(())
     }
@@ -149,6 +265,28 @@ mod tests {
                 "{p:?}"
             );
         }
+    }
+
+    #[test]
+    fn f32_parameters_follow_the_f64_path_and_state_round_trips() {
+        let mut a = RmsProp::torch(0.01);
+        let mut b = RmsProp::torch(0.01);
+        let (mut p64, mut p32) = (vec![1.0f64, -2.0], vec![1.0f32, -2.0]);
+        for i in 0..50 {
+            let g = [0.3 * i as f64 - 2.0, 1.0];
+            Optimizer::<f64>::step(&mut a, &mut p64, &g).unwrap();
+            b.step(&mut p32, &[g[0] as f32, g[1] as f32]).unwrap();
+        }
+        assert!((p64[0] - f64::from(p32[0])).abs() < 1e-5);
+        let mut c = RmsProp::torch(0.01);
+        c.set_state(a.state()).unwrap();
+        assert_eq!(c.state(), a.state());
+        let mut d = Adam::new(0.1);
+        Optimizer::<f64>::step(&mut d, &mut p64, &[1.0, 1.0]).unwrap();
+        let mut e = Adam::new(0.1);
+        e.set_state(d.state()).unwrap();
+        assert_eq!(e.state(), d.state());
+        assert!(e.set_state(a.state()).is_err() && c.set_state(d.state()).is_err());
     }
 
     #[test]

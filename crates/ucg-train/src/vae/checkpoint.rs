@@ -1,0 +1,216 @@
+//! Checkpoints of a training run: written atomically (temporary file, fsync, rename) after every epoch,
+//! and refused with a typed error when truncated, corrupted, of another version or of other settings.
+//!
+//! Layout (little-endian): the magic `UCG-VAE-TRAIN\n`, a format version (`u32`), then length-prefixed
+//! sections — the run's identifying settings ([`TrainConfig::identity`]), the epochs completed, the model's
+//! parameter file (`ucg_models::vae::file`, itself versioned and checksummed), the θ and φ optimisers'
+//! states, the per-epoch records — and an FNV-1a 64 checksum of everything before it. The random-number
+//! state is the (seed, epoch) pair (see [`super::trainer`]), so it needs no bytes of its own.
+
+use std::path::Path;
+
+use super::config::TrainConfig;
+use super::trainer::{EpochRecord, Trainer};
+use crate::optim::OptimizerState;
+use crate::{Result, TrainError};
+use ucg_models::vae::file as vae_file;
+
+const MAGIC: &[u8; 14] = b"UCG-VAE-TRAIN\n";
+/// The checkpoint format version written and read.
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u64(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_f64s(out: &mut Vec<u8>, v: &[f64]) {
+    put_u64(out, v.len() as u64);
+    for x in v {
+        out.extend_from_slice(&x.to_bits().to_le_bytes());
+    }
+}
+
+fn put_state(out: &mut Vec<u8>, s: &OptimizerState) {
+    put_u64(out, s.steps);
+    put_u64(out, s.buffers.len() as u64);
+    for b in &s.buffers {
+        put_f64s(out, b);
+    }
+}
+
+/// The checkpoint's bytes.
+pub fn to_bytes(trainer: &Trainer) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+    put_bytes(&mut out, &trainer.config.identity());
+    put_u64(&mut out, trainer.epoch as u64);
+    put_bytes(&mut out, &vae_file::to_bytes(&trainer.model));
+    put_state(&mut out, &trainer.opt_theta.state());
+    put_state(&mut out, &trainer.opt_phi.state());
+    put_u64(&mut out, trainer.records.len() as u64);
+    for r in &trainer.records {
+        put_u64(&mut out, r.epoch as u64);
+        put_f64s(
+            &mut out,
+            &[r.train_bound, r.test_bound, r.seconds, r.mean_ess],
+        );
+    }
+    let sum = vae_file::fnv1a64(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    what: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn bad(&self, reason: impl Into<String>) -> TrainError {
+        TrainError::File {
+            path: self.what.to_string(),
+            reason: format!("not a usable checkpoint: {}", reason.into()),
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        match self.at.checked_add(n).filter(|&e| e <= self.bytes.len()) {
+            Some(e) => {
+                let s = &self.bytes[self.at..e];
+                self.at = e;
+                Ok(s)
+            }
+            None => Err(self.bad("truncated")),
+        }
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    fn len(&mut self, item: usize) -> Result<usize> {
+        let n = self.u64()?;
+        let remaining = (self.bytes.len() - self.at) as u64;
+        if n.checked_mul(item as u64)
+            .is_none_or(|total| total > remaining)
+        {
+            return Err(self.bad("a length runs past the end of the file"));
+        }
+        Ok(n as usize)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.len(1)?;
+        self.take(n)
+    }
+
+    fn f64s(&mut self) -> Result<Vec<f64>> {
+        let n = self.len(8)?;
+        (0..n).map(|_| self.u64().map(f64::from_bits)).collect()
+    }
+
+    fn state(&mut self) -> Result<OptimizerState> {
+        let steps = self.u64()?;
+        let nb = self.len(8)?;
+        let buffers = (0..nb).map(|_| self.f64s()).collect::<Result<_>>()?;
+        Ok(OptimizerState { steps, buffers })
+    }
+}
+
+/// Restores a run from checkpoint bytes; `config` must carry the same identifying settings (its
+/// `epochs` may differ: the run is then trained to the new count). `what` names the source in errors.
+///
+/// # Errors
+/// [`TrainError::File`] for a damaged checkpoint or one written under other settings.
+pub fn from_bytes(
+    bytes: &[u8],
+    what: &str,
+    config: TrainConfig,
+    data_dim: usize,
+) -> Result<Trainer> {
+    let mut r = Reader { bytes, at: 0, what };
+    if r.take(MAGIC.len())? != MAGIC {
+        return Err(r.bad("wrong magic bytes"));
+    }
+    let mut v = [0u8; 4];
+    v.copy_from_slice(r.take(4)?);
+    let version = u32::from_le_bytes(v);
+    if version != CHECKPOINT_VERSION {
+        return Err(r.bad(format!(
+            "format version {version}, this program reads {CHECKPOINT_VERSION}"
+        )));
+    }
+    if bytes.len() < r.at + 8 {
+        return Err(r.bad("truncated"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let mut t = [0u8; 8];
+    t.copy_from_slice(tail);
+    if vae_file::fnv1a64(body) != u64::from_le_bytes(t) {
+        return Err(r.bad("checksum mismatch (truncated or corrupted)"));
+    }
+    r.bytes = body;
+    if r.bytes()? != config.identity().as_slice() {
+        return Err(r.bad("it was written with other settings (estimator, D, K, batch, learning rate, optimiser, binarisation, seed or test subset)"));
+    }
+    let epoch = r.u64()? as usize;
+    let mut trainer = Trainer::new(config, data_dim)?;
+    let shape = trainer.model.shape();
+    trainer.model = vae_file::from_bytes_expecting(r.bytes()?, what, shape)?;
+    trainer.opt_theta.set_state(r.state()?)?;
+    trainer.opt_phi.set_state(r.state()?)?;
+    let n = r.len(8)?;
+    for _ in 0..n {
+        let e = r.u64()? as usize;
+        let v = r.f64s()?;
+        if v.len() != 4 {
+            return Err(r.bad("malformed epoch record"));
+        }
+        trainer.records.push(EpochRecord {
+            epoch: e,
+            train_bound: v[0],
+            test_bound: v[1],
+            seconds: v[2],
+            mean_ess: v[3],
+        });
+    }
+    if r.at != body.len() || trainer.records.len() != epoch {
+        return Err(r.bad("inconsistent contents"));
+    }
+    trainer.epoch = epoch;
+    Ok(trainer)
+}
+
+/// Writes the checkpoint to `path` atomically.
+///
+/// # Errors
+/// Input/output failures.
+pub fn save(trainer: &Trainer, path: &Path) -> Result<()> {
+    ucg_data::atomic::write_atomic(path, &to_bytes(trainer)).map_err(|e| TrainError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Reads the checkpoint at `path` (see [`from_bytes`]).
+///
+/// # Errors
+/// An unreadable file and those of [`from_bytes`].
+pub fn load(path: &Path, config: TrainConfig, data_dim: usize) -> Result<Trainer> {
+    let what = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| TrainError::File {
+        path: what.clone(),
+        reason: e.to_string(),
+    })?;
+    from_bytes(&bytes, &what, config, data_dim)
+}

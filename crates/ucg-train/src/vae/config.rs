@@ -1,0 +1,159 @@
+//! Settings of a VAE training run.
+
+use crate::{Result, TrainError};
+
+/// How θ is trained (the encoder is always trained by IWAE with DReG).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EstimatorKind {
+    /// The ELBO averaged over `K` particles.
+    Elbo,
+    /// The IWAE bound with `K` particles.
+    Iwae,
+}
+
+impl EstimatorKind {
+    /// `"elbo"` or `"iwae"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EstimatorKind::Elbo => "elbo",
+            EstimatorKind::Iwae => "iwae",
+        }
+    }
+
+    /// The estimator.
+    pub fn build(self) -> Box<dyn super::ThetaEstimator> {
+        match self {
+            EstimatorKind::Elbo => Box::new(super::Elbo),
+            EstimatorKind::Iwae => Box::new(super::Iwae),
+        }
+    }
+}
+
+/// The optimiser (one instance for θ, one for φ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimizerKind {
+    /// RMSProp with PyTorch's defaults (`α = 0.99`, `ε = 1e−8`), the paper's choice.
+    RmsProp,
+    /// Adam (`β = (0.9, 0.999)`, `ε = 1e−8`).
+    Adam,
+}
+
+/// How grey-level images become binary ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binarization {
+    /// One fixed Bernoulli draw per pixel for the whole run (`ucg_data::binarize_static_cached` with
+    /// this seed).
+    Static {
+        /// The binarisation's seed.
+        seed: u64,
+    },
+    /// A fresh draw per pixel every time an image is used.
+    Dynamic,
+}
+
+/// The static binarisation's default seed.
+pub const DEFAULT_BINARIZATION_SEED: u64 = 1;
+
+/// Settings of a run. Everything but `epochs` identifies the run: a checkpoint resumes only under the
+/// same settings (and may then be trained for more epochs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// θ's estimator.
+    pub estimator: EstimatorKind,
+    /// Latent dimension `D`.
+    pub latent: usize,
+    /// Hidden width `H` (200 in the paper).
+    pub hidden: usize,
+    /// Particles per point `K`.
+    pub k: usize,
+    /// Minibatch size `B`.
+    pub batch: usize,
+    /// Total number of epochs.
+    pub epochs: usize,
+    /// Learning rate of both optimisers.
+    pub learning_rate: f64,
+    /// The optimiser.
+    pub optimizer: OptimizerKind,
+    /// Binarisation of the training images.
+    pub binarization: Binarization,
+    /// Master seed: initial parameters, minibatch order, noise.
+    pub seed: u64,
+    /// Number of test images (the first ones) on which the test bound is reported every epoch.
+    pub test_points: usize,
+}
+
+impl TrainConfig {
+    /// The paper's settings for `estimator` and latent dimension `latent`: `H = 200`, `K = 10`, batch 100,
+    /// RMSProp with learning rate `5e−4`, static binarisation (seed [`DEFAULT_BINARIZATION_SEED`]),
+    /// test bound on the first 1,000 test images; `epochs` epochs, seed 2021.
+    pub fn paper(estimator: EstimatorKind, latent: usize, epochs: usize) -> Self {
+        TrainConfig {
+            estimator,
+            latent,
+            hidden: 200,
+            k: 10,
+            batch: 100,
+            epochs,
+            learning_rate: 5e-4,
+            optimizer: OptimizerKind::RmsProp,
+            binarization: Binarization::Static {
+                seed: DEFAULT_BINARIZATION_SEED,
+            },
+            seed: 2021,
+            test_points: 1000,
+        }
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// A zero size, a non-positive or non-finite learning rate.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [
+            ("latent", self.latent),
+            ("hidden", self.hidden),
+            ("K", self.k),
+            ("batch", self.batch),
+        ] {
+            if v == 0 {
+                return Err(TrainError::InvalidSetting {
+                    name,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(TrainError::InvalidSetting {
+                name: "learning rate",
+                reason: format!("{} is not a positive number", self.learning_rate),
+            });
+        }
+        Ok(())
+    }
+
+    /// The settings that identify a run (all but `epochs`), as bytes for checkpoints.
+    pub fn identity(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.push(self.estimator as u8);
+        for v in [
+            self.latent,
+            self.hidden,
+            self.k,
+            self.batch,
+            self.test_points,
+        ] {
+            out.extend_from_slice(&(v as u64).to_le_bytes());
+        }
+        out.extend_from_slice(&self.learning_rate.to_bits().to_le_bytes());
+        out.push(self.optimizer as u8);
+        match self.binarization {
+            Binarization::Static { seed } => {
+                out.push(0);
+                out.extend_from_slice(&seed.to_le_bytes());
+            }
+            Binarization::Dynamic => out.push(1),
+        }
+        out.extend_from_slice(&self.seed.to_le_bytes());
+        out
+    }
+}

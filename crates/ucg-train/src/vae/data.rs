@@ -1,0 +1,174 @@
+//! The images a VAE is trained and tested on.
+
+use super::config::Binarization;
+use crate::{Result, TrainError};
+use rand::Rng;
+use ucg_data::binarize::{self, pixel_is_on};
+use ucg_data::{Images, Split};
+
+/// Training images (binary, or grey levels binarised afresh at every use) and a fixed binary test subset.
+#[derive(Clone, Debug)]
+pub struct VaeData {
+    /// `n × P` bytes: 0/1 for static binarisation, grey levels 0..=255 for dynamic.
+    train: Vec<u8>,
+    dynamic: bool,
+    n: usize,
+    p: usize,
+    /// `P × M` column-major 0.0/1.0.
+    test: Vec<f32>,
+}
+
+fn invalid(reason: String) -> TrainError {
+    TrainError::InvalidSetting {
+        name: "data",
+        reason,
+    }
+}
+
+impl VaeData {
+    /// Training images already binary (`n × P` bytes, each 0 or 1) and test images (`P × M`, 0.0/1.0).
+    ///
+    /// # Errors
+    /// Sizes that do not match `P`, bytes other than 0/1, test values other than 0.0/1.0.
+    pub fn binary(train: Vec<u8>, p: usize, test: Vec<f32>) -> Result<Self> {
+        if train.iter().any(|&b| b > 1) {
+            return Err(invalid(
+                "binary training images hold a byte other than 0 or 1".into(),
+            ));
+        }
+        Self::build(train, false, p, test)
+    }
+
+    /// Grey-level training images (`n × P` bytes), binarised afresh at every use with `p = byte / 255`,
+    /// and binary test images (`P × M`).
+    ///
+    /// # Errors
+    /// Sizes that do not match `P`, test values other than 0.0/1.0.
+    pub fn dynamic(train: Vec<u8>, p: usize, test: Vec<f32>) -> Result<Self> {
+        Self::build(train, true, p, test)
+    }
+
+    fn build(train: Vec<u8>, dynamic: bool, p: usize, test: Vec<f32>) -> Result<Self> {
+        if p == 0
+            || train.is_empty()
+            || !train.len().is_multiple_of(p)
+            || !test.len().is_multiple_of(p)
+        {
+            return Err(invalid(format!(
+                "{} training and {} test values do not form images of {p} pixels",
+                train.len(),
+                test.len()
+            )));
+        }
+        if test.iter().any(|&v| v != 0.0 && v != 1.0) {
+            return Err(invalid("test images must be binary (0.0 / 1.0)".into()));
+        }
+        let n = train.len() / p;
+        Ok(VaeData {
+            train,
+            dynamic,
+            n,
+            p,
+            test,
+        })
+    }
+
+    /// Number of training images.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether there are no training images (never true for a constructed value).
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Pixels per image `P`.
+    pub fn dim(&self) -> usize {
+        self.p
+    }
+
+    /// The test images, `P × M`.
+    pub fn test(&self) -> &[f32] {
+        &self.test
+    }
+
+    /// Writes training images `indices` as a `P × B` column-major 0.0/1.0 matrix into `out` (drawing from
+    /// `rng` only for dynamic binarisation, one draw per pixel in order).
+    ///
+    /// # Errors
+    /// An index out of range.
+    pub fn fill_batch<R: Rng + ?Sized>(
+        &self,
+        indices: &[usize],
+        rng: &mut R,
+        out: &mut Vec<f32>,
+    ) -> Result<()> {
+        out.clear();
+        for &i in indices {
+            if i >= self.n {
+                return Err(invalid(format!("image {i} out of range 0..{}", self.n)));
+            }
+            let img = &self.train[i * self.p..(i + 1) * self.p];
+            if self.dynamic {
+                out.extend(
+                    img.iter()
+                        .map(|&b| f32::from(u8::from(pixel_is_on(b, rng.next_u64())))),
+                );
+            } else {
+                out.extend(img.iter().map(|&b| f32::from(b)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// MNIST for training: the first `subset` training images (all when `None`) binarised as asked, and the
+/// first `test_points` test images binarised statically (seed of the static binarisation, or
+/// [`super::config::DEFAULT_BINARIZATION_SEED`] for a dynamic run). Fetches MNIST into the data folder the
+/// first time (see `ucg_data::mnist`); static binarisations are cached there.
+///
+/// # Errors
+/// MNIST missing and not fetchable, a subset larger than the set, or an unwritable cache.
+pub fn load_mnist(
+    binarization: Binarization,
+    subset: Option<usize>,
+    test_points: usize,
+) -> Result<VaeData> {
+    let dir = ucg_data::data_dir();
+    let data_err =
+        |e: ucg_data::DataError| TrainError::Data(format!("MNIST in {}: {e}", dir.display()));
+    let train = ucg_data::load_mnist(&dir, Split::Train).map_err(data_err)?;
+    let test = ucg_data::load_mnist(&dir, Split::Test).map_err(data_err)?;
+    let n = subset.unwrap_or(train.len());
+    if n == 0 || n > train.len() || test_points > test.len() {
+        return Err(invalid(format!(
+            "asked for {n} training and {test_points} test images; MNIST has {} and {}",
+            train.len(),
+            test.len()
+        )));
+    }
+    let static_binary = |images: &Images, split: Split, seed: u64| {
+        let cache = binarize::static_cache_path(&dir, "mnist", split, seed);
+        binarize::binarize_static_cached(images, seed, &cache).map_err(data_err)
+    };
+    let test_seed = match binarization {
+        Binarization::Static { seed } => seed,
+        Binarization::Dynamic => super::config::DEFAULT_BINARIZATION_SEED,
+    };
+    let test_bits = static_binary(test.images(), Split::Test, test_seed)?;
+    let test_x: Vec<f32> = test_bits.bits()[..test_points * test_bits.dim()]
+        .iter()
+        .map(|&b| f32::from(b))
+        .collect();
+    let p = train.images().dim();
+    match binarization {
+        Binarization::Static { seed } => {
+            let bits = static_binary(train.images(), Split::Train, seed)?;
+            VaeData::binary(bits.bits()[..n * p].to_vec(), p, test_x)
+        }
+        Binarization::Dynamic => {
+            VaeData::dynamic(train.images().pixels()[..n * p].to_vec(), p, test_x)
+        }
+    }
+}

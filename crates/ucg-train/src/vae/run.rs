@@ -1,0 +1,123 @@
+//! A whole training run in an output folder: fresh or resumed from its checkpoint, a checkpoint and the
+//! per-epoch CSV after every epoch, the final parameters at the end.
+//!
+//! Files in the output folder:
+//! - `checkpoint.bin`: see [`super::checkpoint`];
+//! - `metrics.csv`: one line per epoch ([`EpochRecord::CSV_HEADER`]), rewritten atomically from the
+//!   checkpoint's records, so it always matches the checkpoint;
+//! - `model.bin`: the parameters after the last epoch (`ucg_models::vae::file`).
+
+use std::path::{Path, PathBuf};
+
+use super::checkpoint;
+use super::config::TrainConfig;
+use super::data::VaeData;
+use super::trainer::{EpochRecord, Trainer};
+use crate::{Result, TrainError};
+
+/// File names inside the output folder.
+pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
+/// The per-epoch CSV.
+pub const METRICS_FILE: &str = "metrics.csv";
+/// The final parameters.
+pub const MODEL_FILE: &str = "model.bin";
+
+/// Progress of a run, for a progress bar.
+#[derive(Clone, Debug)]
+pub enum RunEvent<'a> {
+    /// An epoch starts (`epoch` is 1-based) with `steps` steps.
+    EpochStart {
+        /// The epoch.
+        epoch: usize,
+        /// Total epochs of the run.
+        epochs: usize,
+        /// Steps in this epoch.
+        steps: usize,
+    },
+    /// A step finished.
+    Step {
+        /// 1-based step within the epoch.
+        step: usize,
+    },
+    /// An epoch finished and was checkpointed.
+    EpochEnd(&'a EpochRecord),
+}
+
+/// The CSV text of `records`.
+pub fn metrics_csv(records: &[EpochRecord]) -> String {
+    let mut s = String::from(EpochRecord::CSV_HEADER);
+    s.push('\n');
+    for r in records {
+        s.push_str(&r.csv_line());
+        s.push('\n');
+    }
+    s
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    ucg_data::atomic::write_atomic(path, bytes).map_err(|e| TrainError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Trains `config.epochs` epochs (in total, counting those of a resumed checkpoint) on `data`, in `out`.
+///
+/// With `resume`, continues from `out/checkpoint.bin` (which must exist and match the settings); without,
+/// refuses an `out` that already holds a checkpoint.
+///
+/// # Errors
+/// A checkpoint present without `resume`, missing or unusable with it; training and file failures.
+pub fn run(
+    config: TrainConfig,
+    data: &VaeData,
+    out: &Path,
+    resume: bool,
+    progress: &mut dyn FnMut(RunEvent<'_>),
+) -> Result<Trainer> {
+    config.validate()?;
+    let ckpt: PathBuf = out.join(CHECKPOINT_FILE);
+    let mut trainer = if resume {
+        if !ckpt.is_file() {
+            return Err(TrainError::File {
+                path: ckpt.display().to_string(),
+                reason: "no checkpoint to resume".into(),
+            });
+        }
+        let mut t = checkpoint::load(&ckpt, config.clone(), data.dim())?;
+        t.set_epochs(config.epochs);
+        t
+    } else {
+        if ckpt.exists() {
+            return Err(TrainError::File {
+                path: ckpt.display().to_string(),
+                reason: "a run already exists here; pass --resume to continue it or choose another output folder".into(),
+            });
+        }
+        Trainer::new(config.clone(), data.dim())?
+    };
+    while trainer.epoch() < trainer.config().epochs {
+        let steps = if data.len() >= config.batch {
+            data.len() / config.batch
+        } else {
+            1
+        };
+        progress(RunEvent::EpochStart {
+            epoch: trainer.epoch() + 1,
+            epochs: trainer.config().epochs,
+            steps,
+        });
+        let record = trainer.train_epoch(data, &mut |step, _| progress(RunEvent::Step { step }))?;
+        checkpoint::save(&trainer, &ckpt)?;
+        write(
+            &out.join(METRICS_FILE),
+            metrics_csv(trainer.records()).as_bytes(),
+        )?;
+        progress(RunEvent::EpochEnd(&record));
+    }
+    write(
+        &out.join(MODEL_FILE),
+        &ucg_models::vae::file::to_bytes(trainer.model()),
+    )?;
+    Ok(trainer)
+}

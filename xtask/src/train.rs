@@ -1,0 +1,125 @@
+//! `cargo xtask train vae`: turns the command line into a `ucg_train::vae::TrainConfig`, loads MNIST and
+//! runs `ucg_train::vae::run` with a progress bar. The training logic lives in `ucg_train::vae`.
+
+use crate::AnyResult;
+use crate::cli::{BinarizationArg, EstimatorArg, OptimizerArg, TrainVaeArgs};
+use ucg_experiments::progress::Ui;
+use ucg_train::vae::{Binarization, EstimatorKind, OptimizerKind, RunEvent, TrainConfig};
+
+/// The run's settings from the command line.
+pub fn config(args: &TrainVaeArgs) -> TrainConfig {
+    let estimator = match args.estimator {
+        EstimatorArg::Elbo => EstimatorKind::Elbo,
+        EstimatorArg::Iwae => EstimatorKind::Iwae,
+    };
+    let mut c = TrainConfig::paper(estimator, args.latent, args.epochs);
+    c.k = args.k;
+    c.batch = args.batch;
+    c.learning_rate = args.lr;
+    c.optimizer = match args.optimizer {
+        OptimizerArg::Rmsprop => OptimizerKind::RmsProp,
+        OptimizerArg::Adam => OptimizerKind::Adam,
+    };
+    c.binarization = match args.binarization {
+        BinarizationArg::Static => Binarization::Static {
+            seed: args.binarize_seed,
+        },
+        BinarizationArg::Dynamic => Binarization::Dynamic,
+    };
+    c.seed = args.seed;
+    c.test_points = args.test_points;
+    c
+}
+
+/// Runs `train vae`.
+///
+/// # Errors
+/// Invalid settings, MNIST unavailable, a checkpoint problem, a diverged run: one line each.
+pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
+    let config = config(args);
+    config.validate()?;
+    let data = ucg_train::vae::load_mnist(config.binarization, args.subset, config.test_points)?;
+    ui.note(format!(
+        "training the VAE (D = {}, K = {}, {} θ-gradient) on {} images for {} epochs into {}",
+        config.latent,
+        config.k,
+        config.estimator.name(),
+        data.len(),
+        config.epochs,
+        args.out.display()
+    ));
+    let mut bar = None;
+    let trainer = ucg_train::vae::run(config, &data, &args.out, args.resume, &mut |event| {
+        match event {
+            RunEvent::EpochStart {
+                epoch,
+                epochs,
+                steps,
+            } => {
+                bar = Some(ui.bar(steps as u64, format!("epoch {epoch}/{epochs}")));
+            }
+            RunEvent::Step { step } => {
+                if let Some(b) = &bar {
+                    b.set_position(step as u64);
+                }
+            }
+            RunEvent::EpochEnd(r) => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+                ui.note(format!(
+                "epoch {:>4}: train bound {:>9.3}, test IWAE bound {:>9.3}, {:.2} s, mean ESS {:.2}",
+                r.epoch, r.train_bound, r.test_bound, r.seconds, r.mean_ess
+            ));
+            }
+        }
+    })?;
+    ui.note(format!(
+        "done: {} epochs; metrics.csv, checkpoint.bin and model.bin in {}",
+        trainer.epoch(),
+        args.out.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command, TrainModel};
+    use clap::Parser;
+
+    fn parse(line: &str) -> Result<TrainVaeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(line.split_whitespace())?;
+        match cli.command {
+            Command::Train {
+                model: TrainModel::Vae(a),
+            } => Ok(a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_map_to_the_paper_settings_and_bad_flags_are_refused() {
+        let a =
+            parse("xtask train vae --estimator iwae --latent 20 --epochs 3 --out /tmp/x").unwrap();
+        let c = config(&a);
+        assert_eq!(c, TrainConfig::paper(EstimatorKind::Iwae, 20, 3));
+        let a = parse("xtask train vae --estimator elbo --latent 5 --epochs 1 --out o --subset 7 --resume --optimizer adam --binarization dynamic").unwrap();
+        assert!(a.resume && a.subset == Some(7));
+        let c = config(&a);
+        assert_eq!(
+            (c.optimizer, c.binarization),
+            (OptimizerKind::Adam, Binarization::Dynamic)
+        );
+        for bad in [
+            "xtask train vae --estimator coupled --latent 20 --epochs 1 --out o",
+            "xtask train vae --estimator iwae --latent -1 --epochs 1 --out o",
+            "xtask train vae --estimator iwae --latent 20 --epochs 1",
+            "xtask train vae --estimator iwae --latent 20 --epochs 1 --out o --bogus",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        let zero = parse("xtask train vae --estimator iwae --latent 0 --epochs 1 --out o").unwrap();
+        assert!(config(&zero).validate().is_err());
+    }
+}
