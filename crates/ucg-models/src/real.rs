@@ -24,6 +24,10 @@ pub trait Real: RealField + Copy + Default + std::fmt::Debug + Send + Sync + 'st
     fn softplus(self) -> Self;
     /// `1 / (1 + e⁻ˣ)`, never overflowing.
     fn sigmoid(self) -> Self;
+    /// `log sigmoid(x) = −softplus(−x)`, finite for every finite `x` (never `log` of a rounded sigmoid).
+    fn log_sigmoid(self) -> Self {
+        -(-self).softplus()
+    }
     /// `(softplus(x), sigmoid(x))`, sharing one exponential.
     fn softplus_and_sigmoid(self) -> (Self, Self);
     /// Appends the little-endian bytes of the value.
@@ -198,6 +202,8 @@ mod tests {
             );
         }
         assert_eq!(softplus_f32(1e4), 1e4);
+        assert_eq!(Real::log_sigmoid(-1e4f32), -1e4);
+        assert!((Real::log_sigmoid(0.0f64) + std::f64::consts::LN_2).abs() < 1e-15);
         assert_eq!(sigmoid_f32(-1e4), 0.0);
     }
 }
