@@ -33,6 +33,12 @@ pub enum Command {
         #[command(subcommand)]
         model: TrainModel,
     },
+    /// Estimate a trained model's test log-likelihood.
+    Eval {
+        /// The model.
+        #[command(subcommand)]
+        model: EvalModel,
+    },
     /// Merge the output folders of the shards of one run (`--shard i/n`) and regenerate the summary,
     /// the report and the figures.
     Merge(MergeArgs),
@@ -185,6 +191,57 @@ pub struct TrainVaeArgs {
     pub threads: Option<usize>,
 }
 
+/// The models of `eval`.
+#[derive(Debug, Subcommand)]
+pub enum EvalModel {
+    /// The MLP VAE on statically binarised MNIST test images.
+    Vae(EvalVaeArgs),
+}
+
+/// The estimators of `eval vae`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EvalMethodArg {
+    /// The IWAE bound with `--k` samples per point (a lower bound on log p(x)).
+    Iwae,
+    /// Annealed importance sampling with HMC transitions (the paper's evaluation).
+    Ais,
+}
+
+/// Options of `eval vae`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalVaeArgs {
+    /// The parameter file `model.bin` written by `train vae`.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// The estimator.
+    #[arg(long, value_enum)]
+    pub method: EvalMethodArg,
+    /// Evaluate the first M test images (default: all 10,000 for iwae, 100 for ais).
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = whole_number)]
+    pub points: Option<u64>,
+    /// Importance samples per point of the IWAE bound.
+    #[arg(long, default_value_t = 5000, allow_negative_numbers = true, value_parser = whole_number)]
+    pub k: u64,
+    /// AIS chains per point.
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = whole_number)]
+    pub chains: u64,
+    /// AIS intermediate distributions (sigmoid schedule).
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = whole_number)]
+    pub steps: u64,
+    /// Leapfrog steps per HMC transition.
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = whole_number)]
+    pub leapfrog: u64,
+    /// Seed of the test set's static binarisation (the one used in training).
+    #[arg(long, default_value_t = 1)]
+    pub binarize_seed: u64,
+    /// Seed of the estimator's random streams (point n uses the stream (seed, n)).
+    #[arg(long, default_value_t = 2021)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
+    pub threads: Option<usize>,
+}
+
 /// Options of `merge`.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
@@ -269,6 +326,33 @@ mod tests {
         assert!(parse(&["--preset", "quick", "--full"]).is_err());
         assert!(parse(&["--shard", "4/4"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "merge", "--out", "m"]).is_err());
+    }
+
+    #[test]
+    fn eval_vae_parses_and_refuses_bad_counts() {
+        let parse_eval = |args: &[&str]| {
+            let all = ["xtask", "eval", "vae", "--checkpoint", "m.bin"]
+                .iter()
+                .chain(args);
+            match Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
+                Command::Eval {
+                    model: EvalModel::Vae(a),
+                } => Ok(a),
+                other => Err(format!("{other:?}")),
+            }
+        };
+        let a = parse_eval(&["--method", "ais", "--points", "20"]).unwrap();
+        assert_eq!(
+            (a.method, a.points, a.chains, a.steps),
+            (EvalMethodArg::Ais, Some(20), 16, 10_000)
+        );
+        let err = parse_eval(&["--method", "iwae", "--points", "-3"]).unwrap_err();
+        assert!(err.contains("negative"), "{err}");
+        assert!(parse_eval(&["--method", "bogus"]).is_err());
+        assert!(
+            parse_eval(&["--points", "3"]).is_err(),
+            "--method is required"
+        );
     }
 
     #[test]

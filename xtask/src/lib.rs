@@ -3,10 +3,12 @@
 //!
 //! - [`ppca`]: `reproduce ppca` and `merge`, carried out by `ucg_experiments::ppca`;
 //! - [`train`]: `train vae`, training the MLP VAE (the logic is in `ucg_train::vae`);
+//! - [`eval`]: `eval vae`, the test log-likelihood of a trained VAE (the logic is in `ucg_train::eval`);
 //! - [`data`]: `data <which>`, finding or fetching a data set with `ucg_data`.
 
 pub mod cli;
 pub mod data;
+pub mod eval;
 pub mod ppca;
 pub mod train;
 

@@ -6,8 +6,8 @@
 
 use clap::Parser;
 use ucg_experiments::progress::Ui;
-use xtask::cli::{self, Cli, Command, Experiment, TrainModel};
-use xtask::{AnyResult, data, ppca, train};
+use xtask::cli::{self, Cli, Command, EvalModel, Experiment, TrainModel};
+use xtask::{AnyResult, data, eval, ppca, train};
 
 fn main() {
     let cli = Cli::parse();
@@ -34,6 +34,12 @@ fn run(cli: Cli) -> AnyResult<()> {
             TrainModel::Vae(args) => {
                 cli::set_threads(args.threads)?;
                 train::train_vae(&args, &Ui::terminal())
+            }
+        },
+        Command::Eval { model } => match model {
+            EvalModel::Vae(args) => {
+                cli::set_threads(args.threads)?;
+                eval::eval_vae(&args, &Ui::terminal())
             }
         },
         Command::Merge(args) => ppca::merge(&args, &command_line(), &Ui::terminal()),

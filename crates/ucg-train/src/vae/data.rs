@@ -156,11 +156,7 @@ pub fn load_mnist(
         Binarization::Static { seed } => seed,
         Binarization::Dynamic => super::config::DEFAULT_BINARIZATION_SEED,
     };
-    let test_bits = static_binary(test.images(), Split::Test, test_seed)?;
-    let test_x: Vec<f32> = test_bits.bits()[..test_points * test_bits.dim()]
-        .iter()
-        .map(|&b| f32::from(b))
-        .collect();
+    let test_x = binarized_test(&test, &dir, test_seed, test_points)?;
     let p = train.images().dim();
     match binarization {
         Binarization::Static { seed } => {
@@ -171,4 +167,38 @@ pub fn load_mnist(
             VaeData::dynamic(train.images().pixels()[..n * p].to_vec(), p, test_x)
         }
     }
+}
+
+/// The first `points` MNIST test images, binarised statically with `seed`, as `P × points` column-major
+/// `f32` (the evaluation set of a trained model).
+///
+/// # Errors
+/// MNIST missing and not fetchable, more points than the test set holds, or an unwritable cache.
+pub fn load_mnist_test(seed: u64, points: usize) -> Result<Vec<f32>> {
+    let dir = ucg_data::data_dir();
+    let test = ucg_data::load_mnist(&dir, Split::Test)
+        .map_err(|e| TrainError::Data(format!("MNIST in {}: {e}", dir.display())))?;
+    if points == 0 || points > test.len() {
+        return Err(invalid(format!(
+            "asked for {points} test images; MNIST has {}",
+            test.len()
+        )));
+    }
+    binarized_test(&test, &dir, seed, points)
+}
+
+/// The first `points` images of `test`, binarised statically with `seed` (cached in `dir`).
+fn binarized_test(
+    test: &ucg_data::Dataset,
+    dir: &std::path::Path,
+    seed: u64,
+    points: usize,
+) -> Result<Vec<f32>> {
+    let cache = binarize::static_cache_path(dir, "mnist", Split::Test, seed);
+    let bits = binarize::binarize_static_cached(test.images(), seed, &cache)
+        .map_err(|e| TrainError::Data(format!("MNIST in {}: {e}", dir.display())))?;
+    Ok(bits.bits()[..points * bits.dim()]
+        .iter()
+        .map(|&b| f32::from(b))
+        .collect())
 }

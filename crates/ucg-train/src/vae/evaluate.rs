@@ -1,0 +1,57 @@
+//! Test log-likelihood of a trained VAE: the IWAE-k bound or annealed importance sampling
+//! ([`crate::eval`]) on the first test images of statically binarised MNIST.
+
+use super::data::load_mnist_test;
+use crate::eval::{AisSettings, IwaeSettings, PointEstimates, ProgressHook, ais, iwae_bound};
+use crate::{Result, TrainError};
+use std::path::Path;
+use ucg_models::vae::VaeOnData;
+
+/// How to estimate the test log-likelihood.
+#[derive(Clone, Debug)]
+pub enum EvalMethod {
+    /// The IWAE bound with `k` importance samples per point (a lower bound; k = 5,000 is the usual choice).
+    Iwae(IwaeSettings),
+    /// Annealed importance sampling with HMC transitions (an estimate whose exponential is unbiased).
+    Ais(AisSettings),
+}
+
+impl EvalMethod {
+    /// A short name for reports (`iwae-k` or `ais`).
+    pub fn label(&self) -> String {
+        match self {
+            EvalMethod::Iwae(s) => format!("iwae-{}", s.k()),
+            EvalMethod::Ais(_) => "ais".into(),
+        }
+    }
+}
+
+/// Loads the VAE parameter file at `model_path` (as `train vae` writes it: `model.bin`), binds it to the
+/// first `points` test images of MNIST binarised statically with `binarize_seed`, and estimates each
+/// point's `log p(x)` by `method`, point `n` on the stream `(seed, n)`.
+///
+/// # Errors
+/// A missing, truncated or mismatched parameter file (a training checkpoint is refused with a hint), MNIST
+/// missing and not fetchable, or an evaluation failure.
+pub fn evaluate_vae(
+    model_path: &Path,
+    method: &EvalMethod,
+    points: usize,
+    binarize_seed: u64,
+    seed: u64,
+    progress: Option<ProgressHook<'_>>,
+) -> Result<PointEstimates> {
+    let model = ucg_models::vae::file::load::<f32>(model_path).map_err(|e| TrainError::File {
+        path: model_path.display().to_string(),
+        reason: format!(
+            "{e} (pass the parameter file `model.bin` that `train vae` writes, not `checkpoint.bin`)"
+        ),
+    })?;
+    let x = load_mnist_test(binarize_seed, points)?;
+    let bound = VaeOnData::new(model, x)?;
+    let indices: Vec<usize> = (0..points).collect();
+    match method {
+        EvalMethod::Iwae(s) => iwae_bound(&bound, &indices, s, seed, progress),
+        EvalMethod::Ais(s) => Ok(ais(&bound, &indices, s, seed, progress)?.estimates),
+    }
+}
