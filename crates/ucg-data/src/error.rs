@@ -7,6 +7,7 @@ use std::path::PathBuf;
 /// Every variant names the file (or in-memory source) it is about, so a binary can print the error as one
 /// clear line. No function of this crate panics on bad input: it returns one of these instead.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DataError {
     /// An operating-system error while reading or writing a file.
     #[error("{path}: {source}")]

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// Errors for invalid model parameters or inputs.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// Two objects that must agree in size do not.
     #[error("dimension mismatch for {what}: expected {expected}, found {found}")]
