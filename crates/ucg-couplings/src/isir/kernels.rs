@@ -58,6 +58,66 @@ impl<T: fmt::Debug> IsirParams<T> {
     }
 }
 
+/// The parts every ISIR-family kernel shares: accessors, `Debug`, and the kernel traits, all delegating to
+/// the kernel's [`IsirParams`] (so the law is written once, in the schedule's pieces).
+macro_rules! isir_family_kernel {
+    ($name:ident) => {
+        impl<T: ImportanceTarget> $name<T> {
+            /// The target.
+            pub fn target(&self) -> &T {
+                self.0.target.inner()
+            }
+            /// Number of particles `K`.
+            pub fn k(&self) -> usize {
+                self.0.schedule.k()
+            }
+            /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
+            /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
+            pub fn schedule(&self) -> &IsirSchedule {
+                &self.0.schedule
+            }
+            /// Particles the target has evaluated through this kernel since it was built (initial draws
+            /// included; a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per
+            /// chain). This is the cost measure of an estimate; clones continue from the count at the time of
+            /// cloning.
+            pub fn evaluations(&self) -> u64 {
+                self.0.target.evaluations()
+            }
+        }
+
+        impl<T: fmt::Debug> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_kernel(stringify!($name), f)
+            }
+        }
+
+        impl<T: ImportanceTarget> MarkovKernel for $name<T> {
+            type State = IsirState;
+            fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
+                self.0.step(state, rng)
+            }
+        }
+
+        impl<T: ImportanceTarget> CoupledKernel for $name<T> {
+            fn coupled_step<R: Rng + ?Sized>(
+                &self,
+                x: &mut IsirState,
+                y: &mut IsirState,
+                rng: &mut R,
+            ) -> Result<bool> {
+                self.0.coupled_step(x, y, rng)
+            }
+        }
+
+        impl<T: ImportanceTarget> InitialLaw for $name<T> {
+            /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
+            fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
+                self.0.sample_initial(rng)
+            }
+        }
+    };
+}
+
 /// ISIR (iterated sampling importance resampling; Andrieu, Doucet & Holenstein 2010) on an
 /// [`ImportanceTarget`] with `K` particles per set.
 ///
@@ -78,57 +138,9 @@ impl<T: ImportanceTarget> Isir<T> {
     pub fn new(target: T, k: usize) -> Result<Self> {
         Ok(Isir(IsirParams::new(target, IsirSchedule::isir(k)?, 0.0)))
     }
-    /// The target.
-    pub fn target(&self) -> &T {
-        self.0.target.inner()
-    }
-    /// Number of particles `K`.
-    pub fn k(&self) -> usize {
-        self.0.schedule.k()
-    }
-    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
-    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
-    pub fn schedule(&self) -> &IsirSchedule {
-        &self.0.schedule
-    }
-    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
-    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
-    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
-    pub fn evaluations(&self) -> u64 {
-        self.0.target.evaluations()
-    }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Isir<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_kernel("Isir", f)
-    }
-}
-
-impl<T: ImportanceTarget> MarkovKernel for Isir<T> {
-    type State = IsirState;
-    fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(state, rng)
-    }
-}
-
-impl<T: ImportanceTarget> CoupledKernel for Isir<T> {
-    fn coupled_step<R: Rng + ?Sized>(
-        &self,
-        x: &mut IsirState,
-        y: &mut IsirState,
-        rng: &mut R,
-    ) -> Result<bool> {
-        self.0.coupled_step(x, y, rng)
-    }
-}
-
-impl<T: ImportanceTarget> InitialLaw for Isir<T> {
-    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
-    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        self.0.sample_initial(rng)
-    }
-}
+isir_family_kernel!(Isir);
 
 /// Dependent ISIR with correlation `β ∈ [0, 1)` on an [`ImportanceTarget`] with `K` particles per set.
 ///
@@ -153,61 +165,13 @@ impl<T: ImportanceTarget> Disir<T> {
             beta,
         )))
     }
-    /// The target.
-    pub fn target(&self) -> &T {
-        self.0.target.inner()
-    }
-    /// Number of particles `K`.
-    pub fn k(&self) -> usize {
-        self.0.schedule.k()
-    }
-    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
-    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
-    pub fn schedule(&self) -> &IsirSchedule {
-        &self.0.schedule
-    }
-    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
-    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
-    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
-    pub fn evaluations(&self) -> u64 {
-        self.0.target.evaluations()
-    }
     /// The correlation β.
     pub fn beta(&self) -> f64 {
         self.0.beta
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Disir<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_kernel("Disir", f)
-    }
-}
-
-impl<T: ImportanceTarget> MarkovKernel for Disir<T> {
-    type State = IsirState;
-    fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(state, rng)
-    }
-}
-
-impl<T: ImportanceTarget> CoupledKernel for Disir<T> {
-    fn coupled_step<R: Rng + ?Sized>(
-        &self,
-        x: &mut IsirState,
-        y: &mut IsirState,
-        rng: &mut R,
-    ) -> Result<bool> {
-        self.0.coupled_step(x, y, rng)
-    }
-}
-
-impl<T: ImportanceTarget> InitialLaw for Disir<T> {
-    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
-    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        self.0.sample_initial(rng)
-    }
-}
+isir_family_kernel!(Disir);
 
 /// The paper's kernel: one ISIR step (β = 0: explores, and the only step where coupled chains can meet)
 /// followed by one DISIR step with correlation β (exploits). The state after the composed step carries the
@@ -227,58 +191,10 @@ impl<T: ImportanceTarget> IsirDisir<T> {
             beta,
         )))
     }
-    /// The target.
-    pub fn target(&self) -> &T {
-        self.0.target.inner()
-    }
-    /// Number of particles `K`.
-    pub fn k(&self) -> usize {
-        self.0.schedule.k()
-    }
-    /// The (D)ISIR sub-steps one application runs, for drivers that advance many chains through the
-    /// pieces ([`SubStep::propose`](super::SubStep::propose) and the rest).
-    pub fn schedule(&self) -> &IsirSchedule {
-        &self.0.schedule
-    }
-    /// Particles the target has evaluated through this kernel since it was built (initial draws included;
-    /// a coupled ISIR step evaluates one set for both chains, a coupled DISIR step one per chain). This is
-    /// the cost measure of an estimate; clones continue from the count at the time of cloning.
-    pub fn evaluations(&self) -> u64 {
-        self.0.target.evaluations()
-    }
     /// The DISIR step's correlation β.
     pub fn beta(&self) -> f64 {
         self.0.beta
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for IsirDisir<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_kernel("IsirDisir", f)
-    }
-}
-
-impl<T: ImportanceTarget> MarkovKernel for IsirDisir<T> {
-    type State = IsirState;
-    fn step<R: Rng + ?Sized>(&self, state: &mut IsirState, rng: &mut R) -> Result<()> {
-        self.0.step(state, rng)
-    }
-}
-
-impl<T: ImportanceTarget> CoupledKernel for IsirDisir<T> {
-    fn coupled_step<R: Rng + ?Sized>(
-        &self,
-        x: &mut IsirState,
-        y: &mut IsirState,
-        rng: &mut R,
-    ) -> Result<bool> {
-        self.0.coupled_step(x, y, rng)
-    }
-}
-
-impl<T: ImportanceTarget> InitialLaw for IsirDisir<T> {
-    /// `ξ_k ~ N(0, I)` independently and `ℓ ~ Uniform` (see [`IsirState::sample_initial`]).
-    fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<IsirState> {
-        self.0.sample_initial(rng)
-    }
-}
+isir_family_kernel!(IsirDisir);
