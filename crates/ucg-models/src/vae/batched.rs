@@ -177,16 +177,21 @@ mod tests {
     use ucg_couplings::ImportanceTarget;
 
     fn setup() -> (Vae<f32>, Vec<f32>) {
-        let vae = Vae::<f32>::new(VaeShape::new(16, 8, 3).unwrap(), 7);
+        let base = Vae::<f32>::new(VaeShape::new(16, 8, 3).unwrap(), 7);
+        // Larger decoder weights make the log-weights large and varied, as after training.
+        let decoder = base.decoder_params().iter().map(|w| 3.0 * w).collect();
+        let vae = Vae::from_params(base.shape(), base.encoder_params().to_vec(), decoder).unwrap();
         let x: Vec<f32> = (0..16 * 5)
             .map(|i| ((i * 7) % 5 < 2) as u8 as f32)
             .collect();
         (vae, x)
     }
 
-    /// Stacked requests give the per-point target's log-weights. Both run the same f32 arithmetic per
-    /// column; the encoder and decoder GEMMs compute each column with the same kernel and summation order
-    /// whatever the number of columns, so the agreement is bitwise.
+    /// Stacked requests give the per-point target's log-weights to f32 rounding. Both run the same f32
+    /// arithmetic per column, but the GEMM does not always compute a column bit-identically for every
+    /// number of columns (a 1-column encoder pass, a 4-column decoder pass), so single roundings of
+    /// the f32 log-joint (`|log p| ≲ 30` here) may differ: the tolerance is 1e-5 relative, about ten
+    /// f32 ulps of the sum.
     #[test]
     fn stacked_requests_equal_the_per_point_targets() {
         let (vae, x) = setup();
@@ -211,7 +216,12 @@ mod tests {
             let point = VaePointTarget::new(&vae, &x[b * 16..(b + 1) * 16]).unwrap();
             let mut single = vec![0.0; m.ncols()];
             point.log_weights(m, &mut single).unwrap();
-            assert_eq!(&batched[at..at + m.ncols()], &single[..], "point {b}");
+            for (a, s) in batched[at..at + m.ncols()].iter().zip(&single) {
+                assert!(
+                    (a - s).abs() <= 1e-5 * a.abs().max(1.0),
+                    "point {b}: {a} vs {s}"
+                );
+            }
             at += m.ncols();
         }
     }
