@@ -348,3 +348,40 @@ fn coupled_training_reports_chains_and_resumes() {
         assert_eq!(resumed.records(), trainer.records());
     }
 }
+
+/// The coupled gradient of a step does not depend on the number of threads.
+#[test]
+fn coupled_gradient_does_not_depend_on_the_number_of_threads() {
+    let (vae, x) = fixture(3, 6, 3.0);
+    let gradient = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let config = CoupledConfig {
+                chunk: 50,
+                ..CoupledConfig::default()
+            };
+            let mut estimator = CoupledTheta::new(CoupledKernelKind::IsirDisir, 5, config).unwrap();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let mut grad = vec![0.0f32; vae.decoder_params().len()];
+            for _ in 0..2 {
+                estimator
+                    .extra_gradient(ThetaContext {
+                        model: &vae,
+                        x: &x,
+                        batch: 6,
+                        rng: &mut rng,
+                        workspace: &mut VaeWorkspace::new(),
+                        grad: &mut grad,
+                    })
+                    .unwrap();
+            }
+            (grad, estimator.beta())
+        })
+    };
+    let one = gradient(1);
+    assert_eq!(one, gradient(2));
+    assert_ne!(one.1, 0.9, "β not adapted between steps");
+}
