@@ -324,7 +324,6 @@ pub struct CoupledTheta {
     steps: Vec<CoupledStepRecord>,
     /// Index in `steps` of the current epoch's first step.
     epoch_start: usize,
-    ws: VaeWorkspace<f32>,
 }
 
 impl CoupledTheta {
@@ -351,7 +350,6 @@ impl CoupledTheta {
             beta,
             steps: Vec::new(),
             epoch_start: 0,
-            ws: VaeWorkspace::new(),
         })
     }
 
@@ -443,7 +441,7 @@ impl ThetaEstimator for CoupledTheta {
             record.terms += t.len();
             terms.push(t);
         }
-        decoder_gradient_of_terms(&target, &terms, self.config.chunk, ctx.grad, &mut self.ws)?;
+        decoder_gradient_of_terms(&target, &terms, self.config.chunk, ctx.grad, ctx.workspace)?;
         if let Some(a) = &mut self.adapter {
             let traces: Vec<Vec<f64>> = terms.into_iter().map(|t| t.ess).collect();
             a.update(&common_prefix_average(&traces));
