@@ -121,6 +121,29 @@ pub enum EstimatorArg {
     Elbo,
     /// The IWAE bound with K particles.
     Iwae,
+    /// Unbiased: coupled C-ISIR-DISIR chains, one lagged pair per point (t0 = 1, L = 10; --beta, --cap).
+    CoupledIsirDisir,
+    /// Unbiased: coupled C-ISIR chains (β = 0; --cap).
+    CoupledIsir,
+}
+
+/// DISIR's β for the coupled estimator: a number in [0, 1), or `ess` for the ESS rule from 0.9.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BetaArg {
+    /// The same β for every step.
+    Fixed(f64),
+    /// Adapted between steps towards ESS = 0.3 K, starting at 0.9.
+    Ess,
+}
+
+fn beta_arg(s: &str) -> Result<BetaArg, String> {
+    if s == "ess" {
+        return Ok(BetaArg::Ess);
+    }
+    match s.parse::<f64>() {
+        Ok(b) if (0.0..1.0).contains(&b) => Ok(BetaArg::Fixed(b)),
+        _ => Err(format!("expected `ess` or a number in [0, 1), got {s}")),
+    }
 }
 
 /// The optimiser.
@@ -186,6 +209,12 @@ pub struct TrainVaeArgs {
     /// Test images (the first ones) for the per-epoch test bound.
     #[arg(long, default_value_t = 1000)]
     pub test_points: usize,
+    /// Coupled estimator: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9).
+    #[arg(long, value_name = "VALUE|ess", default_value = "ess", value_parser = beta_arg)]
+    pub beta: BetaArg,
+    /// Coupled estimator: cap on a pair's iterations (capped pairs are counted in metrics.csv).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub cap: usize,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
     pub threads: Option<usize>,

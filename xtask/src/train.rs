@@ -2,15 +2,19 @@
 //! runs `ucg_train::vae::run` with a progress bar. The training logic lives in `ucg_train::vae`.
 
 use crate::AnyResult;
-use crate::cli::{BinarizationArg, EstimatorArg, OptimizerArg, TrainVaeArgs};
+use crate::cli::{BetaArg, BinarizationArg, EstimatorArg, OptimizerArg, TrainVaeArgs};
 use ucg_experiments::progress::Ui;
-use ucg_train::vae::{Binarization, EstimatorKind, OptimizerKind, RunEvent, TrainConfig};
+use ucg_train::vae::{
+    BetaPolicy, Binarization, EstimatorKind, OptimizerKind, RunEvent, TrainConfig,
+};
 
 /// The run's settings from the command line.
 pub fn config(args: &TrainVaeArgs) -> TrainConfig {
     let estimator = match args.estimator {
         EstimatorArg::Elbo => EstimatorKind::Elbo,
         EstimatorArg::Iwae => EstimatorKind::Iwae,
+        EstimatorArg::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
+        EstimatorArg::CoupledIsir => EstimatorKind::CoupledIsir,
     };
     let mut c = TrainConfig::paper(estimator, args.latent, args.epochs);
     c.k = args.k;
@@ -28,6 +32,11 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
     };
     c.seed = args.seed;
     c.test_points = args.test_points;
+    c.coupled.beta = match args.beta {
+        BetaArg::Fixed(b) => BetaPolicy::Fixed(b),
+        BetaArg::Ess => c.coupled.beta,
+    };
+    c.coupled.cap = args.cap;
     c
 }
 
@@ -71,6 +80,12 @@ pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
                 "epoch {:>4}: train bound {:>9.3}, test IWAE bound {:>9.3}, {:.2} s, mean ESS {:.2}",
                 r.epoch, r.train_bound, r.test_bound, r.seconds, r.mean_ess
             ));
+                if let Some(c) = &r.chains {
+                    ui.note(format!(
+                        "            chains {}, capped {}, τ mean {:.2} median {} max {}, β {:.4}",
+                        c.chains, c.capped, c.mean_tau, c.median_tau, c.max_tau, c.beta
+                    ));
+                }
             }
         }
     })?;
@@ -118,6 +133,22 @@ mod tests {
             "xtask train vae --estimator iwae --latent 20 --epochs 1 --out o --bogus",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+        let a = parse("xtask train vae --estimator coupled-isir-disir --latent 5 --epochs 1 --out o --beta 0.5 --cap 77").unwrap();
+        let c = config(&a);
+        assert_eq!(c.estimator, EstimatorKind::CoupledIsirDisir);
+        assert_eq!(
+            (c.coupled.beta, c.coupled.cap),
+            (BetaPolicy::Fixed(0.5), 77)
+        );
+        let a = parse("xtask train vae --estimator coupled-isir --latent 5 --epochs 1 --out o")
+            .unwrap();
+        assert_eq!(config(&a).coupled, ucg_train::vae::CoupledConfig::default());
+        for bad in ["1.0", "-0.1", "nan", "adaptive"] {
+            let line = format!(
+                "xtask train vae --estimator coupled-isir --latent 5 --epochs 1 --out o --beta {bad}"
+            );
+            assert!(parse(&line).is_err(), "{bad}");
         }
         let zero = parse("xtask train vae --estimator iwae --latent 0 --epochs 1 --out o").unwrap();
         assert!(config(&zero).validate().is_err());

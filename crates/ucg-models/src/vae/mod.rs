@@ -7,6 +7,7 @@
 //!   ([`Vae::particles`] then [`Vae::backward`]) with the encoder's DReG gradient.
 //! - [`mlp`]: dense layers with ReLU, their backward pass, torch-style initialisation.
 //! - [`bound`]: one data point as an importance target; the model bound to data for evaluation.
+//! - [`batched`]: a minibatch as a batched importance target (all proposal sets in one decoder call).
 //! - [`file`]: saving and loading parameters (versioned, checksummed).
 //!
 //! **Initialisation.** Every weight and bias is uniform on `±1/√fan_in`, as torch's `nn.Linear` does by
@@ -31,11 +32,13 @@
 //! # Ok::<(), ucg_models::ModelError>(())
 //! ```
 
+pub mod batched;
 pub mod bound;
 pub mod file;
 pub mod mlp;
 pub mod model;
 
+pub use batched::VaeBatchTarget;
 pub use bound::{VaeOnData, VaePointTarget};
 pub use model::{
     Vae, VaeShape, VaeWorkspace, bernoulli_log_likelihood, bernoulli_log_likelihood_and_gradient,

@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use super::config::TrainConfig;
+use super::estimator::ChainDiagnostics;
 use super::trainer::{EpochRecord, Trainer};
 use crate::optim::OptimizerState;
 use crate::{Result, TrainError};
@@ -56,10 +57,11 @@ pub fn to_bytes(trainer: &Trainer) -> Vec<u8> {
     put_u64(&mut out, trainer.records.len() as u64);
     for r in &trainer.records {
         put_u64(&mut out, r.epoch as u64);
-        put_f64s(
-            &mut out,
-            &[r.train_bound, r.test_bound, r.seconds, r.mean_ess],
-        );
+        let mut values = vec![r.train_bound, r.test_bound, r.seconds, r.mean_ess];
+        if let Some(c) = &r.chains {
+            values.extend(c.values());
+        }
+        put_f64s(&mut out, &values);
     }
     let sum = vae_file::fnv1a64(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -173,19 +175,29 @@ pub fn from_bytes(
     for _ in 0..n {
         let e = r.u64()? as usize;
         let v = r.f64s()?;
-        if v.len() != 4 {
-            return Err(r.bad("malformed epoch record"));
-        }
+        let chains = match v.len() {
+            4 => None,
+            10 => {
+                let mut c = [0.0; 6];
+                c.copy_from_slice(&v[4..]);
+                Some(ChainDiagnostics::from_values(c))
+            }
+            _ => return Err(r.bad("malformed epoch record")),
+        };
         trainer.records.push(EpochRecord {
             epoch: e,
             train_bound: v[0],
             test_bound: v[1],
             seconds: v[2],
             mean_ess: v[3],
+            chains,
         });
     }
     if r.at != body.len() || trainer.records.len() != epoch {
         return Err(r.bad("inconsistent contents"));
+    }
+    if let Some(c) = trainer.records.last().and_then(|r| r.chains) {
+        trainer.estimator.resume(&c)?;
     }
     trainer.epoch = epoch;
     Ok(trainer)

@@ -1,5 +1,6 @@
 //! Settings of a VAE training run.
 
+use super::coupled::{CoupledConfig, CoupledKernelKind};
 use crate::{Result, TrainError};
 
 /// How θ is trained (the encoder is always trained by IWAE with DReG).
@@ -9,22 +10,30 @@ pub enum EstimatorKind {
     Elbo,
     /// The IWAE bound with `K` particles.
     Iwae,
+    /// Unbiased, by coupled C-ISIR-DISIR chains ([`super::CoupledTheta`]; settings in
+    /// [`TrainConfig::coupled`]).
+    CoupledIsirDisir,
+    /// Unbiased, by coupled C-ISIR chains (β = 0).
+    CoupledIsir,
 }
 
 impl EstimatorKind {
-    /// `"elbo"` or `"iwae"`.
+    /// `"elbo"`, `"iwae"`, `"coupled-isir-disir"` or `"coupled-isir"`.
     pub fn name(self) -> &'static str {
         match self {
             EstimatorKind::Elbo => "elbo",
             EstimatorKind::Iwae => "iwae",
+            EstimatorKind::CoupledIsirDisir => "coupled-isir-disir",
+            EstimatorKind::CoupledIsir => "coupled-isir",
         }
     }
 
-    /// The estimator.
-    pub fn build(self) -> Box<dyn super::ThetaEstimator> {
+    /// The coupled kernel, for the coupled estimators.
+    pub fn coupled_kernel(self) -> Option<CoupledKernelKind> {
         match self {
-            EstimatorKind::Elbo => Box::new(super::Elbo),
-            EstimatorKind::Iwae => Box::new(super::Iwae),
+            EstimatorKind::Elbo | EstimatorKind::Iwae => None,
+            EstimatorKind::CoupledIsirDisir => Some(CoupledKernelKind::IsirDisir),
+            EstimatorKind::CoupledIsir => Some(CoupledKernelKind::Isir),
         }
     }
 }
@@ -80,6 +89,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Number of test images (the first ones) on which the test bound is reported every epoch.
     pub test_points: usize,
+    /// Settings of the coupled estimators (unused by the others).
+    pub coupled: CoupledConfig,
 }
 
 impl TrainConfig {
@@ -101,14 +112,31 @@ impl TrainConfig {
             },
             seed: 2021,
             test_points: 1000,
+            coupled: CoupledConfig::default(),
         }
+    }
+
+    /// The θ-estimator these settings describe.
+    ///
+    /// # Errors
+    /// Invalid coupled settings.
+    pub fn build_estimator(&self) -> Result<Box<dyn super::ThetaEstimator>> {
+        Ok(match self.estimator.coupled_kernel() {
+            None if self.estimator == EstimatorKind::Elbo => Box::new(super::Elbo),
+            None => Box::new(super::Iwae),
+            Some(kind) => Box::new(super::CoupledTheta::new(kind, self.k, self.coupled)?),
+        })
     }
 
     /// Checks the settings.
     ///
     /// # Errors
-    /// A zero size, a non-positive or non-finite learning rate.
+    /// A zero size, a non-positive or non-finite learning rate, invalid coupled settings (for a coupled
+    /// estimator).
     pub fn validate(&self) -> Result<()> {
+        if self.estimator.coupled_kernel().is_some() {
+            self.coupled.validate(self.k)?;
+        }
         for (name, v) in [
             ("latent", self.latent),
             ("hidden", self.hidden),
@@ -154,6 +182,9 @@ impl TrainConfig {
             Binarization::Dynamic => out.push(1),
         }
         out.extend_from_slice(&self.seed.to_le_bytes());
+        if self.estimator.coupled_kernel().is_some() {
+            out.extend(self.coupled.identity());
+        }
         out
     }
 }

@@ -53,6 +53,64 @@ pub trait ThetaEstimator: Send {
     fn extra_gradient(&mut self, _ctx: ThetaContext<'_>) -> Result<()> {
         Ok(())
     }
+
+    /// The diagnostics of the chains run since the last call (one epoch), for estimators that run
+    /// chains of their own; `None` by default.
+    fn take_epoch_diagnostics(&mut self) -> Option<ChainDiagnostics> {
+        None
+    }
+
+    /// Restores the state an estimator adapts between steps from the last epoch's diagnostics (a resumed
+    /// run); nothing by default.
+    ///
+    /// # Errors
+    /// Diagnostics the estimator cannot resume from.
+    fn resume(&mut self, _last: &ChainDiagnostics) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One epoch of an estimator's own coupled chains (one pair per point and step).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChainDiagnostics {
+    /// Pairs run.
+    pub chains: u64,
+    /// Pairs stopped by the cap before meeting (their estimates are truncated, hence biased).
+    pub capped: u64,
+    /// Mean meeting time of the pairs that met.
+    pub mean_tau: f64,
+    /// Median meeting time of the pairs that met.
+    pub median_tau: f64,
+    /// Largest meeting time of the pairs that met.
+    pub max_tau: f64,
+    /// DISIR's β for the next step (0 for C-ISIR).
+    pub beta: f64,
+}
+
+impl ChainDiagnostics {
+    /// The fields as numbers, in [`ChainDiagnostics::from_values`]'s order.
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.chains as f64,
+            self.capped as f64,
+            self.mean_tau,
+            self.median_tau,
+            self.max_tau,
+            self.beta,
+        ]
+    }
+
+    /// The inverse of [`ChainDiagnostics::values`].
+    pub fn from_values(v: [f64; 6]) -> Self {
+        ChainDiagnostics {
+            chains: v[0] as u64,
+            capped: v[1] as u64,
+            mean_tau: v[2],
+            median_tau: v[3],
+            max_tau: v[4],
+            beta: v[5],
+        }
+    }
 }
 
 /// The ELBO averaged over `K` particles: `c_{bk} = 1/K`; objective `(1/K) Σ_k log w_{bk}`.

@@ -1,5 +1,6 @@
 //! Training the MLP VAE on binary images with a pluggable θ-gradient estimator.
 //!
+//! - [`coupled`]: the unbiased θ-gradient by coupled chains ([`CoupledTheta`]: C-ISIR-DISIR, C-ISIR).
 //! - [`estimator`]: the [`ThetaEstimator`] trait, with the biased baselines [`Elbo`] and [`Iwae`]; the
 //!   encoder is always trained on the IWAE bound with DReG gradients, from the same particles.
 //! - [`config`]: the settings ([`TrainConfig::paper`]: `K = 10`, batch 100, RMSProp `5e−4` with PyTorch's
@@ -28,6 +29,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod coupled;
 pub mod data;
 pub mod estimator;
 pub mod evaluate;
@@ -36,8 +38,9 @@ pub mod run;
 pub mod trainer;
 
 pub use config::{Binarization, EstimatorKind, OptimizerKind, TrainConfig};
+pub use coupled::{BetaPolicy, CoupledConfig, CoupledKernelKind, CoupledTheta};
 pub use data::{VaeData, load_mnist};
-pub use estimator::{Elbo, Iwae, ThetaContext, ThetaEstimator};
+pub use estimator::{ChainDiagnostics, Elbo, Iwae, ThetaContext, ThetaEstimator};
 pub use evaluate::{EvalMethod, evaluate_vae};
 pub use run::{RunEvent, run};
 pub use trainer::{EpochRecord, StepStats, Trainer};

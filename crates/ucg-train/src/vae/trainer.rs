@@ -9,7 +9,9 @@
 
 use super::config::{OptimizerKind, TrainConfig};
 use super::data::VaeData;
-use super::estimator::{ThetaContext, ThetaEstimator, effective_sample_size, normalise};
+use super::estimator::{
+    ChainDiagnostics, ThetaContext, ThetaEstimator, effective_sample_size, normalise,
+};
 use crate::optim::{Adam, Optimizer, OptimizerState, RmsProp};
 use crate::{Result, TrainError};
 use rand::RngExt;
@@ -73,16 +75,25 @@ pub struct EpochRecord {
     pub seconds: f64,
     /// Mean effective sample size `1/Σ w̃²` of the shared particles' weights.
     pub mean_ess: f64,
+    /// The θ-estimator's own chains during the epoch (coupled estimators), capped pairs included.
+    pub chains: Option<ChainDiagnostics>,
 }
 
 impl EpochRecord {
     /// Header of the per-epoch CSV.
-    pub const CSV_HEADER: &'static str = "epoch,train_bound,test_iwae_bound,seconds,mean_ess";
+    pub const CSV_HEADER: &'static str = "epoch,train_bound,test_iwae_bound,seconds,mean_ess,chains,capped_chains,mean_tau,median_tau,max_tau,beta";
 
-    /// One CSV line (no newline).
+    /// One CSV line (no newline); the chain columns are empty for estimators without chains.
     pub fn csv_line(&self) -> String {
+        let chains = match &self.chains {
+            Some(c) => format!(
+                "{},{},{},{},{},{}",
+                c.chains, c.capped, c.mean_tau, c.median_tau, c.max_tau, c.beta
+            ),
+            None => ",,,,,".to_string(),
+        };
         format!(
-            "{},{},{},{:.3},{}",
+            "{},{},{},{:.3},{},{chains}",
             self.epoch, self.train_bound, self.test_bound, self.seconds, self.mean_ess
         )
     }
@@ -96,7 +107,7 @@ pub struct Trainer {
     pub(crate) opt_phi: AnyOptimizer,
     pub(crate) epoch: usize,
     pub(crate) records: Vec<EpochRecord>,
-    estimator: Box<dyn ThetaEstimator>,
+    pub(crate) estimator: Box<dyn ThetaEstimator>,
     buffers: Buffers,
 }
 
@@ -144,7 +155,7 @@ impl Trainer {
         Ok(Trainer {
             opt_theta: AnyOptimizer::new(config.optimizer, config.learning_rate),
             opt_phi: AnyOptimizer::new(config.optimizer, config.learning_rate),
-            estimator: config.estimator.build(),
+            estimator: config.build_estimator()?,
             config,
             model,
             epoch: 0,
@@ -294,6 +305,7 @@ impl Trainer {
             test_bound: self.test_bound(data)?,
             seconds,
             mean_ess: ess / points.max(1) as f64,
+            chains: self.estimator.take_epoch_diagnostics(),
         };
         self.records.push(record.clone());
         Ok(record)

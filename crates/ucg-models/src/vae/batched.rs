@@ -1,0 +1,242 @@
+//! A VAE bound to a minibatch as a [`BatchedImportanceTarget`]: the importance targets of all its points
+//! in noise coordinates, with every requested proposal set stacked into one decoder call.
+//!
+//! Point `b` has `z = μ(x_b) + σ(x_b) ⊙ ξ` and `log w_b(ξ) = log p(x_b, z) − log q(z | x_b)`, computed
+//! exactly as [`VaePointTarget`](super::VaePointTarget) computes it; the encoder runs once for the whole
+//! minibatch when the target is built, and each [`BatchedImportanceTarget::log_weights_batch`] call is one
+//! forward pass of the decoder (one GEMM per layer) over the columns of all requests.
+//!
+//! # Example
+//! ```
+//! use nalgebra::DMatrix;
+//! use ucg_couplings::BatchedImportanceTarget;
+//! use ucg_models::vae::{Vae, VaeBatchTarget, VaeShape};
+//!
+//! let vae = Vae::<f32>::new(VaeShape::new(6, 4, 2)?, 3);
+//! let x: Vec<f32> = (0..6 * 3).map(|i| (i % 2) as f32).collect();
+//! let target = VaeBatchTarget::new(&vae, &x, 3)?;
+//! let (a, b) = (DMatrix::from_element(2, 4, 0.5), DMatrix::from_element(2, 2, -1.0));
+//! let mut out = [0.0; 6];
+//! target.log_weights_batch(&[(2, &a), (0, &b)], &mut out)?;
+//! assert!(out.iter().all(|v| v.is_finite()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use super::model::{Vae, VaeWorkspace};
+use crate::error::{ModelError, Result, check_len};
+use ucg_couplings::{BatchedImportanceTarget, SetRequest, check_requests};
+
+/// The importance targets of the points of a minibatch, evaluated together (see the
+/// [module documentation](self)).
+#[derive(Clone, Debug)]
+pub struct VaeBatchTarget<'a> {
+    model: &'a Vae<f32>,
+    x: Vec<f32>,
+    mu: Vec<f32>,
+    sigma: Vec<f32>,
+    /// `log q`'s normalising terms of each point, `Σ_i log σ_i + (D/2) log 2π` (in `f64`, as the
+    /// per-point target adds them).
+    log_det: Vec<f64>,
+    batch: usize,
+}
+
+impl<'a> VaeBatchTarget<'a> {
+    /// The targets of the `batch` points `x` (`P × B`, column-major), encoded once.
+    ///
+    /// # Errors
+    /// `x` not `P × B` or non-finite; `batch = 0`.
+    pub fn new(model: &'a Vae<f32>, x: &[f32], batch: usize) -> Result<Self> {
+        if batch == 0 {
+            return Err(ModelError::InvalidParameter {
+                name: "batch",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let mut ws = VaeWorkspace::new();
+        model.encode(x, batch, &mut ws)?;
+        let sigma = ws.sigma().to_vec();
+        let d = model.shape().latent;
+        let log_det = sigma
+            .chunks_exact(d)
+            .map(|s| s.iter().map(|&v| f64::from(v).ln()).sum())
+            .collect();
+        Ok(VaeBatchTarget {
+            model,
+            x: x.to_vec(),
+            mu: ws.mu().to_vec(),
+            sigma,
+            log_det,
+            batch,
+        })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'a Vae<f32> {
+        self.model
+    }
+
+    /// The minibatch `x` (`P × B`).
+    pub fn x(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// `μ(x_b)` of every point (`D × B`).
+    pub fn mu(&self) -> &[f32] {
+        &self.mu
+    }
+
+    /// `σ(x_b)` of every point (`D × B`).
+    pub fn sigma(&self) -> &[f32] {
+        &self.sigma
+    }
+
+    /// Writes `z = μ(x_b) + σ(x_b) ⊙ ξ` in `f32` (as the log-weights use it) for the noise column `xi` of
+    /// point `b` into `z`.
+    ///
+    /// # Errors
+    /// `b` out of range or lengths other than `D`.
+    pub fn latent(&self, b: usize, xi: &[f64], z: &mut [f32]) -> Result<()> {
+        let d = self.model.shape().latent;
+        if b >= self.batch {
+            return Err(ModelError::InvalidParameter {
+                name: "point",
+                reason: format!("{b} out of range 0..{}", self.batch),
+            });
+        }
+        check_len("noise column", d, xi.len())?;
+        check_len("latent column", d, z.len())?;
+        let (mu, sigma) = (
+            &self.mu[b * d..(b + 1) * d],
+            &self.sigma[b * d..(b + 1) * d],
+        );
+        for i in 0..d {
+            z[i] = mu[i] + sigma[i] * xi[i] as f32;
+        }
+        Ok(())
+    }
+
+    fn try_log_weights_batch(&self, requests: &[SetRequest<'_>], out: &mut [f64]) -> Result<()> {
+        let d = self.model.shape().latent;
+        let columns = out.len();
+        let mut z = vec![0.0f32; d * columns];
+        let mut points = Vec::with_capacity(columns);
+        let mut j = 0;
+        for &(b, noise) in requests {
+            for col in noise.column_iter() {
+                let xi: Vec<f64> = col.iter().copied().collect();
+                self.latent(b, &xi, &mut z[j * d..(j + 1) * d])?;
+                points.push(b);
+                j += 1;
+            }
+        }
+        let mut log_joint = vec![0.0f32; columns];
+        let mut ws = VaeWorkspace::new();
+        self.model
+            .log_joint(&self.x, &points, &z, &mut log_joint, None, &mut ws)?;
+        let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        let mut j = 0;
+        for &(b, noise) in requests {
+            for col in noise.column_iter() {
+                let xi2: f64 = col.iter().map(|v| v * v).sum();
+                // log q(z | x) = −½|ξ|² − Σ log σ − (D/2) log 2π, summed in the per-point target's order.
+                out[j] =
+                    f64::from(log_joint[j]) + 0.5 * xi2 + self.log_det[b] + d as f64 * half_ln_2pi;
+                j += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl BatchedImportanceTarget for VaeBatchTarget<'_> {
+    fn points(&self) -> usize {
+        self.batch
+    }
+
+    fn noise_dim(&self) -> usize {
+        self.model.shape().latent
+    }
+
+    /// A failure of the model reaches the driver as [`ucg_couplings::CouplingError::Source`].
+    fn log_weights_batch(
+        &self,
+        requests: &[SetRequest<'_>],
+        out: &mut [f64],
+    ) -> ucg_couplings::Result<()> {
+        check_requests(self.batch, self.noise_dim(), requests, out.len())?;
+        self.try_log_weights_batch(requests, out)
+            .map_err(ucg_couplings::CouplingError::source_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vae::{VaePointTarget, VaeShape};
+    use nalgebra::DMatrix;
+    use ucg_couplings::ImportanceTarget;
+
+    fn setup() -> (Vae<f32>, Vec<f32>) {
+        let base = Vae::<f32>::new(VaeShape::new(16, 8, 3).unwrap(), 7);
+        // Larger decoder weights make the log-weights large and varied, as after training.
+        let decoder = base.decoder_params().iter().map(|w| 3.0 * w).collect();
+        let vae = Vae::from_params(base.shape(), base.encoder_params().to_vec(), decoder).unwrap();
+        let x: Vec<f32> = (0..16 * 5)
+            .map(|i| ((i * 7) % 5 < 2) as u8 as f32)
+            .collect();
+        (vae, x)
+    }
+
+    /// Stacked requests give the per-point target's log-weights to f32 rounding. Both run the same f32
+    /// arithmetic per column, but the GEMM does not always compute a column bit-identically for every
+    /// number of columns (a 1-column encoder pass, a 4-column decoder pass), so single roundings of
+    /// the f32 log-joint (`|log p| ≲ 30` here) may differ: the tolerance is 1e-5 relative, about ten
+    /// f32 ulps of the sum.
+    #[test]
+    fn stacked_requests_equal_the_per_point_targets() {
+        let (vae, x) = setup();
+        let target = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        let sets: Vec<(usize, DMatrix<f64>)> = [3usize, 0, 4, 3, 1]
+            .iter()
+            .enumerate()
+            .map(|(r, &b)| {
+                let k = 2 + r;
+                (
+                    b,
+                    DMatrix::from_fn(3, k, |i, j| ((i * 5 + j * 3 + r) as f64 * 0.61).sin() * 2.0),
+                )
+            })
+            .collect();
+        let requests: Vec<SetRequest<'_>> = sets.iter().map(|(b, m)| (*b, m)).collect();
+        let total: usize = sets.iter().map(|(_, m)| m.ncols()).sum();
+        let mut batched = vec![0.0; total];
+        target.log_weights_batch(&requests, &mut batched).unwrap();
+        let mut at = 0;
+        for (b, m) in &sets {
+            let point = VaePointTarget::new(&vae, &x[b * 16..(b + 1) * 16]).unwrap();
+            let mut single = vec![0.0; m.ncols()];
+            point.log_weights(m, &mut single).unwrap();
+            for (a, s) in batched[at..at + m.ncols()].iter().zip(&single) {
+                assert!(
+                    (a - s).abs() <= 1e-5 * a.abs().max(1.0),
+                    "point {b}: {a} vs {s}"
+                );
+            }
+            at += m.ncols();
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_typed_errors() {
+        let (vae, x) = setup();
+        assert!(VaeBatchTarget::new(&vae, &x, 0).is_err());
+        assert!(VaeBatchTarget::new(&vae, &x[..17], 1).is_err());
+        let target = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        let m = DMatrix::from_element(3, 2, 0.0);
+        let mut out = [0.0; 2];
+        assert!(target.log_weights_batch(&[(5, &m)], &mut out).is_err());
+        assert!(target.log_weights_batch(&[(0, &m)], &mut out[..1]).is_err());
+        let nan = DMatrix::from_element(3, 2, f64::NAN);
+        assert!(target.log_weights_batch(&[(0, &nan)], &mut out).is_err());
+    }
+}

@@ -1,0 +1,387 @@
+//! The coupled θ-estimator of the VAE: the batched driver gives exactly the per-point runs, the
+//! estimator is unbiased for `∇θ log p(x)` (against a brute-force reference), and it trains.
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use ucg_couplings::isir::{Isir, IsirDisir, IsirSchedule};
+use ucg_estimators::seeding::stream;
+use ucg_estimators::summary::{Moments, bonferroni_z};
+use ucg_estimators::{LagSettings, run_lagged};
+use ucg_models::vae::{Vae, VaeBatchTarget, VaePointTarget, VaeShape, VaeWorkspace};
+use ucg_train::vae::coupled::{PointTerms, coupled_terms, decoder_gradient_of_terms};
+use ucg_train::vae::{
+    BetaPolicy, CoupledConfig, CoupledKernelKind, CoupledTheta, EstimatorKind, ThetaContext,
+    ThetaEstimator, TrainConfig, Trainer, VaeData,
+};
+
+const P: usize = 16;
+const SCALE: f32 = 2.0;
+
+/// A tiny VAE (P = 16, H = 8, D = 3) with its decoder weights scaled up, so that the posterior is far
+/// from the encoder's proposal and the weights matter; `n` binary points.
+fn fixture(latent: usize, n: usize, scale: f32) -> (Vae<f32>, Vec<f32>) {
+    let base = Vae::<f32>::new(VaeShape::new(P, 8, latent).unwrap(), 11);
+    let decoder: Vec<f32> = base.decoder_params().iter().map(|w| scale * w).collect();
+    let vae = Vae::from_params(base.shape(), base.encoder_params().to_vec(), decoder).unwrap();
+    let x = (0..P * n)
+        .map(|i| ((i * 7 + i / P) % 5 < 2) as u8 as f32)
+        .collect();
+    (vae, x)
+}
+
+/// The per-point path: `run_lagged` with the per-point kernel on `VaePointTarget`, stream `(seed, b)`.
+fn per_point_terms(
+    vae: &Vae<f32>,
+    x: &[f32],
+    kind: CoupledKernelKind,
+    k: usize,
+    beta: f64,
+    lag: &LagSettings,
+    seed: u64,
+) -> Vec<(PointTerms, ucg_estimators::LaggedRun, u64)> {
+    (0..x.len() / P)
+        .map(|b| {
+            let target = VaePointTarget::new(vae, &x[b * P..(b + 1) * P]).unwrap();
+            let mut rng = stream(seed, b as u64);
+            let mut terms = PointTerms::default();
+            let (run, evaluations) = match kind {
+                CoupledKernelKind::Isir => {
+                    let kernel = Isir::new(target, k).unwrap();
+                    let run = run_lagged(&kernel, lag, &mut rng, |ev| terms.record(ev)).unwrap();
+                    (run, kernel.evaluations())
+                }
+                CoupledKernelKind::IsirDisir => {
+                    let kernel = IsirDisir::new(target, k, beta).unwrap();
+                    let run = run_lagged(&kernel, lag, &mut rng, |ev| terms.record(ev)).unwrap();
+                    (run, kernel.evaluations())
+                }
+            };
+            (terms, run, evaluations)
+        })
+        .collect()
+}
+
+/// Same paths, same runs, same particles, coefficients equal to f32 rounding.
+///
+/// The batched target's log-weights equal the per-point target's only to f32 rounding: the model's GEMM
+/// does not compute a column bit-identically for every number of columns (a 1-column encoder pass or a
+/// 4-column decoder pass may round differently from a 24-column one). The chains take the same paths
+/// (same selections, same meeting times) with these seeds, and the log-weight differences show up in the
+/// normalised weights at relative size ~1e-6; the tolerance 1e-5 relative (+1e-9 absolute) is ten times
+/// that.
+fn assert_same_runs(
+    batched: &[(PointTerms, ucg_estimators::LaggedRun, u64)],
+    single: &[(PointTerms, ucg_estimators::LaggedRun, u64)],
+) {
+    assert_eq!(batched.len(), single.len());
+    let close = |a: &[f64], b: &[f64]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= 1e-5 * x.abs().max(y.abs()) + 1e-9)
+    };
+    for (b, ((tb, rb, eb), (ts, rs, es))) in batched.iter().zip(single).enumerate() {
+        assert_eq!((rb, eb), (rs, es), "point {b}: runs");
+        assert_eq!(tb.noise, ts.noise, "point {b}: particles");
+        assert!(
+            close(&tb.coefficients, &ts.coefficients),
+            "point {b}: coefficients"
+        );
+        assert!(close(&tb.ess, &ts.ess), "point {b}: ESS");
+    }
+}
+
+/// The batched driver reproduces the per-point runs (`run_lagged` with the per-point kernel on
+/// `VaePointTarget`, stream `(seed, b)`, the same sink), and the estimator's gradient from the trainer's
+/// hook is the gradient of those terms.
+#[test]
+fn batched_estimator_equals_per_point_runs() {
+    let (vae, x) = fixture(3, 6, 3.0);
+    let lag = LagSettings::paper(1, 4, 1000).unwrap();
+    for (kind, beta) in [
+        (CoupledKernelKind::IsirDisir, 0.7),
+        (CoupledKernelKind::Isir, 0.0),
+    ] {
+        let config = CoupledConfig {
+            beta: BetaPolicy::Fixed(beta),
+            t0: 1,
+            lag: 4,
+            cap: 1000,
+            chunk: 37,
+        };
+        let mut estimator = CoupledTheta::new(kind, 5, config).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(99);
+        let seed = rng.clone().next_u64();
+        let mut grad = vec![0.0f32; vae.decoder_params().len()];
+        let mut ws = VaeWorkspace::new();
+        estimator
+            .extra_gradient(ThetaContext {
+                model: &vae,
+                x: &x,
+                batch: 6,
+                rng: &mut rng,
+                workspace: &mut ws,
+                grad: &mut grad,
+            })
+            .unwrap();
+
+        let target = VaeBatchTarget::new(&vae, &x, 6).unwrap();
+        let schedule = match kind {
+            CoupledKernelKind::Isir => IsirSchedule::isir(5).unwrap(),
+            CoupledKernelKind::IsirDisir => IsirSchedule::isir_disir(5, beta).unwrap(),
+        };
+        let batched = coupled_terms(&target, &schedule, &lag, seed).unwrap();
+        let single = per_point_terms(&vae, &x, kind, 5, beta, &lag, seed);
+        // Some pair meets after t = k + L, so bias-correction pairs are part of the comparison.
+        let late = |(_, r, _): &(PointTerms, ucg_estimators::LaggedRun, u64)| {
+            r.meeting_time.is_some_and(|t| t > 5)
+        };
+        assert!(batched.iter().any(late), "no bias correction");
+        assert_same_runs(&batched, &single);
+
+        // The estimator's own gradient is the batched terms' gradient bit for bit, and the per-point
+        // terms' gradient to f32 rounding.
+        let terms = |runs: Vec<(PointTerms, ucg_estimators::LaggedRun, u64)>| -> Vec<PointTerms> {
+            runs.into_iter().map(|(t, _, _)| t).collect()
+        };
+        let mut from_batched = vec![0.0f32; grad.len()];
+        decoder_gradient_of_terms(
+            &target,
+            &terms(batched.clone()),
+            37,
+            &mut from_batched,
+            &mut ws,
+        )
+        .unwrap();
+        assert_eq!(grad, from_batched, "{kind:?}");
+        let mut from_single = vec![0.0f32; grad.len()];
+        decoder_gradient_of_terms(&target, &terms(single), 37, &mut from_single, &mut ws).unwrap();
+        let scale = grad.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+        for (a, b) in grad.iter().zip(&from_single) {
+            assert!((a - b).abs() <= 1e-4 * scale, "{kind:?}: {a} vs {b}");
+        }
+        let terms = terms(batched);
+        assert!(grad.iter().any(|&g| g != 0.0));
+        let record = &estimator.steps()[0];
+        assert_eq!(record.capped, 0);
+        assert_eq!(
+            record.terms,
+            terms.iter().map(PointTerms::len).sum::<usize>()
+        );
+    }
+}
+
+/// `Σ_k w̃_k ∇θ log p(x, z_k)` for `k` particles from the encoder's proposal, for each of `reps` replicates
+/// (in `f64`), from one point's target.
+fn snis_gradients(
+    target: &VaeBatchTarget<'_>,
+    k: usize,
+    reps: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Vec<Vec<f64>> {
+    let d = target.mu().len();
+    let params = target.model().decoder_params().len();
+    let mut ws = VaeWorkspace::new();
+    (0..reps)
+        .map(|_| {
+            let noise = nalgebra::DMatrix::from_fn(d, k, |_, _| StandardNormal.sample(rng));
+            let mut lw = vec![0.0; k];
+            ucg_couplings::BatchedImportanceTarget::log_weights_batch(
+                target,
+                &[(0, &noise)],
+                &mut lw,
+            )
+            .unwrap();
+            let max = lw.iter().fold(f64::NEG_INFINITY, |m: f64, &v| m.max(v));
+            let sum: f64 = lw.iter().map(|v| (v - max).exp()).sum();
+            let terms = PointTerms {
+                noise: noise.iter().copied().collect(),
+                coefficients: lw.iter().map(|v| (v - max).exp() / sum).collect(),
+                ess: Vec::new(),
+            };
+            let mut g = vec![0.0f32; params];
+            decoder_gradient_of_terms(target, &[terms], 4096, &mut g, &mut ws).unwrap();
+            g.iter().map(|&v| f64::from(v)).collect()
+        })
+        .collect()
+}
+
+/// The reference `∇θ log p(x)`: self-normalised importance sampling with 2²¹ particles from the
+/// proposal (its O(1/K) bias is far below the tests' standard errors), and its delta-method standard
+/// error, which the z-scores include.
+fn reference(target: &VaeBatchTarget<'_>) -> (Vec<f64>, Vec<f64>) {
+    let d = target.mu().len();
+    let params = target.model().decoder_params().len();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4242);
+    let (blocks, per_block) = (64, 1 << 15);
+    // log-weights first (for the normaliser), then the gradient weighted by w̃, in blocks.
+    let noises: Vec<nalgebra::DMatrix<f64>> = (0..blocks)
+        .map(|_| nalgebra::DMatrix::from_fn(d, per_block, |_, _| StandardNormal.sample(&mut rng)))
+        .collect();
+    let lws: Vec<Vec<f64>> = noises
+        .iter()
+        .map(|m| {
+            let mut lw = vec![0.0; per_block];
+            ucg_couplings::BatchedImportanceTarget::log_weights_batch(target, &[(0, m)], &mut lw)
+                .unwrap();
+            lw
+        })
+        .collect();
+    let max = lws
+        .iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    let sum: f64 = lws.iter().flatten().map(|v| (v - max).exp()).sum();
+    let mut ws = VaeWorkspace::new();
+    let mut mean = vec![0.0f64; params];
+    // Per-particle gradients are needed for the standard error: one backward column per particle is too
+    // slow for 2²¹ particles, so the SE uses blocks: the block estimates' spread, scaled.
+    let mut block_estimates = Vec::with_capacity(blocks);
+    for (m, lw) in noises.iter().zip(&lws) {
+        let w: Vec<f64> = lw.iter().map(|v| (v - max).exp() / sum).collect();
+        let block_weight: f64 = w.iter().sum();
+        let terms = PointTerms {
+            noise: m.iter().copied().collect(),
+            coefficients: w,
+            ess: Vec::new(),
+        };
+        let mut g = vec![0.0f32; params];
+        decoder_gradient_of_terms(target, &[terms], 8192, &mut g, &mut ws).unwrap();
+        mean.iter_mut()
+            .zip(&g)
+            .for_each(|(a, &b)| *a += f64::from(b));
+        block_estimates.push(
+            g.iter()
+                .map(|&v| f64::from(v) / block_weight)
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut moments = Moments::new(params);
+    block_estimates
+        .iter()
+        .for_each(|b| moments.push(b).unwrap());
+    // Each block is a ratio estimate from 1/64 of the particles: the full estimate's SE is the blocks'
+    // standard error of the mean.
+    (mean, moments.standard_error())
+}
+
+fn max_abs_z(moments: &Moments, reference: &[f64], reference_se: &[f64]) -> f64 {
+    let se = moments.standard_error();
+    moments
+        .mean()
+        .iter()
+        .zip(reference)
+        .zip(se.iter().zip(reference_se))
+        .map(|((m, r), (s, sr))| (m - r).abs() / (s * s + sr * sr).sqrt())
+        .fold(0.0, f64::max)
+}
+
+/// The coupled estimator's mean over many independent runs agrees with the reference `∇θ log p(x)`
+/// (z-test, Bonferroni over the decoder's parameters), and IWAE with K = 2 over as many replicates fails
+/// the same test (the test has power).
+#[test]
+fn coupled_gradient_is_unbiased_and_iwae_2_is_not() {
+    let (vae, x) = fixture(2, 1, SCALE);
+    let one = VaeBatchTarget::new(&vae, &x, 1).unwrap();
+    let (reference, reference_se) = reference(&one);
+    let params = reference.len();
+    let threshold = bonferroni_z(0.01, params).unwrap();
+    let reps = 4000;
+
+    // `reps` copies of the point in one minibatch: each copy has its own stream, so the copies'
+    // estimates are independent replicates.
+    let copies: Vec<f32> = x.iter().copied().cycle().take(P * reps).collect();
+    let target = VaeBatchTarget::new(&vae, &copies, reps).unwrap();
+    let lag = LagSettings::paper(1, 5, 100_000).unwrap();
+    let schedule = IsirSchedule::isir_disir(8, 0.5).unwrap();
+    let runs = coupled_terms(&target, &schedule, &lag, 7).unwrap();
+    let mut ws = VaeWorkspace::new();
+    let mut coupled = Moments::new(params);
+    for (terms, run, _) in runs {
+        assert!(!run.capped);
+        let mut g = vec![0.0f32; params];
+        decoder_gradient_of_terms(&one, &[terms], 4096, &mut g, &mut ws).unwrap();
+        coupled
+            .push(&g.iter().map(|&v| f64::from(v)).collect::<Vec<_>>())
+            .unwrap();
+    }
+    let z_coupled = max_abs_z(&coupled, &reference, &reference_se);
+
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let mut iwae = Moments::new(params);
+    for g in snis_gradients(&one, 2, reps, &mut rng) {
+        iwae.push(&g).unwrap();
+    }
+    let z_iwae = max_abs_z(&iwae, &reference, &reference_se);
+    eprintln!("max |z|: coupled {z_coupled:.2}, IWAE-2 {z_iwae:.2}, threshold {threshold:.2}");
+    assert!(z_coupled < threshold, "coupled: {z_coupled} ≥ {threshold}");
+    assert!(z_iwae > threshold, "IWAE-2 not detected: {z_iwae}");
+}
+
+/// The coupled estimators train a tiny VAE end to end, report their chains per epoch, adapt β, and
+/// resume from a checkpoint exactly.
+#[test]
+fn coupled_training_reports_chains_and_resumes() {
+    let train: Vec<u8> = (0..60 * P)
+        .map(|i| ((i * 7 + i / P) % 5 < 2) as u8)
+        .collect();
+    let data = VaeData::binary(train, P, vec![1.0; P * 10]).unwrap();
+    for kind in [EstimatorKind::CoupledIsirDisir, EstimatorKind::CoupledIsir] {
+        let mut config = TrainConfig::paper(kind, 2, 2);
+        (config.hidden, config.batch, config.k) = (8, 20, 5);
+        config.coupled.cap = 200;
+        let mut trainer = Trainer::new(config.clone(), P).unwrap();
+        for _ in 0..2 {
+            let r = trainer.train_epoch(&data, &mut |_, _| {}).unwrap();
+            let c = r.chains.expect("chain diagnostics");
+            assert_eq!(c.chains, 60, "{kind:?}");
+            assert!(r.train_bound.is_finite() && c.mean_tau >= 1.0 && c.max_tau >= c.median_tau);
+            assert!(r.csv_line().split(',').count() == 11);
+            match kind {
+                EstimatorKind::CoupledIsir => assert_eq!(c.beta, 0.0),
+                _ => assert_ne!(c.beta, 0.9, "β not adapted"),
+            }
+        }
+        let bytes = ucg_train::vae::checkpoint::to_bytes(&trainer);
+        let resumed = ucg_train::vae::checkpoint::from_bytes(&bytes, "test", config, P).unwrap();
+        assert_eq!(resumed.records(), trainer.records());
+    }
+}
+
+/// The coupled gradient of a step does not depend on the number of threads.
+#[test]
+fn coupled_gradient_does_not_depend_on_the_number_of_threads() {
+    let (vae, x) = fixture(3, 6, 3.0);
+    let gradient = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let config = CoupledConfig {
+                chunk: 50,
+                ..CoupledConfig::default()
+            };
+            let mut estimator = CoupledTheta::new(CoupledKernelKind::IsirDisir, 5, config).unwrap();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let mut grad = vec![0.0f32; vae.decoder_params().len()];
+            for _ in 0..2 {
+                estimator
+                    .extra_gradient(ThetaContext {
+                        model: &vae,
+                        x: &x,
+                        batch: 6,
+                        rng: &mut rng,
+                        workspace: &mut VaeWorkspace::new(),
+                        grad: &mut grad,
+                    })
+                    .unwrap();
+            }
+            (grad, estimator.beta())
+        })
+    };
+    let one = gradient(1);
+    assert_eq!(one, gradient(2));
+    assert_ne!(one.1, 0.9, "β not adapted between steps");
+}
