@@ -301,6 +301,14 @@ fn meeting_times(
                 c.lag.lag, c.lag.t0, c.lag.max_iter
             ),
         )?;
+        meeting_survival(
+            s,
+            &main,
+            checkpoints,
+            c.main_k,
+            c.latent_dim,
+            c.lag.max_iter,
+        )?;
     }
     let stats = |cells: Vec<&CellSummary>, x: fn(&CellSummary) -> f64| -> Vec<(f64, f64, f64)> {
         cells
@@ -347,6 +355,53 @@ fn meeting_times(
         )?;
     }
     Ok(())
+}
+
+/// The tail of the meeting-time distribution: the empirical survival function `P(τ > t)` on a log scale, one
+/// curve per coupled estimator (all points and replicates), which shows how often a cap at `t` would truncate.
+fn meeting_survival(
+    s: &mut Saver<'_>,
+    cells: &[&CellSummary],
+    checkpoints: &BTreeMap<String, CellCheckpoint>,
+    k: usize,
+    d: usize,
+    cap: usize,
+) -> AnyResult<()> {
+    let mut chart = LineChart::new(
+        format!("Meeting-time tail (K = {k}, D = {d})"),
+        Axis::new("t").with_unit("iterations"),
+        Axis::log("P(τ > t)"),
+    );
+    let mut any = false;
+    for cell in cells {
+        let Some(checkpoint) = checkpoints.get(&cell.id) else {
+            continue;
+        };
+        // Zero survival (past the largest τ) cannot be drawn on a log scale.
+        let points: Vec<(f64, f64)> = checkpoint
+            .meeting
+            .survival()
+            .into_iter()
+            .filter(|&(_, p)| p > 0.0)
+            .map(|(t, p)| (t as f64, p))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        any = true;
+        chart = chart.series_styled(cell.name.clone(), points, style(cell.cell.estimator));
+    }
+    if !any {
+        return Ok(());
+    }
+    s.save(
+        "meeting_survival",
+        chart,
+        format!(
+            "Empirical survival function P(τ > t) of every point's meeting time over all replicates, log scale; \
+             the curve's value at the cap ({cap} iterations) is the fraction of chains a run truncates."
+        ),
+    )
 }
 
 fn inefficiency(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
