@@ -299,8 +299,39 @@ fn estimator_tables(md: &mut String, s: &Summary, e: Estimator) {
     }
     let _ = writeln!(md, "{t}");
     if e.is_coupled() {
+        let _ = writeln!(md, "{}", truncation_sentence(&cells, c.lag.max_iter));
         let _ = writeln!(md, "{}", meeting_table(&cells, "K", |c| c.cell.k));
     }
+}
+
+/// A plain sentence, next to the z-test, on how many replicates a capped (truncated, hence biased) chain
+/// touched in each cell, and what a passed z-test then means.
+fn truncation_sentence(cells: &[&CellSummary], cap: usize) -> String {
+    let parts: Vec<String> = cells
+        .iter()
+        .map(|cell| {
+            let share = cell.capped_replicates as f64 / cell.replicates.max(1) as f64;
+            format!(
+                "K = {}: {} of {} ({:.1}%)",
+                cell.cell.k,
+                int(cell.capped_replicates),
+                int(cell.replicates),
+                100.0 * share
+            )
+        })
+        .collect();
+    let touched = cells.iter().any(|c| c.capped_replicates > 0);
+    let meaning = if touched {
+        "A replicate with a chain stopped at the cap is truncated, hence biased; where such replicates are \
+         common, \"within the bound\" says only that the truncation bias is below what these replicates can \
+         detect, not that it is absent."
+    } else {
+        "No replicate was truncated, so the z-test checks the estimator itself."
+    };
+    format!(
+        "Replicates containing at least one chain capped at {cap} iterations: {}. {meaning}\n",
+        parts.join("; ")
+    )
 }
 
 fn meeting_table(
@@ -394,6 +425,30 @@ fn inefficiency_table(md: &mut String, s: &Summary) {
 mod tests {
     use super::*;
     use crate::ppca::test_support::tiny_summary;
+
+    #[test]
+    fn truncation_is_stated_next_to_every_coupled_z_test() {
+        let summary = tiny_summary();
+        let md = render(&summary, &[]);
+        let coupled = [Estimator::CIsir, Estimator::CIsirDisir]
+            .iter()
+            .filter(|&&e| !summary.by_k(e).is_empty())
+            .count();
+        assert!(coupled > 0, "the tiny run has coupled cells");
+        assert_eq!(
+            md.matches("Replicates containing at least one chain capped at")
+                .count(),
+            coupled
+        );
+        let mut cell = summary.by_k(Estimator::CIsirDisir)[0].clone();
+        cell.capped_replicates = 3;
+        cell.replicates = 4;
+        let line = truncation_sentence(&[&cell], 1000);
+        assert!(
+            line.contains("3 of 4 (75.0%)") && line.contains("truncated, hence biased"),
+            "{line}"
+        );
+    }
 
     #[test]
     fn the_report_cites_what_a_reader_can_look_up() {
