@@ -5,23 +5,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use ucg_benches::ppca_fixture;
-use ucg_estimators::LagSettings;
-use ucg_train::ppca::{CoupledKernelKind, CoupledSettings, PpcaProblem};
+use ucg_benches::{ppca_fixture, speed_target_settings, thread_pool};
+use ucg_train::ppca::PpcaProblem;
 
 fn bench(c: &mut Criterion) {
     let (model, encoder, x) = ppca_fixture(100, 784, 100, 1);
     let problem = PpcaProblem::new(&model, &encoder, &x).unwrap();
-    let settings = CoupledSettings {
-        kernel: CoupledKernelKind::IsirDisir { beta: 0.9 },
-        k: 10,
-        lag: LagSettings::paper(1, 10, 1000).unwrap(),
-    };
+    let settings = speed_target_settings();
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let pool = thread_pool(threads);
         let mut seed = 0u64;
         c.bench_function(&format!("batched/per_point threads={threads}"), |b| {
             b.iter(|| {

@@ -9,8 +9,10 @@ use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_distr::{Bernoulli, Distribution};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use ucg_estimators::LagSettings;
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::Ppca;
+use ucg_train::ppca::{CoupledKernelKind, CoupledSettings};
 
 /// A model, its benchmark encoder and a `P × N` batch of Bernoulli(0.2) pixels.
 pub fn ppca_fixture(
@@ -30,4 +32,22 @@ pub fn ppca_fixture(
 /// The first column of a batch as a vector.
 pub fn first_point(x: &DMatrix<f64>) -> DVector<f64> {
     x.column(0).into_owned()
+}
+
+/// The coupled estimator at the speed target's settings: ISIR-DISIR with β = 0.9, `K = 10`, `t0 = 1`,
+/// `L = 10`, cap 1,000.
+pub fn speed_target_settings() -> CoupledSettings {
+    CoupledSettings {
+        kernel: CoupledKernelKind::IsirDisir { beta: 0.9 },
+        k: 10,
+        lag: LagSettings::paper(1, 10, 1000).expect("valid lag settings"),
+    }
+}
+
+/// A rayon pool of `threads` threads, so one benchmark can compare thread counts.
+pub fn thread_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
 }

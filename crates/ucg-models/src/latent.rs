@@ -6,6 +6,7 @@
 //! (data point, latent) pairs so that a neural model can evaluate them with large matrix products.
 
 use crate::Result;
+use crate::error::check_len;
 use nalgebra::DMatrix;
 
 /// A latent-variable model bound to `num_points()` data points, evaluated in batches.
@@ -42,4 +43,27 @@ pub trait LatentModel: Sync {
         log_joint: &mut [f64],
         grad: Option<&mut DMatrix<f64>>,
     ) -> Result<()>;
+}
+
+/// The size checks of [`LatentModel::log_joint`]'s arguments for a model of latent dimension `d`, which every
+/// implementation makes first: `z` is `d × J` with `J = points.len() = log_joint.len()`, and the gradient,
+/// when asked for, has `z`'s shape.
+///
+/// # Errors
+/// [`crate::ModelError::DimensionMismatch`] naming the argument that does not fit.
+pub fn check_log_joint_args(
+    d: usize,
+    points: &[usize],
+    z: &DMatrix<f64>,
+    log_joint: &[f64],
+    grad: Option<&DMatrix<f64>>,
+) -> Result<()> {
+    check_len("rows of z (latent dimension D)", d, z.nrows())?;
+    check_len("columns of z (number of points)", points.len(), z.ncols())?;
+    check_len("log-joint output", points.len(), log_joint.len())?;
+    if let Some(g) = grad {
+        check_len("rows of the gradient", d, g.nrows())?;
+        check_len("columns of the gradient", points.len(), g.ncols())?;
+    }
+    Ok(())
 }

@@ -39,4 +39,4 @@ pub mod real;
 pub mod vae;
 
 pub use error::{ModelError, Result};
-pub use latent::LatentModel;
+pub use latent::{LatentModel, check_log_joint_args};

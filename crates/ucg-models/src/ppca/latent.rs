@@ -5,7 +5,7 @@
 use super::model::Ppca;
 use crate::encoder::LinearGaussianEncoder;
 use crate::error::{ModelError, Result, check_finite, check_len};
-use crate::latent::LatentModel;
+use crate::latent::{LatentModel, check_log_joint_args};
 use nalgebra::DMatrix;
 
 /// A PPCA model, an encoder `q(z | x)` and `N` data points, evaluated in batches through [`LatentModel`].
@@ -126,13 +126,7 @@ impl LatentModel for PpcaLatentModel {
         grad: Option<&mut DMatrix<f64>>,
     ) -> Result<()> {
         let d = self.latent_dim();
-        check_len("rows of z (latent dimension D)", d, z.nrows())?;
-        check_len("columns of z (number of points)", points.len(), z.ncols())?;
-        check_len("log-joint output", points.len(), log_joint.len())?;
-        if let Some(g) = grad.as_deref() {
-            check_len("rows of the gradient", d, g.nrows())?;
-            check_len("columns of the gradient", points.len(), g.ncols())?;
-        }
+        check_log_joint_args(d, points, z, log_joint, grad.as_deref())?;
         for &n in points {
             self.check_point(n)?;
         }

@@ -6,7 +6,7 @@
 
 use super::model::{Vae, VaeWorkspace};
 use crate::error::{ModelError, Result, check_len};
-use crate::latent::LatentModel;
+use crate::latent::{LatentModel, check_log_joint_args};
 use nalgebra::DMatrix;
 use ucg_couplings::ImportanceTarget;
 
@@ -160,9 +160,7 @@ impl LatentModel for VaeOnData {
         grad: Option<&mut DMatrix<f64>>,
     ) -> Result<()> {
         let d = self.latent_dim();
-        check_len("rows of z", d, z.nrows())?;
-        check_len("columns of z", points.len(), z.ncols())?;
-        check_len("log_joint", points.len(), log_joint.len())?;
+        check_log_joint_args(d, points, z, log_joint, grad.as_deref())?;
         let zf: Vec<f32> = z.iter().map(|&v| v as f32).collect();
         let mut out = vec![0.0f32; points.len()];
         let mut ws = VaeWorkspace::new();
