@@ -58,6 +58,38 @@ fn batched_gradient_equals_the_per_point_gradient_bit_for_bit() {
     }
 }
 
+/// Several estimates in one parallel loop are, estimate by estimate, the estimates run one at a time.
+#[test]
+fn estimates_for_many_seeds_equal_the_estimates_run_alone() {
+    let (model, encoder, x) = fixture();
+    let problem = PpcaProblem::new(&model, &encoder, &x).unwrap();
+    for kernel in KERNELS {
+        let settings = CoupledSettings {
+            kernel,
+            k: 6,
+            lag: LagSettings::paper(1, 4, 10_000).unwrap(),
+        };
+        let seeds = [11, 3, 11, 40];
+        let many = problem.coupled_gradients(&settings, &seeds).unwrap();
+        assert_eq!(many.len(), seeds.len());
+        for (g, &seed) in many.iter().zip(&seeds) {
+            let alone = problem.coupled_gradient(&settings, seed).unwrap();
+            assert_eq!(bits(g), bits(&alone), "{kernel:?} seed {seed}");
+            assert_eq!(
+                (&g.runs, g.particle_sets),
+                (&alone.runs, alone.particle_sets)
+            );
+        }
+        assert_ne!(bits(&many[0]), bits(&many[1]));
+        assert!(
+            problem
+                .coupled_gradients(&settings, &[])
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
 /// The batched gradient's mean over replicates against the exact gradient, every component, for the
 /// paper's window and for k = 0 (whose first bias-correction pair involves a fresh initial draw).
 #[test]

@@ -25,7 +25,7 @@ pub struct PointStats {
 
 impl PointStats {
     /// Particles buffered before they are folded into `S2` (a block of `D × BLOCK` stays in cache).
-    pub const BLOCK: usize = 256;
+    pub const BLOCK: usize = 64;
 
     /// Empty statistics for latent dimension `d`.
     pub fn new(d: usize) -> Self {

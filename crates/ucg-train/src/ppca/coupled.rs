@@ -5,7 +5,7 @@ use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use ucg_couplings::isir::{Isir, IsirDisir, IsirState};
 use ucg_couplings::{CoupledKernel, CouplingError, InitialLaw};
-use ucg_estimators::batch::run_points;
+use ucg_estimators::batch::run_points_for_seeds;
 use ucg_estimators::{Event, LagSettings};
 use ucg_models::ppca::{DiagonalPpcaTarget, PointStats};
 
@@ -105,19 +105,37 @@ impl PpcaProblem<'_> {
     /// # Errors
     /// Invalid `K` or β, or kernel failures.
     pub fn coupled_gradient(&self, settings: &CoupledSettings, seed: u64) -> Result<BatchGradient> {
+        let mut all = self.coupled_gradients(settings, &[seed])?;
+        Ok(all.pop().expect("one estimate per seed"))
+    }
+
+    /// [`PpcaProblem::coupled_gradient`] for each of `seeds`, all `(seed, point)` runs in one parallel loop
+    /// so that both cores stay busy through the heavy tail of the meeting times; estimate `r` is
+    /// bit-identical to `coupled_gradient(settings, seeds[r])`.
+    ///
+    /// # Errors
+    /// Invalid `K` or β, or kernel failures.
+    pub fn coupled_gradients(
+        &self,
+        settings: &CoupledSettings,
+        seeds: &[u64],
+    ) -> Result<Vec<BatchGradient>> {
         let k = settings.k;
-        let points = match settings.kernel {
+        let per_seed = match settings.kernel {
             CoupledKernelKind::Isir => {
-                self.run_kernel(settings, seed, |t| Isir::new(t, k), Isir::evaluations)?
+                self.run_kernel(settings, seeds, |t| Isir::new(t, k), Isir::evaluations)?
             }
             CoupledKernelKind::IsirDisir { beta } => self.run_kernel(
                 settings,
-                seed,
+                seeds,
                 |t| IsirDisir::new(t, k, beta),
                 IsirDisir::evaluations,
             )?,
         };
-        self.gradient_from_points(points, k)
+        per_seed
+            .into_iter()
+            .map(|points| self.gradient_from_points(points, k))
+            .collect()
     }
 
     /// The batch gradient from every point's outcome, in point order.
@@ -149,10 +167,10 @@ impl PpcaProblem<'_> {
     fn run_kernel<'s, K>(
         &'s self,
         settings: &CoupledSettings,
-        seed: u64,
+        seeds: &[u64],
         make: impl Fn(&'s DiagonalPpcaTarget) -> std::result::Result<K, CouplingError> + Sync,
         evaluations: fn(&K) -> u64,
-    ) -> Result<Vec<PointOutcome>>
+    ) -> Result<Vec<Vec<PointOutcome>>>
     where
         K: CoupledKernel<State = IsirState> + InitialLaw,
     {
@@ -161,9 +179,9 @@ impl PpcaProblem<'_> {
         if let Some(t) = self.targets.first() {
             make(t)?;
         }
-        let out = run_points(
+        let out = run_points_for_seeds(
             self.len(),
-            seed,
+            seeds,
             &settings.lag,
             |n| {
                 let target = &self.targets[n];
@@ -179,11 +197,16 @@ impl PpcaProblem<'_> {
         )?;
         Ok(out
             .into_iter()
-            .map(|p| PointOutcome {
-                run: p.run,
-                stats: p.accumulator.stats,
-                ess: p.accumulator.ess,
-                evaluations: p.accumulator.evaluations,
+            .map(|points| {
+                points
+                    .into_iter()
+                    .map(|p| PointOutcome {
+                        run: p.run,
+                        stats: p.accumulator.stats,
+                        ess: p.accumulator.ess,
+                        evaluations: p.accumulator.evaluations,
+                    })
+                    .collect()
             })
             .collect())
     }
