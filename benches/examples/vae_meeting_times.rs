@@ -9,10 +9,8 @@
 //! that met (mean, median, 90 % and 99 % quantiles), the capped fraction, the particle evaluations and
 //! backward columns, and the wall time against one IWAE step (forward and backward of 100 × 10 particles).
 
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
+use ucg_benches::vae_iwae_step_seconds;
 use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::LagSettings;
 use ucg_estimators::summary::quantile;
@@ -38,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let p = model.shape().data_dim;
     let x = &data.test()[..p * BATCH];
 
-    let iwae_seconds = iwae_step_seconds(&model, x)?;
+    let iwae_seconds = vae_iwae_step_seconds(&model, x, BATCH, K, 5)?;
     println!(
         "one IWAE step (forward + backward, {BATCH} × {K} particles): {:.4} s, {} particle evaluations",
         iwae_seconds,
@@ -112,26 +110,4 @@ fn train(data: &ucg_train::vae::VaeData, epochs: usize) -> Result<Vae<f32>, ucg_
         );
     }
     Ok(trainer.model().clone())
-}
-
-/// Median wall time of one IWAE step's model work over 5 repetitions.
-fn iwae_step_seconds(model: &Vae<f32>, x: &[f32]) -> Result<f64, ucg_models::ModelError> {
-    let d = model.shape().latent;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let mut ws = VaeWorkspace::new();
-    let mut times = Vec::new();
-    for _ in 0..5 {
-        let noise: Vec<f32> = (0..d * BATCH * K)
-            .map(|_| StandardNormal.sample(&mut rng))
-            .collect();
-        let start = Instant::now();
-        let _ = model.particles(x, BATCH, K, &noise, &mut ws)?;
-        let coeffs = vec![1.0 / K as f32; BATCH * K];
-        let mut theta = vec![0.0; model.decoder_params().len()];
-        let mut phi = vec![0.0; model.encoder_params().len()];
-        model.backward(x, &coeffs, 1.0, &mut theta, &mut phi, &mut ws)?;
-        times.push(start.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[2])
 }

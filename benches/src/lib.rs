@@ -51,3 +51,37 @@ pub fn thread_pool(threads: usize) -> rayon::ThreadPool {
         .build()
         .expect("a thread pool")
 }
+
+/// Median wall time over `reps` repetitions of one IWAE step's model work on the VAE `model`: the forward
+/// pass of `batch × k` particles (fresh standard-normal noise each time) and the backward pass with
+/// coefficients `1/k`, for the images `x` (`P × batch`, column-major).
+///
+/// # Errors
+/// `x` not `P × batch`.
+pub fn vae_iwae_step_seconds(
+    model: &ucg_models::vae::Vae<f32>,
+    x: &[f32],
+    batch: usize,
+    k: usize,
+    reps: usize,
+) -> Result<f64, ucg_models::ModelError> {
+    use rand_distr::StandardNormal;
+    let d = model.shape().latent;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let mut ws = ucg_models::vae::VaeWorkspace::new();
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps.max(1) {
+        let noise: Vec<f32> = (0..d * batch * k)
+            .map(|_| StandardNormal.sample(&mut rng))
+            .collect();
+        let start = std::time::Instant::now();
+        let _ = model.particles(x, batch, k, &noise, &mut ws)?;
+        let coeffs = vec![1.0 / k as f32; batch * k];
+        let mut theta = vec![0.0; model.decoder_params().len()];
+        let mut phi = vec![0.0; model.encoder_params().len()];
+        model.backward(x, &coeffs, 1.0, &mut theta, &mut phi, &mut ws)?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
