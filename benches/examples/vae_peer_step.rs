@@ -23,7 +23,7 @@ use ucg_benches::vae_iwae_step_seconds;
 use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::LagSettings;
 use ucg_estimators::summary::quantile;
-use ucg_models::vae::{Vae, VaeBatchTarget, VaeWorkspace};
+use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
 use ucg_train::vae::coupled::{coupled_terms, decoder_gradient_of_terms};
 use ucg_train::vae::npz::load_npz;
 use ucg_train::vae::{Binarization, load_mnist};
