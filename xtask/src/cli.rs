@@ -1,4 +1,5 @@
-//! The command-line interface (clap): `reproduce ppca`, `train vae`, `merge`, `data`.
+//! The command-line interface (clap): `reproduce ppca`, `reproduce vae`, `train vae`, `eval vae`,
+//! `merge`, `data`.
 //!
 //! Only parsing lives here; the commands are carried out by [`crate::ppca`], [`crate::train`] and
 //! [`crate::data`].
@@ -55,6 +56,41 @@ pub enum Experiment {
     /// PPCA on binarised MNIST: unbiasedness of the coupled gradient estimators against the exact
     /// gradient, bias of IWAE against K, meeting times against K and D, inefficiency.
     Ppca(PpcaArgs),
+    /// The VAE on binarised MNIST: ELBO, IWAE and the unbiased coupled gradients (C-ISIR-DISIR,
+    /// C-ISIR), test log-likelihood by IWAE-5,000 and AIS with paired differences, meeting times, cost
+    /// (the paper's Table 1; protocol in docs/vae/README.md).
+    Vae(VaeArgs),
+}
+
+/// Options of `reproduce vae`.
+#[derive(Debug, Clone, Args)]
+pub struct VaeArgs {
+    /// Output folder (created; an existing one from the same settings is resumed).
+    #[arg(long, default_value = "results/vae")]
+    pub out: PathBuf,
+    /// quick (seconds, synthetic images, no download), default (MNIST D = 20: IWAE pretrain then each
+    /// estimator continued; about an hour on 2 cores) or full (the paper's protocol; days, shardable).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
+    /// The same as `--preset full`.
+    #[arg(long, conflicts_with = "preset")]
+    pub full: bool,
+    /// Master seed of every run.
+    #[arg(long, value_name = "S", default_value_t = 2021, allow_negative_numbers = true,
+          value_parser = whole_number)]
+    pub seed: u64,
+    /// Run only shard i of n (0-based): a contiguous part of the runs (each computing the pretrain it
+    /// needs); merge the shards' folders with `cargo xtask merge`.
+    #[arg(
+        long,
+        value_name = "i/n",
+        default_value = "0/1",
+        allow_hyphen_values = true
+    )]
+    pub shard: Shard,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
+    pub threads: Option<usize>,
 }
 
 /// The sizes of a PPCA run.
@@ -271,7 +307,7 @@ pub struct EvalVaeArgs {
     pub threads: Option<usize>,
 }
 
-/// Options of `merge`.
+/// Options of `merge` (PPCA or VAE folders, told apart by their contents).
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
     /// The shards' output folders.
