@@ -343,7 +343,12 @@ mod tests {
         c.blocks[0]
             .estimators
             .retain(|&e| e != Estimator::CoupledIsirDisir);
-        assert!(c.validate().unwrap_err().to_string().contains("same-wall-time"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("same-wall-time")
+        );
         let mut c = Config::quick_preset(1);
         c.k = 1;
         assert!(c.validate().is_err());

@@ -140,10 +140,10 @@ pub fn shard_units(units: &[Unit], shard: Shard) -> Vec<Unit> {
     let mut out: Vec<Unit> = Vec::new();
     for n in &names {
         if let Some(u) = by_name(n) {
-            if let Some(p) = u.from.as_deref().and_then(by_name) {
-                if !out.iter().any(|o| o.name == p.name) {
-                    out.push(p);
-                }
+            if let Some(p) = u.from.as_deref().and_then(by_name)
+                && !out.iter().any(|o| o.name == p.name)
+            {
+                out.push(p);
             }
             out.push(u);
         }

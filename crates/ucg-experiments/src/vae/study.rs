@@ -68,25 +68,28 @@ pub fn run_study(
     ));
     let mut data: HashMap<DatasetKind, StudyData> = HashMap::new();
     for unit in &mine {
-        if !data.contains_key(&unit.dataset) {
-            let d = load(
-                unit.dataset,
-                config.binarize_seed,
-                config.train_subset,
-                config.curve_points,
-            )?;
-            let points = config.eval.iwae_points.max(config.eval.ais_points);
-            if points > d.test_len() {
-                return Err(format!(
-                    "evaluation on {points} test images; {} has {}",
-                    unit.dataset.name(),
-                    d.test_len()
-                )
-                .into());
+        let loaded = match data.entry(unit.dataset) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let d = load(
+                    unit.dataset,
+                    config.binarize_seed,
+                    config.train_subset,
+                    config.curve_points,
+                )?;
+                let points = config.eval.iwae_points.max(config.eval.ais_points);
+                if points > d.test_len() {
+                    return Err(format!(
+                        "evaluation on {points} test images; {} has {}",
+                        unit.dataset.name(),
+                        d.test_len()
+                    )
+                    .into());
+                }
+                e.insert(d)
             }
-            data.insert(unit.dataset, d);
-        }
-        run_unit(config, &plan, unit, &data[&unit.dataset], out, ui)?;
+        };
+        run_unit(config, &plan, unit, loaded, out, ui)?;
     }
     write_outputs(out, command, ui)
 }
