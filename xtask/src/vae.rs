@@ -13,9 +13,9 @@ use crate::cli::{MergeArgs, Preset, VaeArgs, set_threads};
 /// The settings for the command-line options.
 pub fn config_from_args(args: &VaeArgs) -> Config {
     match if args.full { Preset::Full } else { args.preset } {
-        Preset::Quick => Config::quick_preset(args.seed),
-        Preset::Default => Config::default_preset(args.seed),
-        Preset::Full => Config::full_preset(args.seed),
+        Preset::Quick => Config::quick_preset(args.run.seed),
+        Preset::Default => Config::default_preset(args.run.seed),
+        Preset::Full => Config::full_preset(args.run.seed),
     }
 }
 
@@ -26,8 +26,8 @@ pub fn config_from_args(args: &VaeArgs) -> Config {
 pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args);
     config.validate()?;
-    set_threads(args.threads)?;
-    let summary = run_study(&config, args.shard, &args.out, ui, command)?;
+    set_threads(args.run.threads)?;
+    let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
     verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
     Ok(())
 }
@@ -68,7 +68,7 @@ mod tests {
         assert_eq!(a.out, std::path::PathBuf::from("results/vae"));
         let a = parse(&["--preset", "quick", "--seed", "3", "--shard", "1/2"]).unwrap();
         assert_eq!(config_from_args(&a), Config::quick_preset(3));
-        assert_eq!(a.shard, Shard { index: 1, count: 2 });
+        assert_eq!(a.run.shard, Shard { index: 1, count: 2 });
         assert_eq!(
             config_from_args(&parse(&["--full"]).unwrap()),
             Config::full_preset(2021)

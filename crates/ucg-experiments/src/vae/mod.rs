@@ -8,7 +8,7 @@
 //! - [`data`]: the images; [`unit`]: one run and its evaluation; [`records`]: reading a run's files;
 //! - [`study`]: the whole study ([`study::run_study`]) and its outputs ([`study::write_outputs`]);
 //! - [`summary`], [`report`], [`figures`]: `summary.json`, `report.md`, `figures/`;
-//! - [`merge`]: putting shards' folders together.
+//! - [`merge`]: putting shards' folders together; [`bars`]: progress bars of a training run.
 //!
 //! A results folder holds `config.json`, `runs/<name>/` (each an ordinary `ucg_train::vae::run` folder
 //! plus `unit.json`, `eval-iwae.csv`, `eval-ais.csv` and, for the same-wall-time run, `walltime.json`),
@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bars;
 pub mod config;
 pub mod data;
 pub mod figures;

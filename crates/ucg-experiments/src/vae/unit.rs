@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use ucg_models::vae::VaeOnData;
 use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, SigmoidSchedule};
+use ucg_train::vae::InitialParameters;
 use ucg_train::vae::run::{CHECKPOINT_FILE, MODEL_FILE};
-use ucg_train::vae::{InitialParameters, RunEvent};
 
 use super::config::{Config, EvalConfig};
 use super::data::StudyData;
@@ -122,33 +122,14 @@ pub fn run_unit(
     (resolved.epochs, resolved.steps_per_epoch) = (tc.epochs, tc.steps_per_epoch);
     ucg_report::write_json(dir.join("unit.json"), &resolved)?;
     let resume = dir.join(CHECKPOINT_FILE).is_file();
-    let mut bar = None;
-    ucg_train::vae::run(tc, &data.train, &dir, resume, &mut |event| match event {
-        RunEvent::EpochStart {
-            epoch,
-            epochs,
-            steps,
-        } => {
-            bar = Some(ui.bar(
-                steps as u64,
-                format!("{} epoch {epoch}/{epochs}", unit.name),
-            ))
-        }
-        RunEvent::Step { step } => {
-            if let Some(b) = &bar {
-                b.set_position(step as u64);
-            }
-        }
-        RunEvent::EpochEnd(r) => {
-            if let Some(b) = bar.take() {
-                b.finish_and_clear();
-            }
-            ui.note(format!(
-                "{}: epoch {} test bound {:.3}, {:.1} s",
-                unit.name, r.epoch, r.test_bound, r.seconds
-            ));
-        }
-    })?;
+    let note = |r: &ucg_train::vae::EpochRecord| {
+        ui.note(format!(
+            "{}: epoch {} test bound {:.3}, {:.1} s",
+            unit.name, r.epoch, r.test_bound, r.seconds
+        ));
+    };
+    let mut progress = super::bars::epoch_bars(ui, format!("{} ", unit.name), note);
+    ucg_train::vae::run(tc, &data.train, &dir, resume, &mut progress)?;
     evaluate_unit(&config.eval, &dir, data, ui)
 }
 

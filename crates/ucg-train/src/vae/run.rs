@@ -53,13 +53,10 @@ pub enum RunEvent<'a> {
 
 /// The CSV text of `records`.
 pub fn metrics_csv(records: &[EpochRecord]) -> String {
-    let mut s = String::from(EpochRecord::CSV_HEADER);
-    s.push('\n');
-    for r in records {
-        s.push_str(&r.csv_line());
-        s.push('\n');
-    }
-    s
+    super::steps::csv_text(
+        EpochRecord::CSV_HEADER,
+        records.iter().map(EpochRecord::csv_line),
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

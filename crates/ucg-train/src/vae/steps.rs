@@ -149,15 +149,23 @@ impl StepRecord {
     }
 }
 
-/// The text of `steps.csv` for `records`.
-pub fn steps_csv(records: &[StepRecord]) -> String {
-    let mut s = String::from(StepRecord::CSV_HEADER);
+/// A CSV text: `header`, then one line per item.
+pub(crate) fn csv_text(header: &str, lines: impl IntoIterator<Item = String>) -> String {
+    let mut s = String::from(header);
     s.push('\n');
-    for r in records {
-        s.push_str(&r.csv_line());
+    for line in lines {
+        s.push_str(&line);
         s.push('\n');
     }
     s
+}
+
+/// The text of `steps.csv` for `records`.
+pub fn steps_csv(records: &[StepRecord]) -> String {
+    csv_text(
+        StepRecord::CSV_HEADER,
+        records.iter().map(StepRecord::csv_line),
+    )
 }
 
 /// Header of `meetings.csv`: one line per (epoch, meeting time) with its count; capped pairs count at the
