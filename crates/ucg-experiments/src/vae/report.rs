@@ -92,12 +92,31 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
         c.eval.ais_leapfrog,
         c.eval.ais_points
     ));
-    s.push_str("## Verdict\n\nDifferences are paired over test points (a − b, ± one standard error); \"beats\" needs z > 2.\n\n");
+    s.push_str("## Verdict\n\nDifferences are paired over the same test points (a − b in nats, ± one standard error); \"beats\" needs z > 2, \"is worse than\" z < −2.\n\n");
     if summary.differences.is_empty() {
         s.push_str("No coupled run has been evaluated yet.\n");
-    }
-    for line in verdict_lines(summary) {
-        s.push_str(&format!("- {line}\n"));
+    } else {
+        let mut t = MarkdownTable::new(["a", "b", "method", "points", "a − b", "z", "verdict"]);
+        for d in &summary.differences {
+            let z = d.mean / d.se;
+            t.push_row([
+                d.a.clone(),
+                d.b.clone(),
+                d.method.clone(),
+                d.points.to_string(),
+                pm(d.mean, d.se),
+                format!("{z:.1}"),
+                if z > 2.0 {
+                    "a beats b"
+                } else if z < -2.0 {
+                    "a is worse"
+                } else {
+                    "no difference detected"
+                }
+                .to_string(),
+            ]);
+        }
+        s.push_str(&t.to_markdown());
     }
     s.push_str("\n## Test log-likelihood (laid out like the paper's Table 1)\n\n");
     s.push_str("Paper values: Ruiz et al. 2021, Table 1 (as quoted in `docs/method.md` §8), after 300 epochs from scratch; ours follow this run's protocol, which is much shorter unless the preset is `full`.\n\n");
