@@ -1,4 +1,5 @@
-//! The command-line interface (clap): `reproduce ppca`, `train vae`, `merge`, `data`.
+//! The command-line interface (clap): `reproduce ppca`, `reproduce vae`, `train vae`, `eval vae`,
+//! `merge`, `data`.
 //!
 //! Only parsing lives here; the commands are carried out by [`crate::ppca`], [`crate::train`] and
 //! [`crate::data`].
@@ -55,6 +56,28 @@ pub enum Experiment {
     /// PPCA on binarised MNIST: unbiasedness of the coupled gradient estimators against the exact
     /// gradient, bias of IWAE against K, meeting times against K and D, inefficiency.
     Ppca(PpcaArgs),
+    /// The VAE on binarised MNIST: ELBO, IWAE and the unbiased coupled gradients (C-ISIR-DISIR,
+    /// C-ISIR), test log-likelihood by IWAE-5,000 and AIS with paired differences, meeting times, cost
+    /// (the paper's Table 1; protocol in docs/vae/README.md).
+    Vae(VaeArgs),
+}
+
+/// Options of `reproduce vae`.
+#[derive(Debug, Clone, Args)]
+pub struct VaeArgs {
+    /// Output folder (created; an existing one from the same settings is resumed).
+    #[arg(long, default_value = "results/vae")]
+    pub out: PathBuf,
+    /// quick (seconds, synthetic images, no download), default (MNIST D = 20: IWAE pretrain then each
+    /// estimator continued; about an hour on 2 cores) or full (the paper's protocol; days, shardable).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
+    /// The same as `--preset full`.
+    #[arg(long, conflicts_with = "preset")]
+    pub full: bool,
+    /// Seed, shard and threads.
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 /// The sizes of a PPCA run.
@@ -67,6 +90,27 @@ pub enum Preset {
     Default,
     /// The paper's scale: 50,000 replicates per estimator (hours; resumable and shardable).
     Full,
+}
+
+/// The options every study shares: master seed, shard, threads.
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
+    /// Master seed: everything the study draws derives from it.
+    #[arg(long, value_name = "S", default_value_t = 2021, allow_negative_numbers = true,
+          value_parser = whole_number)]
+    pub seed: u64,
+    /// Run only shard i of n (0-based), a disjoint part of the study (PPCA: of every estimator's
+    /// replicates; VAE: of its runs); merge the shards' folders with `cargo xtask merge`.
+    #[arg(
+        long,
+        value_name = "i/n",
+        default_value = "0/1",
+        allow_hyphen_values = true
+    )]
+    pub shard: Shard,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
+    pub threads: Option<usize>,
 }
 
 /// Options of `reproduce ppca`.
@@ -88,22 +132,9 @@ pub struct PpcaArgs {
     /// Replicates of the coupled estimators at the other K of the sweep (overrides the preset).
     #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = whole_number)]
     pub sweep_replicates: Option<u64>,
-    /// Master seed: the model, the encoder fit, β's warm-up and every replicate derive from it.
-    #[arg(long, value_name = "S", default_value_t = 2021, allow_negative_numbers = true,
-          value_parser = whole_number)]
-    pub seed: u64,
-    /// Run only shard i of n (0-based): a disjoint range of every estimator's replicates; merge the
-    /// shards' folders with `cargo xtask merge`.
-    #[arg(
-        long,
-        value_name = "i/n",
-        default_value = "0/1",
-        allow_hyphen_values = true
-    )]
-    pub shard: Shard,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
-    pub threads: Option<usize>,
+    /// Seed, shard and threads.
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 /// The models of `train`.
@@ -271,7 +302,7 @@ pub struct EvalVaeArgs {
     pub threads: Option<usize>,
 }
 
-/// Options of `merge`.
+/// Options of `merge` (PPCA or VAE folders, told apart by their contents).
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
     /// The shards' output folders.
@@ -348,7 +379,7 @@ mod tests {
     fn command_line_parses() {
         let a = parse(&["--replicates", "5", "--shard", "2/4", "--out", "x"]).unwrap();
         assert_eq!(a.replicates, Some(5));
-        assert_eq!(a.shard, Shard { index: 2, count: 4 });
+        assert_eq!(a.run.shard, Shard { index: 2, count: 4 });
         assert_eq!(a.out, PathBuf::from("x"));
         assert_eq!((a.preset, a.full), (Preset::Default, false));
         assert_eq!(parse(&["--preset", "quick"]).unwrap().preset, Preset::Quick);
@@ -396,7 +427,7 @@ mod tests {
 
     #[test]
     fn thread_counts_are_bounded_before_any_work() {
-        assert_eq!(parse(&["--threads", "2"]).unwrap().threads, Some(2));
+        assert_eq!(parse(&["--threads", "2"]).unwrap().run.threads, Some(2));
         for bad in ["0", "100000"] {
             let err = parse(&["--threads", bad]).unwrap_err();
             assert!(err.contains("threads on this machine"), "{bad}: {err}");

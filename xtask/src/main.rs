@@ -7,7 +7,7 @@
 use clap::Parser;
 use ucg_experiments::progress::Ui;
 use xtask::cli::{self, Cli, Command, EvalModel, Experiment, TrainModel};
-use xtask::{AnyResult, data, eval, ppca, train};
+use xtask::{AnyResult, data, eval, ppca, train, vae};
 
 fn main() {
     let cli = Cli::parse();
@@ -29,6 +29,7 @@ fn run(cli: Cli) -> AnyResult<()> {
         Command::Data { which } => data::data_command(&which),
         Command::Reproduce { experiment } => match experiment {
             Experiment::Ppca(args) => ppca::reproduce(&args, &command_line(), &Ui::terminal()),
+            Experiment::Vae(args) => vae::reproduce(&args, &command_line(), &Ui::terminal()),
         },
         Command::Train { model } => match model {
             TrainModel::Vae(args) => {
@@ -42,6 +43,16 @@ fn run(cli: Cli) -> AnyResult<()> {
                 eval::eval_vae(&args, &Ui::terminal())
             }
         },
-        Command::Merge(args) => ppca::merge(&args, &command_line(), &Ui::terminal()),
+        Command::Merge(args) => {
+            let vae_folders = args
+                .shards
+                .first()
+                .is_some_and(|d| ucg_experiments::vae::merge::is_vae_folder(d));
+            if vae_folders {
+                vae::merge(&args, &command_line(), &Ui::terminal())
+            } else {
+                ppca::merge(&args, &command_line(), &Ui::terminal())
+            }
+        }
     }
 }

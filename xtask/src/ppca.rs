@@ -14,9 +14,9 @@ use crate::cli::{MergeArgs, PpcaArgs, Preset, set_threads};
 pub fn config_from_args(args: &PpcaArgs) -> Config {
     let preset = if args.full { Preset::Full } else { args.preset };
     let mut config = match preset {
-        Preset::Quick => Config::quick_preset(args.seed),
-        Preset::Default => Config::default_preset(args.seed),
-        Preset::Full => Config::full_preset(args.seed),
+        Preset::Quick => Config::quick_preset(args.run.seed),
+        Preset::Default => Config::default_preset(args.run.seed),
+        Preset::Full => Config::full_preset(args.run.seed),
     };
     if let Some(r) = args.replicates {
         config.replicates = r;
@@ -35,8 +35,8 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
 pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args);
     config.validate()?;
-    set_threads(args.threads)?;
-    let summary = run_study(&config, args.shard, &args.out, ui, command)?;
+    set_threads(args.run.threads)?;
+    let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
     print_lines(&verdict_lines(&summary));
     Ok(())
 }

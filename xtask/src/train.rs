@@ -4,9 +4,7 @@
 use crate::AnyResult;
 use crate::cli::{BetaArg, BinarizationArg, EstimatorArg, OptimizerArg, TrainVaeArgs};
 use ucg_experiments::progress::Ui;
-use ucg_train::vae::{
-    BetaPolicy, Binarization, EstimatorKind, OptimizerKind, RunEvent, TrainConfig,
-};
+use ucg_train::vae::{BetaPolicy, Binarization, EstimatorKind, OptimizerKind, TrainConfig};
 
 /// The run's settings from the command line.
 pub fn config(args: &TrainVaeArgs) -> TrainConfig {
@@ -57,40 +55,22 @@ pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
         config.epochs,
         args.out.display()
     ));
-    let mut bar = None;
-    let trainer = ucg_train::vae::run(config, &data, &args.out, args.resume, &mut |event| {
-        match event {
-            RunEvent::EpochStart {
-                epoch,
-                epochs,
-                steps,
-            } => {
-                bar = Some(ui.bar(steps as u64, format!("epoch {epoch}/{epochs}")));
-            }
-            RunEvent::Step { step } => {
-                if let Some(b) = &bar {
-                    b.set_position(step as u64);
-                }
-            }
-            RunEvent::EpochEnd(r) => {
-                if let Some(b) = bar.take() {
-                    b.finish_and_clear();
-                }
-                ui.note(format!(
-                "epoch {:>4}: train bound {:>9.3}, test IWAE bound {:>9.3}, {:.2} s, mean ESS {:.2}",
-                r.epoch, r.train_bound, r.test_bound, r.seconds, r.mean_ess
+    let note = |r: &ucg_train::vae::EpochRecord| {
+        ui.note(format!(
+            "epoch {:>4}: train bound {:>9.3}, test IWAE bound {:>9.3}, {:.2} s, mean ESS {:.2}",
+            r.epoch, r.train_bound, r.test_bound, r.seconds, r.mean_ess
+        ));
+        if let Some(c) = &r.chains {
+            ui.note(format!(
+                "            chains {}, capped {}, τ mean {:.2} median {} max {}, β {:.4}",
+                c.chains, c.capped, c.mean_tau, c.median_tau, c.max_tau, c.beta
             ));
-                if let Some(c) = &r.chains {
-                    ui.note(format!(
-                        "            chains {}, capped {}, τ mean {:.2} median {} max {}, β {:.4}",
-                        c.chains, c.capped, c.mean_tau, c.median_tau, c.max_tau, c.beta
-                    ));
-                }
-            }
         }
-    })?;
+    };
+    let mut progress = ucg_experiments::vae::bars::epoch_bars(ui, String::new(), note);
+    let trainer = ucg_train::vae::run(config, &data, &args.out, args.resume, &mut progress)?;
     ui.note(format!(
-        "done: {} epochs; metrics.csv, checkpoint.bin and model.bin in {}",
+        "done: {} epochs; metrics.csv, steps.csv, meetings.csv, checkpoint.bin and model.bin in {}",
         trainer.epoch(),
         args.out.display()
     ));

@@ -3,6 +3,8 @@
 //! - [`ppca`]: the PPCA experiment (unbiasedness of the coupled gradient estimators against the exact
 //!   gradient, IWAE's bias against K, meeting times against K and D, inefficiency): settings and
 //!   presets, the resumable and shardable run, merging shards, the summary, the report and figures;
+//! - [`vae`]: the VAE experiment (ELBO, IWAE and the coupled unbiased gradients on binarised MNIST,
+//!   the paper's Table 1): presets, a plan of resumable runs, shards, evaluation, summary, report;
 //! - [`shard`]: splitting a run's replicates between processes;
 //! - [`progress`]: progress bars and status lines, silenced in tests.
 //!
@@ -31,6 +33,7 @@
 pub mod ppca;
 pub mod progress;
 pub mod shard;
+pub mod vae;
 
 /// Errors of the experiments: anything displayable, reported on one line by `cargo xtask`.
 pub type AnyError = Box<dyn std::error::Error>;

@@ -194,3 +194,80 @@ fn a_few_epochs_on_real_mnist_raise_the_iwae_bound() {
     assert!(bounds.windows(2).all(|w| w[1] > w[0]), "{bounds:?}");
     assert!(bounds[4] > before + 50.0, "{bounds:?}");
 }
+
+/// `steps.csv` without its two seconds columns.
+fn steps_without_seconds(csv: &str) -> Vec<String> {
+    csv.lines()
+        .map(|l| l.split(',').take(8).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+#[test]
+fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrained_run() {
+    use ucg_train::vae::InitialParameters;
+    use ucg_train::vae::run::{MEETINGS_FILE, STEPS_FILE};
+    let d = data(false);
+    let pretrain = tempfile::tempdir().unwrap();
+    run::run(config(1), &d, pretrain.path(), false, &mut quiet()).unwrap();
+    let steps = String::from_utf8(read(pretrain.path(), STEPS_FILE)).unwrap();
+    // 240 images, batch 30: 8 steps of B·K = 120 shared particles, no chains.
+    assert_eq!(steps.lines().count(), 9, "{steps}");
+    assert!(steps.lines().nth(1).unwrap().starts_with("1,1,,0,0,,,120,"));
+
+    // A coupled continuation of 2 "epochs" of 3 steps each, from the pretrain's checkpoint.
+    let mut c = config(2);
+    c.estimator = EstimatorKind::CoupledIsirDisir;
+    c.coupled.cap = 200;
+    c.steps_per_epoch = Some(3);
+    c.init = Some(InitialParameters::of_file(&pretrain.path().join(CHECKPOINT_FILE)).unwrap());
+    let straight = tempfile::tempdir().unwrap();
+    let t = run::run(c.clone(), &d, straight.path(), false, &mut quiet()).unwrap();
+    assert_eq!(t.step_records().len(), 6);
+    let counts = t.meeting_counts();
+    assert_eq!(counts.len(), 2);
+    assert_eq!(counts[0].runs(), 3 * 30, "one pair per point and step");
+    assert!(t.step_records().iter().all(|r| r.chains == 30
+        && r.evaluations > 120
+        && r.theta_seconds > 0.0
+        && r.beta.is_finite()));
+    // Interrupted after one epoch and resumed: the same model, steps and meeting times.
+    let interrupted = tempfile::tempdir().unwrap();
+    let mut short = c.clone();
+    short.epochs = 1;
+    run::run(short, &d, interrupted.path(), false, &mut quiet()).unwrap();
+    run::run(c.clone(), &d, interrupted.path(), true, &mut quiet()).unwrap();
+    for file in [MODEL_FILE, MEETINGS_FILE] {
+        assert_eq!(
+            read(straight.path(), file),
+            read(interrupted.path(), file),
+            "{file}"
+        );
+    }
+    let text = |dir: &Path| String::from_utf8(read(dir, STEPS_FILE)).unwrap();
+    assert_eq!(
+        steps_without_seconds(&text(straight.path())),
+        steps_without_seconds(&text(interrupted.path()))
+    );
+    // The continuation is tied to the file it started from: another one is other settings.
+    let mut other = c.clone();
+    other.init = Some(InitialParameters {
+        checksum: 1,
+        ..c.init.clone().unwrap()
+    });
+    let err = run::run(other.clone(), &d, interrupted.path(), true, &mut quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("other settings"), "{err}");
+    let fresh = tempfile::tempdir().unwrap();
+    let err = run::run(other, &d, fresh.path(), false, &mut quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("initial parameters changed"), "{err}");
+    // A version-1 checkpoint is refused with the reason.
+    let mut old = read(straight.path(), CHECKPOINT_FILE);
+    old[14..18].copy_from_slice(&1u32.to_le_bytes());
+    let err = checkpoint::from_bytes(&old, "c", c, P)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("format version 1"), "{err}");
+}

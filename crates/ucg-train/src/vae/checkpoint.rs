@@ -4,21 +4,28 @@
 //! Layout (little-endian): the magic `UCG-VAE-TRAIN\n`, a format version (`u32`), then length-prefixed
 //! sections — the run's identifying settings ([`TrainConfig::identity`]), the epochs completed, the model's
 //! parameter file (`ucg_models::vae::file`, itself versioned and checksummed), the θ and φ optimisers'
-//! states, the per-epoch records — and an FNV-1a 64 checksum of everything before it. The random-number
-//! state is the (seed, epoch) pair (see [`super::trainer`]), so it needs no bytes of its own.
+//! states, the per-epoch records, the per-step records ([`StepRecord`]), the per-epoch meeting-time counts
+//! ([`MeetingCounts`]) — and an FNV-1a 64 checksum of everything before it. The random-number state is the
+//! (seed, epoch) pair (see [`super::trainer`]), so it needs no bytes of its own.
+//!
+//! Version 2 added the per-step records and the meeting-time counts; a version-1 file is refused with a
+//! message saying so (its run must be retrained, or finished with the program that wrote it).
 
 use std::path::Path;
 
 use super::config::TrainConfig;
 use super::estimator::ChainDiagnostics;
+use super::steps::StepRecord;
 use super::trainer::{EpochRecord, Trainer};
 use crate::optim::OptimizerState;
 use crate::{Result, TrainError};
+use ucg_estimators::meeting_counts::MeetingCounts;
 use ucg_models::vae::file as vae_file;
+use ucg_models::vae::{Vae, VaeShape};
 
 const MAGIC: &[u8; 14] = b"UCG-VAE-TRAIN\n";
 /// The checkpoint format version written and read.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -62,6 +69,19 @@ pub fn to_bytes(trainer: &Trainer) -> Vec<u8> {
             values.extend(c.values());
         }
         put_f64s(&mut out, &values);
+    }
+    put_u64(&mut out, trainer.steps.len() as u64);
+    for r in &trainer.steps {
+        put_f64s(&mut out, &r.values());
+    }
+    put_u64(&mut out, trainer.meetings.len() as u64);
+    for m in &trainer.meetings {
+        put_u64(&mut out, m.capped);
+        put_u64(&mut out, m.counts.len() as u64);
+        for (&tau, &count) in &m.counts {
+            put_u64(&mut out, tau as u64);
+            put_u64(&mut out, count);
+        }
     }
     let sum = vae_file::fnv1a64(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -129,17 +149,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Restores a run from checkpoint bytes; `config` must carry the same identifying settings (its
-/// `epochs` may differ: the run is then trained to the new count). `what` names the source in errors.
-///
-/// # Errors
-/// [`TrainError::File`] for a damaged checkpoint or one written under other settings.
-pub fn from_bytes(
-    bytes: &[u8],
-    what: &str,
-    config: TrainConfig,
-    data_dim: usize,
-) -> Result<Trainer> {
+/// Whether `bytes` start like a training checkpoint (rather than a parameter file).
+pub fn is_checkpoint(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
+/// Checks the magic bytes, the version and the checksum; returns a reader of the body after the version.
+fn open<'a>(bytes: &'a [u8], what: &'a str) -> Result<Reader<'a>> {
     let mut r = Reader { bytes, at: 0, what };
     if r.take(MAGIC.len())? != MAGIC {
         return Err(r.bad("wrong magic bytes"));
@@ -149,7 +165,8 @@ pub fn from_bytes(
     let version = u32::from_le_bytes(v);
     if version != CHECKPOINT_VERSION {
         return Err(r.bad(format!(
-            "format version {version}, this program reads {CHECKPOINT_VERSION}"
+            "format version {version}, this program reads version {CHECKPOINT_VERSION} only (version 2 \
+             added the per-step log; retrain the run, or finish it with the program that wrote it)"
         )));
     }
     if bytes.len() < r.at + 8 {
@@ -162,11 +179,46 @@ pub fn from_bytes(
         return Err(r.bad("checksum mismatch (truncated or corrupted)"));
     }
     r.bytes = body;
+    Ok(r)
+}
+
+/// The parameters and the θ and φ optimisers' states of a checkpoint, whatever its settings (a run
+/// continued from it with other settings: see [`super::InitialParameters`]).
+///
+/// # Errors
+/// A damaged checkpoint, or parameters of another shape than `shape`.
+pub fn parameters_from_bytes(
+    bytes: &[u8],
+    what: &str,
+    shape: VaeShape,
+) -> Result<(Vae<f32>, OptimizerState, OptimizerState)> {
+    let mut r = open(bytes, what)?;
+    r.bytes()?;
+    r.u64()?;
+    let model = vae_file::from_bytes_expecting(r.bytes()?, what, shape)?;
+    let theta = r.state()?;
+    let phi = r.state()?;
+    Ok((model, theta, phi))
+}
+
+/// Restores a run from checkpoint bytes; `config` must carry the same identifying settings (its
+/// `epochs` may differ: the run is then trained to the new count). `what` names the source in errors.
+///
+/// # Errors
+/// [`TrainError::File`] for a damaged checkpoint or one written under other settings.
+pub fn from_bytes(
+    bytes: &[u8],
+    what: &str,
+    config: TrainConfig,
+    data_dim: usize,
+) -> Result<Trainer> {
+    let mut r = open(bytes, what)?;
+    let body_len = r.bytes.len();
     if r.bytes()? != config.identity().as_slice() {
         return Err(r.bad("it was written with other settings (estimator, D, K, batch, learning rate, optimiser, binarisation, seed or test subset)"));
     }
     let epoch = r.u64()? as usize;
-    let mut trainer = Trainer::new(config, data_dim)?;
+    let mut trainer = Trainer::without_initial_parameters(config, data_dim)?;
     let shape = trainer.model.shape();
     trainer.model = vae_file::from_bytes_expecting(r.bytes()?, what, shape)?;
     trainer.opt_theta.set_state(r.state()?)?;
@@ -193,7 +245,27 @@ pub fn from_bytes(
             chains,
         });
     }
-    if r.at != body.len() || trainer.records.len() != epoch {
+    let steps = r.len(8)?;
+    for _ in 0..steps {
+        let v = r.f64s()?;
+        let values: [f64; 10] = v.try_into().map_err(|_| r.bad("malformed step record"))?;
+        trainer.steps.push(StepRecord::from_values(values));
+    }
+    let epochs_counted = r.len(16)?;
+    for _ in 0..epochs_counted {
+        let mut m = MeetingCounts {
+            capped: r.u64()?,
+            ..MeetingCounts::default()
+        };
+        let n = r.len(16)?;
+        for _ in 0..n {
+            let tau = r.u64()? as usize;
+            let count = r.u64()?;
+            m.counts.insert(tau, count);
+        }
+        trainer.meetings.push(m);
+    }
+    if r.at != body_len || trainer.records.len() != epoch || trainer.meetings.len() != epoch {
         return Err(r.bad("inconsistent contents"));
     }
     if let Some(c) = trainer.records.last().and_then(|r| r.chains) {

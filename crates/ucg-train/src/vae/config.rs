@@ -91,6 +91,13 @@ pub struct TrainConfig {
     pub test_points: usize,
     /// Settings of the coupled estimators (unused by the others).
     pub coupled: CoupledConfig,
+    /// At most this many SGD steps per epoch (the first ones of the epoch's shuffled order); `None` for
+    /// whole epochs. A continuation run too costly for whole epochs uses it: its "epochs" are then
+    /// fractions of one, and say so.
+    pub steps_per_epoch: Option<usize>,
+    /// Start from these parameters (another run's `model.bin` or `checkpoint.bin`) rather than a random
+    /// initialisation; the file's checksum is part of the run's identity.
+    pub init: Option<super::InitialParameters>,
 }
 
 impl TrainConfig {
@@ -113,6 +120,8 @@ impl TrainConfig {
             seed: 2021,
             test_points: 1000,
             coupled: CoupledConfig::default(),
+            steps_per_epoch: None,
+            init: None,
         }
     }
 
@@ -150,6 +159,12 @@ impl TrainConfig {
                 });
             }
         }
+        if self.steps_per_epoch == Some(0) {
+            return Err(TrainError::InvalidSetting {
+                name: "steps per epoch",
+                reason: "must be at least 1".into(),
+            });
+        }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(TrainError::InvalidSetting {
                 name: "learning rate",
@@ -184,6 +199,21 @@ impl TrainConfig {
         out.extend_from_slice(&self.seed.to_le_bytes());
         if self.estimator.coupled_kernel().is_some() {
             out.extend(self.coupled.identity());
+        }
+        // Added with checkpoint version 2: a step limit and the initial parameters' checksum.
+        match self.steps_per_epoch {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(&(n as u64).to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        match &self.init {
+            Some(init) => {
+                out.push(1);
+                out.extend_from_slice(&init.checksum.to_le_bytes());
+            }
+            None => out.push(0),
         }
         out
     }

@@ -21,11 +21,13 @@
 //! [`ThetaEstimator::extra_gradient`].
 
 use super::estimator::{ChainDiagnostics, ThetaContext, ThetaEstimator, normalise};
+use super::steps::StepChains;
 use crate::{Result, TrainError};
 use rand::Rng;
 use ucg_couplings::isir::{IsirSchedule, IsirState};
 use ucg_estimators::batched::run_lagged_batched;
 use ucg_estimators::beta::{BetaAdapter, common_prefix_average};
+use ucg_estimators::meeting_counts::MeetingCounts;
 use ucg_estimators::{Event, LagSettings, LaggedRun};
 use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
 
@@ -139,6 +141,8 @@ pub struct CoupledStepRecord {
     pub evaluations: u64,
     /// Nonzero (particle, coefficient) terms of the step's gradient (one backward column each).
     pub terms: usize,
+    /// The step's meeting times as counts (capped pairs at the cap, counted apart).
+    pub meetings: MeetingCounts,
 }
 
 impl CoupledStepRecord {
@@ -324,6 +328,8 @@ pub struct CoupledTheta {
     steps: Vec<CoupledStepRecord>,
     /// Index in `steps` of the current epoch's first step.
     epoch_start: usize,
+    /// The last step's chains, until the trainer takes them.
+    last_step: Option<StepChains>,
 }
 
 impl CoupledTheta {
@@ -350,6 +356,7 @@ impl CoupledTheta {
             beta,
             steps: Vec::new(),
             epoch_start: 0,
+            last_step: None,
         })
     }
 
@@ -430,9 +437,11 @@ impl ThetaEstimator for CoupledTheta {
             capped: 0,
             evaluations: 0,
             terms: 0,
+            meetings: MeetingCounts::default(),
         };
         let mut terms = Vec::with_capacity(outcomes.len());
         for (t, run, evaluations) in outcomes {
+            record.meetings.push(&run);
             match run.meeting_time {
                 Some(tau) if !run.capped => record.meeting_times.push(tau),
                 _ => record.capped += 1,
@@ -447,8 +456,17 @@ impl ThetaEstimator for CoupledTheta {
             a.update(&common_prefix_average(&traces));
             self.beta = a.beta();
         }
+        self.last_step = Some(StepChains {
+            beta: record.beta,
+            meetings: record.meetings.clone(),
+            evaluations: record.evaluations,
+        });
         self.steps.push(record);
         Ok(())
+    }
+
+    fn take_step_chains(&mut self) -> Option<StepChains> {
+        self.last_step.take()
     }
 
     fn take_epoch_diagnostics(&mut self) -> Option<ChainDiagnostics> {

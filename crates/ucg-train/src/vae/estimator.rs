@@ -60,6 +60,12 @@ pub trait ThetaEstimator: Send {
         None
     }
 
+    /// What the estimator's own chains did in the step just taken (and forgets it); `None` for
+    /// estimators without chains (the default).
+    fn take_step_chains(&mut self) -> Option<super::steps::StepChains> {
+        None
+    }
+
     /// Restores the state an estimator adapts between steps from the last epoch's diagnostics (a resumed
     /// run); nothing by default.
     ///

@@ -8,6 +8,8 @@
 //! - [`data`]: training and test images ([`load_mnist`]).
 //! - [`trainer`]: the step and the epoch ([`Trainer`]); [`checkpoint`]: atomic, checksummed checkpoints;
 //!   [`run`](mod@run): a run in an output folder with `--resume`, CSV and final parameters.
+//! - [`steps`]: the per-step log (`steps.csv`) and per-epoch meeting-time counts (`meetings.csv`);
+//!   [`init`]: starting from another run's parameters ([`InitialParameters`]).
 //! - [`npz`]: import of the outside JAX peer's `.npz` parameters.
 //!
 //! # Example
@@ -33,8 +35,10 @@ pub mod coupled;
 pub mod data;
 pub mod estimator;
 pub mod evaluate;
+pub mod init;
 pub mod npz;
 pub mod run;
+pub mod steps;
 pub mod trainer;
 
 pub use config::{Binarization, EstimatorKind, OptimizerKind, TrainConfig};
@@ -42,5 +46,7 @@ pub use coupled::{BetaPolicy, CoupledConfig, CoupledKernelKind, CoupledTheta};
 pub use data::{VaeData, load_mnist};
 pub use estimator::{ChainDiagnostics, Elbo, Iwae, ThetaContext, ThetaEstimator};
 pub use evaluate::{EvalMethod, evaluate_vae};
+pub use init::InitialParameters;
 pub use run::{RunEvent, run};
+pub use steps::{StepChains, StepRecord};
 pub use trainer::{EpochRecord, StepStats, Trainer};

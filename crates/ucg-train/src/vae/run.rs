@@ -5,6 +5,9 @@
 //! - `checkpoint.bin`: see [`super::checkpoint`];
 //! - `metrics.csv`: one line per epoch ([`EpochRecord::CSV_HEADER`]), rewritten atomically from the
 //!   checkpoint's records, so it always matches the checkpoint;
+//! - `steps.csv`: one line per SGD step ([`super::StepRecord::CSV_HEADER`]) and `meetings.csv`: the coupled
+//!   pairs' meeting times per epoch ([`super::steps::MEETINGS_CSV_HEADER`]), both rewritten atomically from
+//!   the checkpoint's records like `metrics.csv`;
 //! - `model.bin`: the parameters after the last epoch (`ucg_models::vae::file`).
 
 use std::path::{Path, PathBuf};
@@ -12,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::checkpoint;
 use super::config::TrainConfig;
 use super::data::VaeData;
+use super::steps::{meetings_csv, steps_csv};
 use super::trainer::{EpochRecord, Trainer};
 use crate::{Result, TrainError};
 
@@ -19,6 +23,10 @@ use crate::{Result, TrainError};
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 /// The per-epoch CSV.
 pub const METRICS_FILE: &str = "metrics.csv";
+/// The per-step CSV.
+pub const STEPS_FILE: &str = "steps.csv";
+/// The per-epoch meeting-time counts.
+pub const MEETINGS_FILE: &str = "meetings.csv";
 /// The final parameters.
 pub const MODEL_FILE: &str = "model.bin";
 
@@ -45,13 +53,10 @@ pub enum RunEvent<'a> {
 
 /// The CSV text of `records`.
 pub fn metrics_csv(records: &[EpochRecord]) -> String {
-    let mut s = String::from(EpochRecord::CSV_HEADER);
-    s.push('\n');
-    for r in records {
-        s.push_str(&r.csv_line());
-        s.push('\n');
-    }
-    s
+    super::steps::csv_text(
+        EpochRecord::CSV_HEADER,
+        records.iter().map(EpochRecord::csv_line),
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -97,11 +102,12 @@ pub fn run(
         Trainer::new(config.clone(), data.dim())?
     };
     while trainer.epoch() < trainer.config().epochs {
-        let steps = if data.len() >= config.batch {
+        let whole = if data.len() >= config.batch {
             data.len() / config.batch
         } else {
             1
         };
+        let steps = config.steps_per_epoch.map_or(whole, |n| n.min(whole));
         progress(RunEvent::EpochStart {
             epoch: trainer.epoch() + 1,
             epochs: trainer.config().epochs,
@@ -112,6 +118,14 @@ pub fn run(
         write(
             &out.join(METRICS_FILE),
             metrics_csv(trainer.records()).as_bytes(),
+        )?;
+        write(
+            &out.join(STEPS_FILE),
+            steps_csv(trainer.step_records()).as_bytes(),
+        )?;
+        write(
+            &out.join(MEETINGS_FILE),
+            meetings_csv(trainer.meeting_counts()).as_bytes(),
         )?;
         progress(RunEvent::EpochEnd(&record));
     }

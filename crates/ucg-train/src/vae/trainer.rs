@@ -12,6 +12,7 @@ use super::data::VaeData;
 use super::estimator::{
     ChainDiagnostics, ThetaContext, ThetaEstimator, effective_sample_size, normalise,
 };
+use super::steps::StepRecord;
 use crate::optim::{Adam, Optimizer, OptimizerState, RmsProp};
 use crate::{Result, TrainError};
 use rand::RngExt;
@@ -19,6 +20,7 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use ucg_data::Minibatches;
 use ucg_data::rng::stream;
+use ucg_estimators::meeting_counts::MeetingCounts;
 use ucg_models::vae::{Vae, VaeShape, VaeWorkspace};
 
 /// Offsets that separate the training noise and the test noise streams from the master seed.
@@ -108,6 +110,10 @@ pub struct Trainer {
     pub(crate) epoch: usize,
     pub(crate) records: Vec<EpochRecord>,
     pub(crate) estimator: Box<dyn ThetaEstimator>,
+    /// Every step's record, all epochs.
+    pub(crate) steps: Vec<StepRecord>,
+    /// The coupled pairs' meeting times, one entry per epoch (empty for estimators without chains).
+    pub(crate) meetings: Vec<MeetingCounts>,
     buffers: Buffers,
 }
 
@@ -135,20 +141,45 @@ struct Buffers {
 }
 
 /// Statistics of one step.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepStats {
     /// The estimator's objective summed over the minibatch.
     pub objective_sum: f64,
     /// Sum over the minibatch of the effective sample size of each point's weights.
     pub ess_sum: f64,
+    /// The shared particles evaluated (`B·K`).
+    pub shared_evaluations: u64,
+    /// What the estimator's own chains did, if it has any.
+    pub chains: Option<super::steps::StepChains>,
+    /// Seconds of the θ-estimator's own work.
+    pub theta_seconds: f64,
+    /// Seconds of the whole step.
+    pub seconds: f64,
 }
 
 impl Trainer {
-    /// A fresh run for images of `data_dim` pixels.
+    /// A fresh run for images of `data_dim` pixels, its parameters (and optimiser states, from a
+    /// checkpoint) read from [`TrainConfig::init`] when set.
     ///
     /// # Errors
-    /// Invalid settings.
+    /// Invalid settings; an initial-parameter file that is unreadable, changed since its checksum was
+    /// taken, or of another shape.
     pub fn new(config: TrainConfig, data_dim: usize) -> Result<Self> {
+        let mut trainer = Self::without_initial_parameters(config, data_dim)?;
+        if let Some(init) = &trainer.config.init {
+            let initial = init.load(trainer.model.shape())?;
+            trainer.model = initial.model;
+            if let Some((theta, phi)) = initial.optimizers {
+                trainer.opt_theta.set_state(theta)?;
+                trainer.opt_phi.set_state(phi)?;
+            }
+        }
+        Ok(trainer)
+    }
+
+    /// A fresh run with randomly initialised parameters, ignoring [`TrainConfig::init`] (a checkpoint
+    /// being restored brings its own).
+    pub(crate) fn without_initial_parameters(config: TrainConfig, data_dim: usize) -> Result<Self> {
         config.validate()?;
         let shape = VaeShape::new(data_dim, config.hidden, config.latent)?;
         let model = Vae::new(shape, config.seed);
@@ -160,6 +191,8 @@ impl Trainer {
             model,
             epoch: 0,
             records: Vec::new(),
+            steps: Vec::new(),
+            meetings: Vec::new(),
             buffers: Buffers::default(),
         })
     }
@@ -190,6 +223,17 @@ impl Trainer {
         &self.records
     }
 
+    /// Every step's record so far (all epochs).
+    pub fn step_records(&self) -> &[StepRecord] {
+        &self.steps
+    }
+
+    /// The coupled pairs' meeting times per completed epoch (`[e]` is epoch `e + 1`; empty counts for
+    /// estimators without chains).
+    pub fn meeting_counts(&self) -> &[MeetingCounts] {
+        &self.meetings
+    }
+
     /// Sets the number of epochs to train to (a resumed run may be extended).
     pub fn set_epochs(&mut self, epochs: usize) {
         self.config.epochs = epochs;
@@ -205,6 +249,7 @@ impl Trainer {
         batch: usize,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<StepStats> {
+        let started = std::time::Instant::now();
         let (d, k) = (self.config.latent, self.config.k);
         let b = &mut self.buffers;
         b.noise.clear();
@@ -234,7 +279,9 @@ impl Trainer {
             &mut b.phi_grad,
             &mut b.ws,
         )?;
+        let mut theta_seconds = 0.0;
         if self.estimator.has_extra_gradient() {
+            let theta_started = std::time::Instant::now();
             let mut extra = vec![0.0f32; b.theta_grad.len()];
             self.estimator.extra_gradient(ThetaContext {
                 model: &self.model,
@@ -247,6 +294,7 @@ impl Trainer {
             for (g, &e) in b.theta_grad.iter_mut().zip(&extra) {
                 *g += scale * e;
             }
+            theta_seconds = theta_started.elapsed().as_secs_f64();
         }
         self.opt_theta
             .step(self.model.decoder_params_mut(), &b.theta_grad)?;
@@ -255,6 +303,10 @@ impl Trainer {
         Ok(StepStats {
             objective_sum,
             ess_sum,
+            shared_evaluations: (batch * k) as u64,
+            chains: self.estimator.take_step_chains(),
+            theta_seconds,
+            seconds: started.elapsed().as_secs_f64(),
         })
     }
 
@@ -284,8 +336,12 @@ impl Trainer {
             .drop_last(data.len() >= self.config.batch);
         let epoch = self.epoch as u64;
         let mut rng = stream(self.config.seed ^ NOISE, epoch);
-        let all: Vec<Vec<usize>> = batches.epoch(epoch).collect();
+        let mut all: Vec<Vec<usize>> = batches.epoch(epoch).collect();
+        if let Some(limit) = self.config.steps_per_epoch {
+            all.truncate(limit);
+        }
         let steps = all.len();
+        let mut meetings = MeetingCounts::default();
         let (mut objective, mut ess, mut points) = (0.0, 0.0, 0usize);
         let mut x = std::mem::take(&mut self.buffers.x);
         for (s, indices) in all.iter().enumerate() {
@@ -293,6 +349,21 @@ impl Trainer {
             let stats = self.step(&x, indices.len(), &mut rng)?;
             objective += stats.objective_sum;
             ess += stats.ess_sum;
+            let e = self.epoch + 1;
+            self.steps.push(match &stats.chains {
+                Some(c) => {
+                    meetings.merge(&c.meetings);
+                    StepRecord::with_chains(
+                        e,
+                        s + 1,
+                        stats.shared_evaluations,
+                        c,
+                        stats.theta_seconds,
+                        stats.seconds,
+                    )
+                }
+                None => StepRecord::plain(e, s + 1, stats.shared_evaluations, stats.seconds),
+            });
             points += indices.len();
             progress(s + 1, steps);
         }
@@ -308,6 +379,7 @@ impl Trainer {
             chains: self.estimator.take_epoch_diagnostics(),
         };
         self.records.push(record.clone());
+        self.meetings.push(meetings);
         Ok(record)
     }
 

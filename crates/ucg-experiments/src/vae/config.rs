@@ -1,0 +1,359 @@
+//! Settings of a VAE study and its presets (`quick` for tests, `default` for about an hour on two cores,
+//! `full` for the paper's protocol).
+
+use serde::{Deserialize, Serialize};
+use ucg_train::vae::{BetaPolicy, EstimatorKind, TrainConfig};
+
+use crate::AnyResult;
+
+/// The data sets a study trains on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetKind {
+    /// Statically binarised MNIST.
+    Mnist,
+    /// Statically binarised Fashion-MNIST.
+    FashionMnist,
+    /// Small synthetic binary images (no download; for tests and the quick preset).
+    Synthetic,
+}
+
+impl DatasetKind {
+    /// `mnist`, `fashion-mnist` or `synthetic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::FashionMnist => "fashion-mnist",
+            DatasetKind::Synthetic => "synthetic",
+        }
+    }
+}
+
+/// θ's estimator in a study (serialisable mirror of [`EstimatorKind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// The ELBO.
+    Elbo,
+    /// The IWAE bound.
+    Iwae,
+    /// Unbiased, coupled C-ISIR-DISIR.
+    CoupledIsirDisir,
+    /// Unbiased, coupled C-ISIR.
+    CoupledIsir,
+}
+
+impl Estimator {
+    /// The training crate's kind.
+    pub fn kind(self) -> EstimatorKind {
+        match self {
+            Estimator::Elbo => EstimatorKind::Elbo,
+            Estimator::Iwae => EstimatorKind::Iwae,
+            Estimator::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
+            Estimator::CoupledIsir => EstimatorKind::CoupledIsir,
+        }
+    }
+
+    /// The name used in folders and reports (`elbo`, `iwae`, `coupled-isir-disir`, `coupled-isir`).
+    pub fn name(self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// The paper's label (`ELBO`, `IWAE`, `C-ISIR-DISIR`, `C-ISIR`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Estimator::Elbo => "ELBO",
+            Estimator::Iwae => "IWAE",
+            Estimator::CoupledIsirDisir => "C-ISIR-DISIR",
+            Estimator::CoupledIsir => "C-ISIR",
+        }
+    }
+}
+
+/// One (data set, latent dimension) block of a study: optionally an IWAE pretrain, then each estimator
+/// trained (from the pretrain's checkpoint, or from scratch without one) for the same number of steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// The data set.
+    pub dataset: DatasetKind,
+    /// Latent dimension `D`.
+    pub latent: usize,
+    /// Epochs of IWAE pretraining on the whole training set (0: every estimator trains from scratch).
+    pub pretrain_epochs: usize,
+    /// The estimators trained (continued) in this block.
+    pub estimators: Vec<Estimator>,
+    /// Epochs of each estimator's training (of `steps_per_epoch` steps each when set).
+    pub epochs: usize,
+    /// Steps per epoch of those runs (`None`: whole epochs). A continuation too costly for whole epochs
+    /// is a fixed number of SGD steps, reported as such.
+    pub steps_per_epoch: Option<usize>,
+    /// Also continue IWAE for the measured wall time of the C-ISIR-DISIR run (its number of steps is
+    /// fixed from the measurements and recorded before it runs).
+    pub same_wall_time: bool,
+}
+
+/// How the final models are evaluated, all on the same first test images with common random numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalConfig {
+    /// Importance samples of the IWAE bound (5,000 in the paper).
+    pub iwae_k: usize,
+    /// Test images of the IWAE bound.
+    pub iwae_points: usize,
+    /// Test images of AIS (0: no AIS).
+    pub ais_points: usize,
+    /// AIS chains per point.
+    pub ais_chains: usize,
+    /// AIS intermediate distributions.
+    pub ais_steps: usize,
+    /// Leapfrog steps per HMC transition.
+    pub ais_leapfrog: usize,
+}
+
+/// Settings of a whole study.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// The preset's name (for reports).
+    pub preset: String,
+    /// Master seeds: every run is repeated per seed.
+    pub seeds: Vec<u64>,
+    /// Train on the first images only (`None`: all).
+    pub train_subset: Option<usize>,
+    /// Test images of the per-epoch test bound (training curves).
+    pub curve_points: usize,
+    /// Hidden width `H`.
+    pub hidden: usize,
+    /// Particles `K`.
+    pub k: usize,
+    /// Minibatch size.
+    pub batch: usize,
+    /// RMSProp's learning rate.
+    pub learning_rate: f64,
+    /// Seed of the static binarisation.
+    pub binarize_seed: u64,
+    /// DISIR's β: a fixed value, or `None` for the ESS rule from 0.9.
+    pub beta: Option<f64>,
+    /// Cap on a coupled pair's iterations.
+    pub cap: usize,
+    /// The blocks of runs.
+    pub blocks: Vec<Block>,
+    /// The evaluation of the final models.
+    pub eval: EvalConfig,
+}
+
+impl Config {
+    /// Seconds, not minutes: synthetic 24-pixel images, a tiny model, a handful of steps.
+    pub fn quick_preset(seed: u64) -> Self {
+        Config {
+            preset: "quick".into(),
+            seeds: vec![seed],
+            train_subset: None,
+            curve_points: 20,
+            hidden: 16,
+            k: 4,
+            batch: 10,
+            learning_rate: 3e-3,
+            binarize_seed: 1,
+            beta: None,
+            cap: 200,
+            blocks: vec![Block {
+                dataset: DatasetKind::Synthetic,
+                latent: 2,
+                pretrain_epochs: 2,
+                estimators: vec![
+                    Estimator::Elbo,
+                    Estimator::Iwae,
+                    Estimator::CoupledIsirDisir,
+                    Estimator::CoupledIsir,
+                ],
+                epochs: 2,
+                steps_per_epoch: Some(3),
+                same_wall_time: true,
+            }],
+            eval: EvalConfig {
+                iwae_k: 50,
+                iwae_points: 20,
+                ais_points: 4,
+                ais_chains: 2,
+                ais_steps: 20,
+                ais_leapfrog: 2,
+            },
+        }
+    }
+
+    /// About an hour on two cores (see `docs/vae/README.md` for the measurements behind it): MNIST,
+    /// `D = 20`, `K = 10`, batch 100, RMSProp `5e−4`; IWAE pretraining on all 60,000 images, then each
+    /// of ELBO, IWAE, C-ISIR-DISIR and C-ISIR continued for the same fixed number of SGD steps, and IWAE
+    /// for C-ISIR-DISIR's wall time; IWAE-5,000 on the first 1,000 test images, AIS on 20.
+    pub fn default_preset(seed: u64) -> Self {
+        Config {
+            preset: "default".into(),
+            seeds: vec![seed],
+            train_subset: None,
+            curve_points: 1000,
+            hidden: 200,
+            k: 10,
+            batch: 100,
+            learning_rate: 5e-4,
+            binarize_seed: 1,
+            beta: None,
+            cap: 1000,
+            blocks: vec![Block {
+                dataset: DatasetKind::Mnist,
+                latent: 20,
+                pretrain_epochs: 20,
+                estimators: vec![
+                    Estimator::Elbo,
+                    Estimator::Iwae,
+                    Estimator::CoupledIsirDisir,
+                    Estimator::CoupledIsir,
+                ],
+                epochs: 5,
+                steps_per_epoch: Some(40),
+                same_wall_time: true,
+            }],
+            eval: EvalConfig {
+                iwae_k: 5000,
+                iwae_points: 1000,
+                ais_points: 20,
+                ais_chains: 16,
+                ais_steps: 1000,
+                ais_leapfrog: 10,
+            },
+        }
+    }
+
+    /// The paper's protocol (issue 11): MNIST at `D ∈ {20, 100, 300}` with ELBO, IWAE and C-ISIR-DISIR
+    /// for 300 epochs (and C-ISIR at `D = 20`); Fashion-MNIST at `D = 100`, IWAE for 200 epochs then
+    /// C-ISIR-DISIR (and IWAE, for comparison) to 300; IWAE-5,000 on all 10,000 test images, AIS on 100.
+    pub fn full_preset(seed: u64) -> Self {
+        let mnist = |latent: usize, estimators: Vec<Estimator>| Block {
+            dataset: DatasetKind::Mnist,
+            latent,
+            pretrain_epochs: 0,
+            estimators,
+            epochs: 300,
+            steps_per_epoch: None,
+            same_wall_time: false,
+        };
+        use Estimator::*;
+        let mut config = Config::default_preset(seed);
+        config.preset = "full".into();
+        config.blocks = vec![
+            mnist(20, vec![Elbo, Iwae, CoupledIsirDisir, CoupledIsir]),
+            mnist(100, vec![Elbo, Iwae, CoupledIsirDisir]),
+            mnist(300, vec![Elbo, Iwae, CoupledIsirDisir]),
+            Block {
+                dataset: DatasetKind::FashionMnist,
+                latent: 100,
+                pretrain_epochs: 200,
+                estimators: vec![Iwae, CoupledIsirDisir],
+                epochs: 100,
+                steps_per_epoch: None,
+                same_wall_time: false,
+            },
+        ];
+        config.eval = EvalConfig {
+            iwae_k: 5000,
+            iwae_points: 10_000,
+            ais_points: 100,
+            ais_chains: 16,
+            ais_steps: 10_000,
+            ais_leapfrog: 10,
+        };
+        config
+    }
+
+    /// The training settings shared by every run of the study (estimator, `D`, epochs and seed are set
+    /// per run).
+    pub fn train_config(&self, estimator: Estimator, latent: usize, seed: u64) -> TrainConfig {
+        let mut c = TrainConfig::paper(estimator.kind(), latent, 0);
+        (c.hidden, c.k, c.batch, c.learning_rate) =
+            (self.hidden, self.k, self.batch, self.learning_rate);
+        c.binarization = ucg_train::vae::Binarization::Static {
+            seed: self.binarize_seed,
+        };
+        c.seed = seed;
+        c.test_points = self.curve_points;
+        c.coupled.cap = self.cap;
+        if let Some(b) = self.beta {
+            c.coupled.beta = BetaPolicy::Fixed(b);
+        }
+        c
+    }
+
+    /// Checks the settings before any work.
+    ///
+    /// # Errors
+    /// No seeds or blocks, a block without estimators or epochs, a same-wall-time run without
+    /// C-ISIR-DISIR, invalid training settings, zero evaluation sizes.
+    pub fn validate(&self) -> AnyResult<()> {
+        let bad = |m: String| -> AnyResult<()> { Err(m.into()) };
+        if self.seeds.is_empty() || self.blocks.is_empty() {
+            return bad("a VAE study needs at least one seed and one block of runs".into());
+        }
+        for b in &self.blocks {
+            if b.estimators.is_empty() || b.epochs == 0 || b.steps_per_epoch == Some(0) {
+                return bad(format!(
+                    "block {} D = {}: needs estimators, epochs ≥ 1 and steps per epoch ≥ 1",
+                    b.dataset.name(),
+                    b.latent
+                ));
+            }
+            if b.same_wall_time
+                && (b.pretrain_epochs == 0 || !b.estimators.contains(&Estimator::CoupledIsirDisir))
+            {
+                return bad(format!(
+                    "block {} D = {}: the same-wall-time IWAE run continues a pretrain for \
+                     C-ISIR-DISIR's time; it needs both",
+                    b.dataset.name(),
+                    b.latent
+                ));
+            }
+            for &e in &b.estimators {
+                self.train_config(e, b.latent, self.seeds[0]).validate()?;
+            }
+        }
+        let e = &self.eval;
+        if e.iwae_k == 0 || e.iwae_points == 0 {
+            return bad(
+                "evaluation: the IWAE bound needs k ≥ 1 and at least one test point".into(),
+            );
+        }
+        if e.ais_points > 0 && (e.ais_chains == 0 || e.ais_steps == 0 || e.ais_leapfrog == 0) {
+            return bad("evaluation: AIS needs chains, steps and leapfrog steps ≥ 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_bad_settings_are_refused() {
+        for c in [
+            Config::quick_preset(1),
+            Config::default_preset(1),
+            Config::full_preset(1),
+        ] {
+            c.validate().unwrap();
+        }
+        let mut c = Config::quick_preset(1);
+        c.blocks[0]
+            .estimators
+            .retain(|&e| e != Estimator::CoupledIsirDisir);
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("same-wall-time")
+        );
+        let mut c = Config::quick_preset(1);
+        c.k = 1;
+        assert!(c.validate().is_err());
+        let mut c = Config::quick_preset(1);
+        c.seeds.clear();
+        assert!(c.validate().is_err());
+    }
+}

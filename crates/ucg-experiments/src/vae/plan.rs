@@ -1,0 +1,198 @@
+//! The plan of a study: its runs ("units": data set, estimator, `D`, seed), which continuation starts
+//! from which pretrain, and how they are split between shards.
+//!
+//! **Shards.** The jobs of a study (one per trained or continued estimator, with the same-wall-time IWAE
+//! run in the job of the C-ISIR-DISIR run it is timed against) are split into contiguous ranges by
+//! `--shard i/n`. A job whose pretrain is not in the shard's folder computes it itself: training is
+//! deterministic given the seed (whatever the number of threads), so every shard computes the same
+//! pretrain bit for bit, and `merge` checks that they agree. This costs the pretrain once per shard, and
+//! buys shards that never wait for one another.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{Config, DatasetKind, Estimator};
+use crate::shard::Shard;
+
+/// The role of a run in its block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// IWAE pretraining, which the block's continuations start from.
+    Pretrain,
+    /// An estimator trained from scratch, or continued from the pretrain.
+    Main,
+    /// IWAE continued for the wall time of the block's C-ISIR-DISIR run.
+    SameWallTime,
+}
+
+/// One training run of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Folder name under `runs/`, unique in the study.
+    pub name: String,
+    /// The data set.
+    pub dataset: DatasetKind,
+    /// θ's estimator.
+    pub estimator: Estimator,
+    /// Latent dimension.
+    pub latent: usize,
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Its role.
+    pub role: Role,
+    /// Epochs (of `steps_per_epoch` steps when set); for a same-wall-time run, fixed from measurements.
+    pub epochs: usize,
+    /// Steps per epoch (`None`: whole epochs).
+    pub steps_per_epoch: Option<usize>,
+    /// The pretrain unit this run continues from.
+    pub from: Option<String>,
+    /// The unit whose measured training time a same-wall-time run matches.
+    pub timed_against: Option<String>,
+}
+
+/// The block prefix of unit names: `mnist-d20-s2021`.
+fn prefix(dataset: DatasetKind, latent: usize, seed: u64) -> String {
+    format!("{}-d{latent}-s{seed}", dataset.name())
+}
+
+/// Every unit of the study, pretrains first, in a fixed order.
+pub fn units(config: &Config) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for &seed in &config.seeds {
+        for b in &config.blocks {
+            let p = prefix(b.dataset, b.latent, seed);
+            let unit = |name: String, estimator, role, epochs, steps| Unit {
+                name,
+                dataset: b.dataset,
+                estimator,
+                latent: b.latent,
+                seed,
+                role,
+                epochs,
+                steps_per_epoch: steps,
+                from: None,
+                timed_against: None,
+            };
+            let pretrain = (b.pretrain_epochs > 0).then(|| format!("{p}-pretrain-iwae"));
+            if let Some(name) = &pretrain {
+                out.push(unit(
+                    name.clone(),
+                    Estimator::Iwae,
+                    Role::Pretrain,
+                    b.pretrain_epochs,
+                    None,
+                ));
+            }
+            for &e in &b.estimators {
+                let mut u = unit(
+                    format!("{p}-{}", e.name()),
+                    e,
+                    Role::Main,
+                    b.epochs,
+                    b.steps_per_epoch,
+                );
+                u.from = pretrain.clone();
+                out.push(u);
+            }
+            if b.same_wall_time {
+                let mut u = unit(
+                    format!("{p}-iwae-same-time"),
+                    Estimator::Iwae,
+                    Role::SameWallTime,
+                    0,
+                    None,
+                );
+                u.from = pretrain.clone();
+                u.timed_against = Some(format!("{p}-{}", Estimator::CoupledIsirDisir.name()));
+                out.push(u);
+            }
+        }
+    }
+    out
+}
+
+/// The jobs: groups of unit names run together (a same-wall-time run goes with the run it is timed
+/// against); pretrains belong to no job (each job computes the one it needs).
+pub fn jobs(units: &[Unit]) -> Vec<Vec<String>> {
+    let mut jobs: Vec<Vec<String>> = Vec::new();
+    for u in units.iter().filter(|u| u.role == Role::Main) {
+        jobs.push(vec![u.name.clone()]);
+    }
+    for u in units.iter().filter(|u| u.role == Role::SameWallTime) {
+        let against = u.timed_against.as_deref();
+        match jobs.iter_mut().find(|j| Some(j[0].as_str()) == against) {
+            Some(job) => job.push(u.name.clone()),
+            None => jobs.push(vec![u.name.clone()]),
+        }
+    }
+    jobs
+}
+
+/// The units shard `shard` runs, in order: the pretrains its jobs need, then the jobs' units.
+pub fn shard_units(units: &[Unit], shard: Shard) -> Vec<Unit> {
+    let jobs = jobs(units);
+    let (first, end) = shard.range(jobs.len() as u64);
+    let names: Vec<&String> = jobs[first as usize..end as usize]
+        .iter()
+        .flatten()
+        .collect();
+    let by_name = |n: &str| units.iter().find(|u| u.name == n).cloned();
+    let mut out: Vec<Unit> = Vec::new();
+    for n in &names {
+        if let Some(u) = by_name(n) {
+            if let Some(p) = u.from.as_deref().and_then(by_name)
+                && !out.iter().any(|o| o.name == p.name)
+            {
+                out.push(p);
+            }
+            out.push(u);
+        }
+    }
+    // Pretrains first, then the rest in plan order.
+    out.sort_by_key(|u| {
+        (
+            u.role != Role::Pretrain,
+            units.iter().position(|v| v.name == u.name),
+        )
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_and_its_shards() {
+        let c = Config::quick_preset(3);
+        let all = units(&c);
+        let names: Vec<&str> = all.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "synthetic-d2-s3-pretrain-iwae",
+                "synthetic-d2-s3-elbo",
+                "synthetic-d2-s3-iwae",
+                "synthetic-d2-s3-coupled-isir-disir",
+                "synthetic-d2-s3-coupled-isir",
+                "synthetic-d2-s3-iwae-same-time",
+            ]
+        );
+        assert_eq!(jobs(&all).len(), 4);
+        let mut covered = Vec::new();
+        for index in 0..3 {
+            let part = shard_units(&all, Shard { index, count: 3 });
+            assert_eq!(
+                part[0].role,
+                Role::Pretrain,
+                "each shard computes its pretrain"
+            );
+            covered.extend(part.into_iter().filter(|u| u.role != Role::Pretrain));
+        }
+        assert_eq!(covered.len(), 5);
+        let whole = shard_units(&all, Shard::WHOLE);
+        assert_eq!(whole, all);
+        let full = units(&Config::full_preset(1));
+        assert_eq!(full.len(), 4 + 3 + 3 + 3);
+    }
+}

@@ -1,0 +1,190 @@
+//! Running one unit of the plan: an ordinary `ucg_train::vae::run` folder under `OUT/runs/<name>/`
+//! (resumed when its checkpoint is there), then the evaluation of its final model on the study's test
+//! images, one CSV line per point (`eval-iwae.csv`, `eval-ais.csv`), skipped when already written.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ucg_models::vae::VaeOnData;
+use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, SigmoidSchedule};
+use ucg_train::vae::InitialParameters;
+use ucg_train::vae::run::{CHECKPOINT_FILE, MODEL_FILE};
+
+use super::config::{Config, EvalConfig};
+use super::data::StudyData;
+use super::plan::{Role, Unit};
+use super::records::{self, PointRow};
+use crate::AnyResult;
+use crate::progress::Ui;
+
+/// Seed of the evaluation's streams: the same for every model, so that models are compared on common
+/// random numbers (point `n` uses the stream `(EVAL_SEED, n)`).
+pub const EVAL_SEED: u64 = 0x5eed_e7a1;
+
+/// The folder of unit `name`.
+pub fn run_dir(out: &Path, name: &str) -> PathBuf {
+    out.join("runs").join(name)
+}
+
+/// How a same-wall-time run's length was fixed (`walltime.json` in its folder, written once before it
+/// runs, so a resumed or repeated run trains exactly as many steps).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WallTime {
+    /// Training seconds of the run it is timed against (sum of its steps).
+    pub reference_seconds: f64,
+    /// Median seconds of an IWAE step, measured on the pretrain.
+    pub iwae_seconds_per_step: f64,
+    /// `round(reference_seconds / iwae_seconds_per_step)`.
+    pub target_steps: usize,
+    /// Epochs of the run.
+    pub epochs: usize,
+    /// Steps per epoch (`epochs × steps_per_epoch ≥ target_steps`, by less than one epoch).
+    pub steps_per_epoch: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+/// Fixes (or reads back) the length of a same-wall-time run.
+fn wall_time(out: &Path, unit: &Unit, plan: &[Unit], whole_epoch: usize) -> AnyResult<WallTime> {
+    let path = run_dir(out, &unit.name).join("walltime.json");
+    if path.is_file() {
+        return Ok(ucg_report::read_json(&path)?);
+    }
+    let against = unit.timed_against.as_deref().unwrap_or_default();
+    let reference = plan
+        .iter()
+        .find(|u| u.name == against)
+        .ok_or_else(|| format!("{}: no run {against} to be timed against", unit.name))?;
+    let pretrain = unit
+        .from
+        .as_deref()
+        .ok_or_else(|| format!("{}: no pretrain to measure IWAE on", unit.name))?;
+    let reference_seconds: f64 = records::steps(&run_dir(out, against))?
+        .iter()
+        .map(|s| s.step_seconds)
+        .sum();
+    let iwae_seconds_per_step = median(
+        records::steps(&run_dir(out, pretrain))?
+            .iter()
+            .map(|s| s.step_seconds)
+            .collect(),
+    );
+    if !(iwae_seconds_per_step > 0.0 && reference_seconds.is_finite()) {
+        return Err(format!("{}: no usable timings to match", unit.name).into());
+    }
+    let target_steps = ((reference_seconds / iwae_seconds_per_step).round() as usize).max(1);
+    let epochs_ref = reference.epochs.max(1);
+    let steps_per_epoch = target_steps.div_ceil(epochs_ref).min(whole_epoch.max(1));
+    let w = WallTime {
+        reference_seconds,
+        iwae_seconds_per_step,
+        target_steps,
+        epochs: target_steps.div_ceil(steps_per_epoch),
+        steps_per_epoch,
+    };
+    std::fs::create_dir_all(run_dir(out, &unit.name))?;
+    ucg_report::write_json(&path, &w)?;
+    Ok(w)
+}
+
+/// Trains `unit` (resuming its folder) and evaluates its final model.
+///
+/// # Errors
+/// A pretrain missing from the folder, training, evaluation or file failures.
+pub fn run_unit(
+    config: &Config,
+    plan: &[Unit],
+    unit: &Unit,
+    data: &StudyData,
+    out: &Path,
+    ui: &Ui,
+) -> AnyResult<()> {
+    let dir = run_dir(out, &unit.name);
+    std::fs::create_dir_all(&dir)?;
+    let mut tc = config.train_config(unit.estimator, unit.latent, unit.seed);
+    (tc.epochs, tc.steps_per_epoch) = (unit.epochs, unit.steps_per_epoch);
+    if unit.role == Role::SameWallTime {
+        let w = wall_time(out, unit, plan, data.train.len() / config.batch)?;
+        (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
+    }
+    if let Some(from) = &unit.from {
+        let ckpt = run_dir(out, from).join(CHECKPOINT_FILE);
+        tc.init = Some(InitialParameters::of_file(&ckpt)?);
+    }
+    let mut resolved = unit.clone();
+    (resolved.epochs, resolved.steps_per_epoch) = (tc.epochs, tc.steps_per_epoch);
+    ucg_report::write_json(dir.join("unit.json"), &resolved)?;
+    let resume = dir.join(CHECKPOINT_FILE).is_file();
+    let note = |r: &ucg_train::vae::EpochRecord| {
+        ui.note(format!(
+            "{}: epoch {} test bound {:.3}, {:.1} s",
+            unit.name, r.epoch, r.test_bound, r.seconds
+        ));
+    };
+    let mut progress = super::bars::epoch_bars(ui, format!("{} ", unit.name), note);
+    ucg_train::vae::run(tc, &data.train, &dir, resume, &mut progress)?;
+    evaluate_unit(&config.eval, &dir, data, ui)
+}
+
+/// The evaluation settings' methods: `("iwae", points)` and, with AIS points, `("ais", points)`.
+pub fn methods(eval: &EvalConfig) -> Vec<(&'static str, usize)> {
+    let mut m = vec![("iwae", eval.iwae_points)];
+    if eval.ais_points > 0 {
+        m.push(("ais", eval.ais_points));
+    }
+    m
+}
+
+/// Evaluates the model in `dir` by every method not yet done.
+fn evaluate_unit(eval: &EvalConfig, dir: &Path, data: &StudyData, ui: &Ui) -> AnyResult<()> {
+    for (method, points) in methods(eval) {
+        let file = records::eval_file(dir, method);
+        if file.is_file() {
+            continue;
+        }
+        if points > data.test_len() {
+            return Err(format!(
+                "evaluation on {points} test images; the data set has {}",
+                data.test_len()
+            )
+            .into());
+        }
+        let model = ucg_models::vae::file::load::<f32>(&dir.join(MODEL_FILE))?;
+        let bound = VaeOnData::new(model, data.test[..points * data.pixels].to_vec())?;
+        let indices: Vec<usize> = (0..points).collect();
+        let bar = ui.bar(0, format!("{method} on {points} test images"));
+        let hook = |p: Progress| {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        };
+        let estimates: PointEstimates = if method == "iwae" {
+            let s = IwaeSettings::new(eval.iwae_k)?;
+            ucg_train::eval::iwae_bound(&bound, &indices, &s, EVAL_SEED, Some(&hook))?
+        } else {
+            let s = AisSettings::paper()
+                .with_chains(eval.ais_chains)?
+                .with_schedule(SigmoidSchedule::new(eval.ais_steps, 4.0)?)
+                .with_leapfrog_steps(eval.ais_leapfrog)?;
+            ucg_train::eval::ais(&bound, &indices, &s, EVAL_SEED, Some(&hook))?.estimates
+        };
+        bar.finish_and_clear();
+        let rows =
+            estimates
+                .points()
+                .iter()
+                .zip(estimates.values())
+                .map(|(&point, &log_likelihood)| PointRow {
+                    point,
+                    log_likelihood,
+                });
+        ucg_report::write_csv(&file, rows)?;
+    }
+    Ok(())
+}

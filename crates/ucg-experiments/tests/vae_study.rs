@@ -1,0 +1,166 @@
+//! The VAE study end to end on the quick preset (synthetic images, seconds): outputs written, shards
+//! merged equal the whole run, an interrupted study resumes to the same results, bad input is one clear
+//! error.
+
+use std::path::Path;
+
+use ucg_experiments::progress::Ui;
+use ucg_experiments::shard::Shard;
+use ucg_experiments::vae::config::Config;
+use ucg_experiments::vae::merge::merge_folders;
+use ucg_experiments::vae::plan::{Role, units};
+use ucg_experiments::vae::study::{prepare_folder, run_study, write_outputs};
+use ucg_experiments::vae::unit::{run_dir, run_unit};
+
+fn bytes(dir: &Path, name: &str, file: &str) -> Vec<u8> {
+    std::fs::read(run_dir(dir, name).join(file)).unwrap_or_default()
+}
+
+/// Model, evaluations and meeting times of every run but the same-wall-time one (whose length follows
+/// measured times).
+fn deterministic_files(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
+    units(config)
+        .iter()
+        .filter(|u| u.role != Role::SameWallTime)
+        .flat_map(|u| {
+            ["model.bin", "eval-iwae.csv", "eval-ais.csv", "meetings.csv"]
+                .map(|f| bytes(dir, &u.name, f))
+        })
+        .collect()
+}
+
+#[test]
+fn the_quick_study_writes_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vae");
+    let config = Config::quick_preset(5);
+    let summary = run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
+    assert_eq!(summary.runs.len(), 6);
+    for r in &summary.runs {
+        assert_eq!(r.test.len(), 2, "{}", r.unit.name);
+        assert!(r.test.iter().all(|e| e.mean.is_finite() && e.mean < 0.0));
+        assert!(r.steps > 0 && r.seconds_per_step > 0.0);
+    }
+    let coupled = summary
+        .runs
+        .iter()
+        .find(|r| r.unit.name.ends_with("-coupled-isir-disir"))
+        .unwrap();
+    assert_eq!((coupled.epochs, coupled.steps), (2, 6));
+    assert_eq!(
+        coupled.per_epoch[0].chains, 30,
+        "one pair per point and step"
+    );
+    assert_eq!(coupled.beta.len(), 6);
+    assert!(coupled.evaluations_per_step > 40.0);
+    // C-ISIR-DISIR and C-ISIR each against the four other models of the block, by IWAE-k and AIS.
+    assert_eq!(summary.differences.len(), 2 * 5 * 2);
+    let same_time = run_dir(&out, "synthetic-d2-s5-iwae-same-time").join("walltime.json");
+    assert!(same_time.is_file());
+    for f in [
+        "summary.json",
+        "report.md",
+        "figures/curves-epoch-0.png",
+        "figures/meeting-times-0.svg",
+        "figures/cost-0.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("coupled-isir-disir") && report.contains("paired"));
+}
+
+#[test]
+fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
+    let mut config = Config::quick_preset(8);
+    config.blocks[0].same_wall_time = false;
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    run_study(&config, Shard::WHOLE, &whole, &Ui::quiet(), "test").unwrap();
+    let expected = deterministic_files(&config, &whole);
+    assert!(expected.iter().all(|b| !b.is_empty()));
+
+    let shards: Vec<_> = (0..3)
+        .map(|index| {
+            let out = dir.path().join(format!("shard{index}"));
+            run_study(&config, Shard { index, count: 3 }, &out, &Ui::quiet(), "t").unwrap();
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    merge_folders(&shards, &merged).unwrap();
+    let merged_summary = write_outputs(&merged, "merge", &Ui::quiet()).unwrap();
+    assert_eq!(deterministic_files(&config, &merged), expected);
+    assert_eq!(merged_summary.runs.len(), 5);
+
+    // Interrupted: the pretrain done, the coupled run stopped after its first epoch; then resumed.
+    let resumed = dir.path().join("resumed");
+    prepare_folder(&config, &resumed).unwrap();
+    let plan = units(&config);
+    let data = ucg_experiments::vae::data::load(
+        config.blocks[0].dataset,
+        config.binarize_seed,
+        None,
+        config.curve_points,
+    )
+    .unwrap();
+    let mut partial = plan[3].clone();
+    assert_eq!(partial.role, Role::Main);
+    partial.epochs = 1;
+    for u in [&plan[0], &partial] {
+        run_unit(&config, &plan, u, &data, &resumed, &Ui::quiet()).unwrap();
+    }
+    std::fs::remove_file(run_dir(&resumed, &partial.name).join("model.bin")).unwrap();
+    for f in ["eval-iwae.csv", "eval-ais.csv"] {
+        std::fs::remove_file(run_dir(&resumed, &partial.name).join(f)).unwrap();
+    }
+    run_study(&config, Shard::WHOLE, &resumed, &Ui::quiet(), "test").unwrap();
+    assert_eq!(deterministic_files(&config, &resumed), expected);
+}
+
+#[test]
+fn bad_input_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let config = Config::quick_preset(1);
+    let one_line = |e: Box<dyn std::error::Error>| {
+        let s = e.to_string();
+        assert!(!s.contains('\n'), "{s}");
+        s
+    };
+    let err = one_line(run_study(&config, Shard::WHOLE, &file, &Ui::quiet(), "t").unwrap_err());
+    assert!(err.contains("is a file"), "{err}");
+    let out = dir.path().join("out");
+    prepare_folder(&config, &out).unwrap();
+    let err = one_line(
+        run_study(
+            &Config::quick_preset(2),
+            Shard::WHOLE,
+            &out,
+            &Ui::quiet(),
+            "t",
+        )
+        .unwrap_err(),
+    );
+    assert!(err.contains("other settings"), "{err}");
+    let other = dir.path().join("other");
+    prepare_folder(&Config::quick_preset(2), &other).unwrap();
+    let err = one_line(merge_folders(&[out.clone(), other], &dir.path().join("m")).unwrap_err());
+    assert!(err.contains("different studies"), "{err}");
+    let err =
+        one_line(merge_folders(&[dir.path().join("missing")], &dir.path().join("m")).unwrap_err());
+    assert!(err.contains("not a VAE results folder"), "{err}");
+    let mut bad = Config::quick_preset(1);
+    bad.eval.iwae_points = 10_000;
+    let err = one_line(
+        run_study(&bad, Shard::WHOLE, &dir.path().join("b"), &Ui::quiet(), "t").unwrap_err(),
+    );
+    assert!(err.contains("10000 test images"), "{err}");
+    let mut bad = Config::quick_preset(1);
+    bad.blocks[0].epochs = 0;
+    let err = one_line(
+        run_study(&bad, Shard::WHOLE, &dir.path().join("c"), &Ui::quiet(), "t").unwrap_err(),
+    );
+    assert!(err.contains("epochs ≥ 1"), "{err}");
+}

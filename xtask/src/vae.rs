@@ -1,0 +1,86 @@
+//! `reproduce vae` and the VAE side of `merge`: the settings from the flags, then `ucg_experiments::vae`
+//! does the work.
+
+use ucg_experiments::AnyResult;
+use ucg_experiments::progress::Ui;
+use ucg_experiments::vae::config::Config;
+use ucg_experiments::vae::merge::merge_folders;
+use ucg_experiments::vae::report::verdict_lines;
+use ucg_experiments::vae::study::{run_study, write_outputs};
+
+use crate::cli::{MergeArgs, Preset, VaeArgs, set_threads};
+
+/// The settings for the command-line options.
+pub fn config_from_args(args: &VaeArgs) -> Config {
+    match if args.full { Preset::Full } else { args.preset } {
+        Preset::Quick => Config::quick_preset(args.run.seed),
+        Preset::Default => Config::default_preset(args.run.seed),
+        Preset::Full => Config::full_preset(args.run.seed),
+    }
+}
+
+/// Runs `cargo xtask reproduce vae` and prints the verdicts.
+///
+/// # Errors
+/// Invalid settings or any failure of the run, as one message.
+pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    let config = config_from_args(args);
+    config.validate()?;
+    set_threads(args.run.threads)?;
+    let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
+    verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
+    Ok(())
+}
+
+/// `cargo xtask merge` on VAE folders.
+///
+/// # Errors
+/// Shards of different studies, runs that differ between shards, unreadable folders.
+pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    merge_folders(&args.shards, &args.out)?;
+    let summary = write_outputs(&args.out, command, ui)?;
+    verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command, Experiment};
+    use ucg_experiments::shard::Shard;
+
+    fn parse(args: &[&str]) -> Result<VaeArgs, String> {
+        let all = ["xtask", "reproduce", "vae"].iter().chain(args);
+        match Cli::try_parse_from(all).map_err(|e| e.to_string())?.command {
+            Command::Reproduce {
+                experiment: Experiment::Vae(a),
+            } => Ok(a),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn flags_give_the_presets_and_bad_flags_are_refused() {
+        let a = parse(&[]).unwrap();
+        assert_eq!(config_from_args(&a), Config::default_preset(2021));
+        assert_eq!(a.out, std::path::PathBuf::from("results/vae"));
+        let a = parse(&["--preset", "quick", "--seed", "3", "--shard", "1/2"]).unwrap();
+        assert_eq!(config_from_args(&a), Config::quick_preset(3));
+        assert_eq!(a.run.shard, Shard { index: 1, count: 2 });
+        assert_eq!(
+            config_from_args(&parse(&["--full"]).unwrap()),
+            Config::full_preset(2021)
+        );
+        for bad in [
+            &["--shard", "2/2"][..],
+            &["--shard", "x"],
+            &["--preset", "huge"],
+            &["--full", "--preset", "quick"],
+            &["--seed", "-1"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
