@@ -104,6 +104,18 @@ pub struct PpcaArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
     pub threads: Option<usize>,
+    /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
+    /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS
+    /// rule's β, next to C-ISIR (--replicates sets its replicates per point).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub sweep: Option<SweepArg>,
+}
+
+/// The sweeps of `reproduce ppca --sweep`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepArg {
+    /// C-ISIR-DISIR against β: meeting times, truncation, total variance, cost, variance × cost.
+    Beta,
 }
 
 /// The models of `train`.

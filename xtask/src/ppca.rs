@@ -1,6 +1,7 @@
 //! `reproduce ppca` and `merge`: the settings from the flags, then `ucg_experiments::ppca` does the work.
 
 use ucg_experiments::AnyResult;
+use ucg_experiments::ppca::beta_sweep::{BetaSweepSettings, run_beta_sweep};
 use ucg_experiments::ppca::config::Config;
 use ucg_experiments::ppca::experiment::run_study;
 use ucg_experiments::ppca::merge::merge_folders;
@@ -8,7 +9,7 @@ use ucg_experiments::ppca::outputs::write_outputs;
 use ucg_experiments::ppca::verdict::verdict_lines;
 use ucg_experiments::progress::Ui;
 
-use crate::cli::{MergeArgs, PpcaArgs, Preset, set_threads};
+use crate::cli::{MergeArgs, PpcaArgs, Preset, SweepArg, set_threads};
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -27,6 +28,18 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
     config
 }
 
+/// The β sweep's settings for the command-line options: the grid, with the replicates per point
+/// from `--replicates` or the preset (quick 50, default 200, full 2,000).
+pub fn beta_sweep_from_args(args: &PpcaArgs) -> BetaSweepSettings {
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let replicates = args.replicates.unwrap_or(match preset {
+        Preset::Quick => 50,
+        Preset::Default => 200,
+        Preset::Full => 2000,
+    });
+    BetaSweepSettings::standard(replicates)
+}
+
 /// Runs `cargo xtask reproduce ppca` and prints the verdicts: the settings are checked first, then the
 /// thread pool is sized, then the study runs.
 ///
@@ -35,6 +48,23 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
 pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args);
     config.validate()?;
+    if let Some(SweepArg::Beta) = args.sweep {
+        let sweep = beta_sweep_from_args(args);
+        sweep.validate(&config)?;
+        set_threads(args.threads)?;
+        let summary = run_beta_sweep(&config, &sweep, &args.out, ui, command)?;
+        for p in &summary.points {
+            println!(
+                "{}: variance × cost {:.3e} ± {:.1e}, {} of {} replicates touched by truncation",
+                p.label,
+                p.inefficiency.value,
+                p.inefficiency.se,
+                p.touched_replicates,
+                p.replicates
+            );
+        }
+        return Ok(());
+    }
     set_threads(args.threads)?;
     let summary = run_study(&config, args.shard, &args.out, ui, command)?;
     print_lines(&verdict_lines(&summary));
