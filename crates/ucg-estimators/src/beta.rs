@@ -83,6 +83,10 @@ impl BetaAdapter {
     pub fn rule(&self) -> BetaRule {
         self.rule
     }
+    /// Particles per set `K`.
+    pub fn k(&self) -> usize {
+        self.k
+    }
     /// Adaptation towards ESS `target_fraction · K` with step size `rate`; the initial `beta` is clipped
     /// to [`BetaAdapter::BOUNDS`].
     ///

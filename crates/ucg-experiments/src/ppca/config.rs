@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::LagSettings;
+use ucg_estimators::beta::{BetaAdapter, BetaRule};
 
 use super::source::{DataSpec, MnistSplit};
 use crate::AnyResult;
@@ -48,6 +49,24 @@ pub struct WarmupSettings {
     pub runs: usize,
     /// Initial β.
     pub beta0: f64,
+    /// The update rule: the paper's (`linear`) or the stable one (`log_complement`, adapting
+    /// `ln(1 − β)`; `ucg_estimators::beta`).
+    #[serde(default)]
+    pub rule: BetaRule,
+}
+
+impl WarmupSettings {
+    /// The adapter for `K = k` from `beta0` with the configured rule.
+    ///
+    /// # Errors
+    /// Invalid β0 or `K`.
+    pub fn adapter(&self, k: usize) -> AnyResult<BetaAdapter> {
+        let adapter = match self.rule {
+            BetaRule::Linear => BetaAdapter::new(self.beta0, k)?,
+            BetaRule::LogComplement => BetaAdapter::stable(self.beta0, k)?,
+        };
+        Ok(adapter)
+    }
 }
 
 /// Meeting times against the latent dimension: a PPCA problem per `D` on the first `points` data points,
@@ -158,6 +177,7 @@ impl Config {
             warmup: WarmupSettings {
                 runs: 30,
                 beta0: 0.5,
+                rule: BetaRule::LogComplement,
             },
             main_k: 10,
             sweep_ks: vec![2, 5, 50, 100],
@@ -249,6 +269,7 @@ impl Config {
             warmup: WarmupSettings {
                 runs: 3,
                 beta0: 0.5,
+                rule: BetaRule::LogComplement,
             },
             main_k: 5,
             sweep_ks: vec![2],

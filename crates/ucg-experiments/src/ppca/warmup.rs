@@ -50,8 +50,7 @@ pub fn warm_up_beta(
     );
     let bar = ui.bar(config.warmup.runs as u64, format!("β warm-up D={d} K={k}"));
     let warmup = problem.warm_up_beta(
-        config.warmup.beta0,
-        k,
+        config.warmup.adapter(k)?,
         config.lag.settings()?,
         config.warmup.runs,
         seed,
