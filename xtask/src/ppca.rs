@@ -2,14 +2,14 @@
 
 use ucg_experiments::AnyResult;
 use ucg_experiments::ppca::beta_sweep::{BetaSweepSettings, run_beta_sweep};
-use ucg_experiments::ppca::config::Config;
+use ucg_experiments::ppca::config::{BetaChoice, Config, PilotSettings};
 use ucg_experiments::ppca::experiment::run_study;
 use ucg_experiments::ppca::merge::merge_folders;
 use ucg_experiments::ppca::outputs::write_outputs;
 use ucg_experiments::ppca::verdict::verdict_lines;
 use ucg_experiments::progress::Ui;
 
-use crate::cli::{MergeArgs, PpcaArgs, Preset, SweepArg, set_threads};
+use crate::cli::{MergeArgs, PpcaArgs, PpcaBeta, Preset, SweepArg, set_threads};
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -24,6 +24,13 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
     }
     if let Some(r) = args.sweep_replicates {
         config.sweep_replicates = r;
+    }
+    if let Some(beta) = args.beta {
+        config.beta = match beta {
+            PpcaBeta::Ess => BetaChoice::Ess,
+            PpcaBeta::Fixed(b) => BetaChoice::Fixed(b),
+            PpcaBeta::Pilot => BetaChoice::Pilot(PilotSettings::standard()),
+        };
     }
     config
 }
@@ -115,5 +122,12 @@ mod tests {
         assert_eq!(config(&["--full"]), config(&["--preset", "full"]));
         let c = config(&["--replicates", "7", "--sweep-replicates", "3"]);
         assert_eq!((c.replicates, c.sweep_replicates), (7, 3));
+        assert_eq!(config(&["--beta", "ess"]).beta, BetaChoice::Ess);
+        assert_eq!(config(&["--beta", "0.3"]).beta, BetaChoice::Fixed(0.3));
+        assert!(matches!(
+            config(&["--beta", "pilot"]).beta,
+            BetaChoice::Pilot(_)
+        ));
+        assert_eq!(config(&[]).beta, BetaChoice::Fixed(0.0));
     }
 }
