@@ -138,7 +138,8 @@ pub fn measure(
     })
 }
 
-fn mean_and_se(v: &[f64]) -> (f64, f64) {
+/// The mean of `v` and its standard error `sd / √n` (`NaN` for fewer than two values).
+pub fn mean_and_se(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let mean = v.iter().sum::<f64>() / n;
     let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);

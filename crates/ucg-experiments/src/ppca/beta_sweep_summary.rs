@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use ucg_estimators::pilot::mean_and_se;
 use ucg_report::{
     Axis, ErrorBarChart, ErrorPoint, Figure, MarkdownTable, format_number_sig, write_json,
     write_text,
@@ -82,16 +83,11 @@ pub struct BetaSweepSummary {
     pub betas_reducing_variance: Vec<f64>,
 }
 
-/// Mean and standard error of the mean of `values`.
+/// Mean and standard error of the mean of `values` ([`mean_and_se`]).
 pub fn mean_with_error(values: impl IntoIterator<Item = f64>) -> WithError {
     let v: Vec<f64> = values.into_iter().collect();
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    WithError {
-        value: mean,
-        se: (var / n).sqrt(),
-    }
+    let (value, se) = mean_and_se(&v);
+    WithError { value, se }
 }
 
 /// Kernel applications of one run of the lagged estimator (`k = t0`, `m = t0 + L − 1`) that meets at

@@ -63,7 +63,7 @@ pub fn choose_beta(
         BetaChoice::Fixed(beta) => Ok(fixed(*beta, None)),
         BetaChoice::Pilot(p) => {
             let seed = derive_seed(
-                derive_seed(stream_seed(config, Stream::Warmup, d), sweep as u64),
+                problem_seed(config, sweep, d),
                 (k as u64) << 32 | PILOT_STREAM,
             );
             let lag = config.lag.settings()?;
@@ -102,6 +102,11 @@ pub fn choose_beta(
     }
 }
 
+/// The warm-up stream of the problem (`sweep`, `d`); each `K` (and the pilot) derives its own from it.
+fn problem_seed(config: &Config, sweep: Sweep, d: usize) -> u64 {
+    derive_seed(stream_seed(config, Stream::Warmup, d), sweep as u64)
+}
+
 /// Sub-stream of the pilot's seeds (beside the warm-up's, which use `k` alone).
 const PILOT_STREAM: u64 = 0x9170;
 
@@ -118,10 +123,7 @@ pub fn warm_up_beta(
     config: &Config,
     ui: &Ui,
 ) -> AnyResult<BetaRecord> {
-    let seed = derive_seed(
-        derive_seed(stream_seed(config, Stream::Warmup, d), sweep as u64),
-        k as u64,
-    );
+    let seed = derive_seed(problem_seed(config, sweep, d), k as u64);
     let bar = ui.bar(config.warmup.runs as u64, format!("β warm-up D={d} K={k}"));
     let warmup = problem.warm_up_beta(
         config.warmup.adapter(k)?,
