@@ -10,7 +10,9 @@
 //! the DISIR particles coincide and the ESS jumps to `K`, and the next run's updates throw it back by
 //! `0.01 · 0.7 K` per step; it cycles. And the step grows with `K` (±0.35 per step at K = 50), so for
 //! large `K` β jumps between its bounds. [`BetaRule::LogComplement`] adapts `u = ln(1 − β)` by
-//! `rate · (ESS/K − target)`: steps are relative to the distance from 1, and do not grow with `K`.
+//! `rate · (mean ESS/K − target)` once per run: steps are relative to the distance from 1, do not grow
+//! with `K`, and do not pile up over a long run (β is fixed within a run, so its steps all measure the same
+//! thing).
 //!
 //! ```
 //! use ucg_estimators::beta::BetaAdapter;
@@ -35,7 +37,8 @@ pub enum BetaRule {
     /// The paper's `β ← β − rate · (ESS − target · K)`.
     #[default]
     Linear,
-    /// `ln(1 − β) ← ln(1 − β) + rate · (ESS / K − target)`: stable near β = 1 and for any `K`.
+    /// Once per run, `ln(1 − β) ← ln(1 − β) + rate · (ESS̄ / K − target)` with `ESS̄` the run's mean ESS:
+    /// stable near β = 1, for any `K` and any run length.
     LogComplement,
 }
 
@@ -71,9 +74,9 @@ impl BetaAdapter {
     pub fn stable(beta: f64, k: usize) -> Result<Self> {
         Ok(Self::with_target(beta, k, 0.3, Self::STABLE_RATE)?.with_rule(BetaRule::LogComplement))
     }
-    /// The stable rule's step: `ln(1 − β)` moves by at most `0.7 · 0.1` per recorded ESS, so a run of a
-    /// dozen steps changes `1 − β` by a factor of at most about 2.
-    pub const STABLE_RATE: f64 = 0.1;
+    /// The stable rule's step: one update per run, from the run's mean ESS, so `ln(1 − β)` moves by at
+    /// most `0.7` (`1 − β` by a factor of 2 at most) per run whatever its length.
+    pub const STABLE_RATE: f64 = 1.0;
     /// The same adaptation with the update rule `rule`.
     pub fn with_rule(mut self, rule: BetaRule) -> Self {
         self.rule = rule;
@@ -142,16 +145,26 @@ impl BetaAdapter {
         let k = self.k as f64;
         let target = self.target_fraction * k;
         let (lo, hi) = Self::BOUNDS;
-        for &ess in ess_per_step.iter().filter(|e| e.is_finite()) {
-            self.beta = match self.rule {
-                BetaRule::Linear => (self.beta - self.rate * (ess - target)).clamp(lo, hi),
-                BetaRule::LogComplement => {
+        let finite = || ess_per_step.iter().copied().filter(|e| e.is_finite());
+        match self.rule {
+            BetaRule::Linear => {
+                for ess in finite() {
+                    self.beta = (self.beta - self.rate * (ess - target)).clamp(lo, hi);
+                }
+            }
+            BetaRule::LogComplement => {
+                // β was fixed during the run, so its steps measured one ESS curve at one β: their mean is one
+                // observation, and applying them one by one would add hundreds of same-sign steps without
+                // feedback when the run is long.
+                let (sum, n) = finite().fold((0.0, 0usize), |(s, n), e| (s + e, n + 1));
+                if n > 0 {
+                    let ess = sum / n as f64;
                     // u = ln(1 − β) within the bounds' image [ln(1 − hi), ln(1 − lo)].
                     let u = (-self.beta).ln_1p() + self.rate * (ess / k - self.target_fraction);
                     let u = u.clamp((-hi).ln_1p(), (-lo).ln_1p());
-                    (-u.exp_m1()).clamp(lo, hi)
+                    self.beta = (-u.exp_m1()).clamp(lo, hi);
                 }
-            };
+            }
         }
         self.trajectory.push(self.beta);
     }
@@ -243,10 +256,25 @@ mod tests {
         let a = adapt(BetaAdapter::stable(0.9, 50).unwrap(), 200, ess);
         assert!((a.beta() - 14.0 / 49.0).abs() < 0.01, "β = {}", a.beta());
         let mut b = BetaAdapter::stable(0.5, 10).unwrap();
-        b.update(&[0.0; 10_000]);
+        for _ in 0..100 {
+            b.update(&[0.0]);
+        }
         assert_eq!(b.beta(), BetaAdapter::BOUNDS.1);
-        b.update(&[10.0; 10_000]);
+        for _ in 0..100 {
+            b.update(&[10.0]);
+        }
         assert_eq!(b.beta(), BetaAdapter::BOUNDS.0);
+    }
+
+    #[test]
+    fn the_stable_rule_makes_one_update_per_run_however_long() {
+        // A long run at a too-small ESS moves ln(1 − β) by rate · 0.3 once, not once per step.
+        let mut a = BetaAdapter::stable(0.5, 10).unwrap();
+        a.update(&[0.0; 1000]);
+        let expected = 1.0 - (0.5f64.ln() - 0.3).exp();
+        assert!((a.beta() - expected).abs() < 1e-12, "β = {}", a.beta());
+        a.update(&[]);
+        assert!((a.beta() - expected).abs() < 1e-12);
     }
 
     #[test]
