@@ -375,6 +375,36 @@ mod tests {
     }
 
     #[test]
+    fn a_tiny_sweep_writes_its_outputs_and_resumes_to_the_same_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::tiny(3);
+        let sweep = BetaSweepSettings {
+            betas: vec![0.0, 0.5],
+            replicates: 4,
+            max_iter: 200,
+        };
+        let ui = Ui::quiet();
+        let a = run_beta_sweep(&config, &sweep, dir.path(), &ui, "test").unwrap();
+        assert_eq!(a.points.len(), 4);
+        assert!(a.points.iter().all(|p| p.replicates == 4));
+        for file in [
+            "summary.json",
+            "report.md",
+            "figures/beta_sweep_inefficiency.svg",
+        ] {
+            assert!(dir.path().join(file).exists(), "{file}");
+        }
+        // A finished sweep reruns from its checkpoints to the same numbers.
+        let b = run_beta_sweep(&config, &sweep, dir.path(), &ui, "test").unwrap();
+        assert_eq!(a, b);
+        let other = BetaSweepSettings {
+            replicates: 5,
+            ..sweep
+        };
+        assert!(run_beta_sweep(&config, &other, dir.path(), &ui, "test").is_err());
+    }
+
+    #[test]
     fn bad_sweeps_are_refused() {
         let c = Config::tiny(1);
         assert!(BetaSweepSettings::standard(3).validate(&c).is_ok());
