@@ -135,6 +135,47 @@ pub struct PpcaArgs {
     /// Seed, shard and threads.
     #[command(flatten)]
     pub run: RunOptions,
+    /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule's warm-up, then frozen), a number in [0, 1) for
+    /// every K and D, or `pilot` (a short pilot per K and D keeps the candidate of {0, 0.3, 0.5, 0.7, 0.9}
+    /// with the smallest measured variance × cost). Default: the preset's (0, from the β sweep).
+    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = ppca_beta_arg)]
+    pub beta: Option<PpcaBeta>,
+    /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
+    /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS
+    /// rule's β, next to C-ISIR (--replicates sets its replicates per point).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub sweep: Option<SweepArg>,
+}
+
+/// `reproduce ppca --beta`: how C-ISIR-DISIR's β is chosen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PpcaBeta {
+    /// The ESS = 0.3 K rule's warm-up.
+    Ess,
+    /// The same β everywhere.
+    Fixed(f64),
+    /// A pilot per problem and K, by measured variance × cost.
+    Pilot,
+}
+
+fn ppca_beta_arg(s: &str) -> Result<PpcaBeta, String> {
+    match s {
+        "ess" => Ok(PpcaBeta::Ess),
+        "pilot" => Ok(PpcaBeta::Pilot),
+        _ => match s.parse::<f64>() {
+            Ok(b) if (0.0..1.0).contains(&b) => Ok(PpcaBeta::Fixed(b)),
+            _ => Err(format!(
+                "expected `ess`, `pilot` or a number in [0, 1), got {s}"
+            )),
+        },
+    }
+}
+
+/// The sweeps of `reproduce ppca --sweep`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepArg {
+    /// C-ISIR-DISIR against β: meeting times, truncation, total variance, cost, variance × cost.
+    Beta,
 }
 
 /// The models of `train`.

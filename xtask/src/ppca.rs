@@ -1,14 +1,15 @@
 //! `reproduce ppca` and `merge`: the settings from the flags, then `ucg_experiments::ppca` does the work.
 
 use ucg_experiments::AnyResult;
-use ucg_experiments::ppca::config::Config;
+use ucg_experiments::ppca::beta_sweep::{BetaSweepSettings, run_beta_sweep};
+use ucg_experiments::ppca::config::{BetaChoice, Config, PilotSettings};
 use ucg_experiments::ppca::experiment::run_study;
 use ucg_experiments::ppca::merge::merge_folders;
 use ucg_experiments::ppca::outputs::write_outputs;
 use ucg_experiments::ppca::verdict::verdict_lines;
 use ucg_experiments::progress::Ui;
 
-use crate::cli::{MergeArgs, PpcaArgs, Preset, set_threads};
+use crate::cli::{MergeArgs, PpcaArgs, PpcaBeta, Preset, SweepArg, set_threads};
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -24,7 +25,26 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
     if let Some(r) = args.sweep_replicates {
         config.sweep_replicates = r;
     }
+    if let Some(beta) = args.beta {
+        config.beta = match beta {
+            PpcaBeta::Ess => BetaChoice::Ess,
+            PpcaBeta::Fixed(b) => BetaChoice::Fixed(b),
+            PpcaBeta::Pilot => BetaChoice::Pilot(PilotSettings::standard()),
+        };
+    }
     config
+}
+
+/// The β sweep's settings for the command-line options: the grid, with the replicates per point
+/// from `--replicates` or the preset (quick 50, default 200, full 2,000).
+pub fn beta_sweep_from_args(args: &PpcaArgs) -> BetaSweepSettings {
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let replicates = args.replicates.unwrap_or(match preset {
+        Preset::Quick => 50,
+        Preset::Default => 200,
+        Preset::Full => 2000,
+    });
+    BetaSweepSettings::standard(replicates)
 }
 
 /// Runs `cargo xtask reproduce ppca` and prints the verdicts: the settings are checked first, then the
@@ -35,6 +55,23 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
 pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args);
     config.validate()?;
+    if let Some(SweepArg::Beta) = args.sweep {
+        let sweep = beta_sweep_from_args(args);
+        sweep.validate(&config)?;
+        set_threads(args.run.threads)?;
+        let summary = run_beta_sweep(&config, &sweep, &args.out, ui, command)?;
+        for p in &summary.points {
+            println!(
+                "{}: variance × cost {:.3e} ± {:.1e}, {} of {} replicates touched by truncation",
+                p.label,
+                p.inefficiency.value,
+                p.inefficiency.se,
+                p.touched_replicates,
+                p.replicates
+            );
+        }
+        return Ok(());
+    }
     set_threads(args.run.threads)?;
     let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
     print_lines(&verdict_lines(&summary));
@@ -85,5 +122,12 @@ mod tests {
         assert_eq!(config(&["--full"]), config(&["--preset", "full"]));
         let c = config(&["--replicates", "7", "--sweep-replicates", "3"]);
         assert_eq!((c.replicates, c.sweep_replicates), (7, 3));
+        assert_eq!(config(&["--beta", "ess"]).beta, BetaChoice::Ess);
+        assert_eq!(config(&["--beta", "0.3"]).beta, BetaChoice::Fixed(0.3));
+        assert!(matches!(
+            config(&["--beta", "pilot"]).beta,
+            BetaChoice::Pilot(_)
+        ));
+        assert_eq!(config(&[]).beta, BetaChoice::Fixed(0.0));
     }
 }

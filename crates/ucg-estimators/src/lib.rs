@@ -53,6 +53,7 @@ pub mod error;
 pub mod lagged;
 pub mod meeting;
 pub mod meeting_counts;
+pub mod pilot;
 #[cfg(feature = "rayon")]
 pub mod replicates;
 /// Deterministic streams ([`ucg_rng`], re-exported): unit `i` under `seed` always gets `stream(seed, i)`.

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::LagSettings;
+use ucg_estimators::beta::{BetaAdapter, BetaRule};
 
 use super::source::{DataSpec, MnistSplit};
 use crate::AnyResult;
@@ -48,6 +49,57 @@ pub struct WarmupSettings {
     pub runs: usize,
     /// Initial β.
     pub beta0: f64,
+    /// The update rule: the paper's (`linear`) or the stable one (`log_complement`, adapting
+    /// `ln(1 − β)`; `ucg_estimators::beta`).
+    #[serde(default)]
+    pub rule: BetaRule,
+}
+
+impl WarmupSettings {
+    /// The adapter for `K = k` from `beta0` with the configured rule.
+    ///
+    /// # Errors
+    /// Invalid β0 or `K`.
+    pub fn adapter(&self, k: usize) -> AnyResult<BetaAdapter> {
+        let adapter = match self.rule {
+            BetaRule::Linear => BetaAdapter::new(self.beta0, k)?,
+            BetaRule::LogComplement => BetaAdapter::stable(self.beta0, k)?,
+        };
+        Ok(adapter)
+    }
+}
+
+/// A short pilot choosing β by measured efficiency (`ucg_estimators::pilot`): `replicates` batch estimates
+/// at each candidate, the same seeds for every candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PilotSettings {
+    /// The candidate β values.
+    pub candidates: Vec<f64>,
+    /// Batch estimates per candidate.
+    pub replicates: usize,
+}
+
+impl PilotSettings {
+    /// Candidates `{0, 0.3, 0.5, 0.7, 0.9}` with 20 estimates each.
+    pub fn standard() -> Self {
+        PilotSettings {
+            candidates: vec![0.0, 0.3, 0.5, 0.7, 0.9],
+            replicates: 20,
+        }
+    }
+}
+
+/// How the study chooses C-ISIR-DISIR's β for each problem and `K`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BetaChoice {
+    /// The ESS = 0.3 K rule: a warm-up ([`WarmupSettings`]), then β frozen.
+    #[default]
+    Ess,
+    /// The same β for every problem and `K`.
+    Fixed(f64),
+    /// A pilot per problem and `K`: the candidate with the smallest measured variance × cost.
+    Pilot(PilotSettings),
 }
 
 /// Meeting times against the latent dimension: a PPCA problem per `D` on the first `points` data points,
@@ -111,7 +163,10 @@ pub struct Config {
     pub fit: FitSettings,
     /// Lagged estimator.
     pub lag: LagConfig,
-    /// β warm-up.
+    /// How C-ISIR-DISIR's β is chosen.
+    #[serde(default)]
+    pub beta: BetaChoice,
+    /// β warm-up (used when `beta` is the ESS rule).
     pub warmup: WarmupSettings,
     /// The main `K` (box plots, inefficiency, meeting-time histograms).
     pub main_k: usize,
@@ -150,14 +205,20 @@ impl Config {
                 learning_rate: 1e-3,
                 eval_repeats: 10,
             },
+            // The cap and β that keep at most 1 % of the replicates truncated at K = 10, D = 100 for both
+            // coupled estimators, measured by the β sweep (`--sweep beta`; docs/ppca/beta-sweep): the
+            // ESS rule's β ≈ 0.91 truncates almost every replicate whatever the cap, β = 0 has the
+            // smallest variance × cost, and C-ISIR's tail needs about 5,000 iterations.
             lag: LagConfig {
                 t0: 1,
                 lag: 10,
-                max_iter: 1000,
+                max_iter: 5000,
             },
+            beta: BetaChoice::Fixed(0.0),
             warmup: WarmupSettings {
                 runs: 30,
                 beta0: 0.5,
+                rule: BetaRule::LogComplement,
             },
             main_k: 10,
             sweep_ks: vec![2, 5, 50, 100],
@@ -246,9 +307,11 @@ impl Config {
                 lag: 10,
                 max_iter: 200,
             },
+            beta: BetaChoice::Ess,
             warmup: WarmupSettings {
                 runs: 3,
                 beta0: 0.5,
+                rule: BetaRule::LogComplement,
             },
             main_k: 5,
             sweep_ks: vec![2],
@@ -332,6 +395,21 @@ impl Config {
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
             return fail(format!("alpha must lie in (0, 1), got {}", self.alpha));
         }
+        let in_range = |b: &f64| (0.0..1.0).contains(b);
+        match &self.beta {
+            BetaChoice::Ess => {}
+            BetaChoice::Fixed(b) if in_range(b) => {}
+            BetaChoice::Pilot(p)
+                if p.replicates >= 2
+                    && !p.candidates.is_empty()
+                    && p.candidates.iter().all(in_range) => {}
+            other => {
+                return fail(format!(
+                    "β must be the ESS rule, a number in [0, 1), or a pilot over candidates in [0, 1) with at \
+                     least 2 replicates, got {other:?}"
+                ));
+            }
+        }
         if !(0.0..1.0).contains(&self.warmup.beta0) {
             return fail(format!("β0 must lie in [0, 1), got {}", self.warmup.beta0));
         }
@@ -378,6 +456,24 @@ mod tests {
         let mut c = Config::tiny(1);
         c.replicates = 1;
         assert!(c.validate().is_err());
+        for beta in [
+            BetaChoice::Fixed(1.0),
+            BetaChoice::Fixed(f64::NAN),
+            BetaChoice::Pilot(PilotSettings {
+                candidates: vec![],
+                replicates: 5,
+            }),
+            BetaChoice::Pilot(PilotSettings {
+                replicates: 1,
+                ..PilotSettings::standard()
+            }),
+        ] {
+            let c = Config {
+                beta,
+                ..Config::tiny(1)
+            };
+            assert!(c.validate().is_err(), "{:?}", c.beta);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::replicate::{Reference, measure};
 use super::setup::{ExactRecord, Prepared, SetupRecord, prepare_cached};
 use super::store::Store;
 use super::summary::Summary;
-use super::warmup::{BetaRecord, find_beta, warm_up_beta};
+use super::warmup::{BetaRecord, choose_beta, find_beta};
 use crate::AnyResult;
 use crate::progress::Ui;
 use crate::shard::Shard;
@@ -194,7 +194,8 @@ pub fn run_cell(
     Ok(())
 }
 
-/// Warms β up for every `K` of the main problem, then for every problem of the dimension sweep.
+/// Chooses β (warm-up, fixed value or pilot) for every `K` of the main problem, then for every problem of
+/// the dimension sweep.
 ///
 /// # Errors
 /// Invalid settings or a failing kernel.
@@ -207,7 +208,7 @@ fn warm_up_all(
 ) -> AnyResult<Vec<BetaRecord>> {
     let mut betas = Vec::new();
     for k in config.all_ks() {
-        betas.push(warm_up_beta(
+        betas.push(choose_beta(
             main_problem,
             Sweep::Gradient,
             config.latent_dim,
@@ -217,7 +218,7 @@ fn warm_up_all(
         )?);
     }
     for (prep, problem) in dimension.iter().zip(dimension_problems) {
-        betas.push(warm_up_beta(
+        betas.push(choose_beta(
             problem,
             Sweep::Dimension,
             prep.d(),

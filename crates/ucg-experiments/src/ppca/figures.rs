@@ -10,6 +10,7 @@ use ucg_report::{
 
 use super::cells::{Estimator, Sweep};
 use super::checkpoint::CellCheckpoint;
+use super::config::BetaChoice;
 use super::layout::Layout;
 use super::replicate::ReplicateRow;
 use super::summary::{CellSummary, ComponentSummary, Summary, UnbiasednessCheck};
@@ -493,7 +494,8 @@ fn setup_figures(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
             .iter()
             .filter(|b| b.sweep == sweep)
             .collect();
-        if records.is_empty() {
+        // A fixed β or a pilot's choice has no trajectory to draw.
+        if records.is_empty() || c.beta != BetaChoice::Ess {
             continue;
         }
         let mut chart = LineChart::new(title, Axis::new("warm-up run"), Axis::new("β"));

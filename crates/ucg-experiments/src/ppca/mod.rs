@@ -10,8 +10,12 @@
 //!   estimate reduced to its row), [`checkpoint`] and [`meeting`] (running statistics), [`store`] and
 //!   [`layout`] (the results folder, resuming), [`rows`] (checking `replicates.csv`), [`merge`] (shards);
 //! - the outputs: [`summary`] (every number), [`verdict`] (the unbiasedness verdicts), [`findings`] (one
-//!   sentence each), [`report`] (`report.md`), [`figures`], all written by [`outputs`].
+//!   sentence each), [`report`] (`report.md`), [`figures`], all written by [`outputs`];
+//! - the β sweep (`--sweep beta`, its own folder): [`beta_sweep`] (the run) and [`beta_sweep_summary`]
+//!   (its numbers, report and figures).
 
+pub mod beta_sweep;
+pub mod beta_sweep_summary;
 pub mod cells;
 pub mod checkpoint;
 pub mod config;

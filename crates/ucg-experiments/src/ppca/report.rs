@@ -5,11 +5,13 @@ use std::fmt::Write;
 use ucg_report::{MarkdownTable, format_number as num, format_plus_minus, format_thousands as int};
 
 use super::cells::Estimator;
+use super::config::{BetaChoice, Config};
 use super::figures::FigureInfo;
 use super::findings::findings;
 use super::summary::{CellSummary, ComponentSummary, Summary};
 use super::verdict::{AcceptanceVerdict, MIN_REPLICATES_FOR_VERDICT, Verdict};
 use crate::shard::Shard;
+use ucg_estimators::beta::BetaRule;
 
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), num)
@@ -112,16 +114,19 @@ fn settings(md: &mut String, s: &Summary) {
              L = {}, one pair of chains per point, capped at {} iterations (capped runs are counted, never hidden).",
             c.lag.t0, c.lag.lag, c.lag.max_iter
         ),
-        format!(
-            "β: global per problem and K, adapted during a warm-up of {} sequential C-ISIR-DISIR runs from β = {} \
-             (the paper's update towards ESS = 0.3 K, one per iteration, applied between runs, from the ESS averaged \
-             over all points at the iterations every point's run reaches), then frozen at the average of the second half \
-             of its trajectory: every replicate uses the same β, so replicates are i.i.d. Where the DISIR step's ESS \
-             only reaches 0.3 K very close to β = 1, the rule oscillates (see the β figure) and the average is a \
-             compromise, not a converged value. At K = 2 the target ESS 0.6 is below the smallest possible ESS (1), \
-             so β goes to its lower bound 1e-6 and the DISIR step becomes a second ISIR step.",
-            c.warmup.runs, c.warmup.beta0
-        ),
+        match &c.beta {
+            BetaChoice::Ess => ess_rule_setting(c),
+            BetaChoice::Fixed(beta) => format!(
+                "β: fixed at {beta} for every K and D (chosen by the β sweep, `--sweep beta`: at K = 10, D = 100 it \
+                 has the smallest variance × cost and, with the cap, keeps truncated replicates at about 1%; \
+                 `--beta ess` restores the paper's ESS rule)."
+            ),
+            BetaChoice::Pilot(p) => format!(
+                "β: chosen per problem and K by a pilot of {} batch estimates at each of {:?}, keeping the smallest \
+                 measured variance × cost, then fixed for every replicate.",
+                p.replicates, p.candidates
+            ),
+        },
         format!(
             "Replicates (one replicate = one batch-gradient estimate over all N points): {} per estimator at K = {}, \
              and for IWAE at every K ∈ {{{}}}; {} for each coupled estimator at the other K; ELBO at K = {} only.",
@@ -419,6 +424,26 @@ fn inefficiency_table(md: &mut String, s: &Summary) {
          Squared bias: Σ_j (mean error_j² − variance_j / R), an unbiased estimate of the summed squared bias (noise \
          around zero for an unbiased estimator); the mean squared error is their sum.\n\n{t}"
     );
+}
+
+/// The settings line for the ESS rule's warm-up.
+fn ess_rule_setting(c: &Config) -> String {
+    let rule = match c.warmup.rule {
+        BetaRule::Linear => "the paper's update towards ESS = 0.3 K, one per iteration",
+        BetaRule::LogComplement => {
+            "the stable update of ln(1 − β) towards ESS = 0.3 K, one per run from the run's mean ESS"
+        }
+    };
+    format!(
+        "β: global per problem and K, adapted during a warm-up of {} sequential C-ISIR-DISIR runs from β = {} \
+         ({rule}, applied between runs, from the ESS averaged \
+         over all points at the iterations every point's run reaches), then frozen at the average of the second half \
+         of its trajectory: every replicate uses the same β, so replicates are i.i.d. Where the DISIR step's ESS \
+         only reaches 0.3 K very close to β = 1, the rule oscillates (see the β figure) and the average is a \
+         compromise, not a converged value. At K = 2 the target ESS 0.6 is below the smallest possible ESS (1), \
+         so β goes to its lower bound 1e-6 and the DISIR step becomes a second ISIR step.",
+        c.warmup.runs, c.warmup.beta0
+    )
 }
 
 #[cfg(test)]

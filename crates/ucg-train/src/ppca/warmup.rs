@@ -23,22 +23,22 @@ pub struct BetaWarmup {
 }
 
 impl PpcaProblem<'_> {
-    /// Runs `runs` C-ISIR-DISIR batch estimates with `k` particles in sequence, run `r` on the stream
-    /// `derive_seed(seed, r)` with the current β (starting from `beta0`), updating β from the run's
-    /// common-prefix ESS trace after it; `after_run` is called after each run (for a progress bar).
+    /// Runs `runs` C-ISIR-DISIR batch estimates in sequence, run `r` on the stream `derive_seed(seed, r)`
+    /// with the current β of `adapter` (its `K`, initial β and rule: [`BetaAdapter::new`] for the paper's,
+    /// [`BetaAdapter::stable`] for the stable one), updating β from the run's common-prefix ESS trace
+    /// after it; `after_run` is called after each run (for a progress bar).
     ///
     /// # Errors
-    /// Invalid β or `K`, or a failing kernel.
+    /// A failing kernel.
     pub fn warm_up_beta(
         &self,
-        beta0: f64,
-        k: usize,
+        mut adapter: BetaAdapter,
         lag: LagSettings,
         runs: usize,
         seed: u64,
         mut after_run: impl FnMut(),
     ) -> Result<BetaWarmup> {
-        let mut adapter = BetaAdapter::new(beta0, k)?;
+        let k = adapter.k();
         for run in 0..runs {
             let settings = CoupledSettings {
                 kernel: CoupledKernelKind::IsirDisir {
@@ -72,8 +72,9 @@ mod tests {
         let problem = PpcaProblem::new(&model, &encoder, &x).unwrap();
         let lag = LagSettings::paper(1, 3, 1000).unwrap();
         let mut calls = 0;
+        let paper = BetaAdapter::new(0.5, 5).unwrap();
         let a = problem
-            .warm_up_beta(0.5, 5, lag, 6, 11, || calls += 1)
+            .warm_up_beta(paper.clone(), lag, 6, 11, || calls += 1)
             .unwrap();
         assert_eq!(calls, 6);
         assert_eq!(a.trajectory.len(), 7);
@@ -83,12 +84,11 @@ mod tests {
             a.trajectory.windows(2).any(|w| w[0] != w[1]),
             "β never moved"
         );
-        let b = problem.warm_up_beta(0.5, 5, lag, 6, 11, || {}).unwrap();
+        let b = problem.warm_up_beta(paper, lag, 6, 11, || {}).unwrap();
         assert_eq!(a, b);
-        assert!(
-            problem
-                .warm_up_beta(f64::NAN, 5, lag, 1, 11, || {})
-                .is_err()
-        );
+        let stable = BetaAdapter::stable(0.5, 5).unwrap();
+        let c = problem.warm_up_beta(stable, lag, 6, 11, || {}).unwrap();
+        assert!(c.trajectory.iter().all(|b| (0.0..1.0).contains(b)));
+        assert_ne!(a.trajectory, c.trajectory, "the rule must matter");
     }
 }

@@ -3,6 +3,7 @@
 use ucg_report::format_number as num;
 
 use crate::ppca::cells::Sweep;
+use crate::ppca::config::BetaChoice;
 use crate::ppca::summary::Summary;
 use crate::ppca::warmup::BetaRecord;
 
@@ -24,6 +25,29 @@ pub fn settled(record: &BetaRecord) -> bool {
 pub fn warmup(s: &Summary) -> Option<String> {
     if s.setup.betas.is_empty() {
         return None;
+    }
+    match &s.config.beta {
+        BetaChoice::Ess => {}
+        BetaChoice::Fixed(beta) => {
+            return Some(format!(
+                "C-ISIR-DISIR ran with β fixed at {} for every K and D (no warm-up; the default comes from \
+                 the β sweep, `--sweep beta`, where it has the smallest variance × cost and keeps truncation \
+                 rare).",
+                num(*beta)
+            ));
+        }
+        BetaChoice::Pilot(_) => {
+            let chosen: Vec<String> = s
+                .setup
+                .betas
+                .iter()
+                .map(|b| format!("{} at K = {}, D = {}", num(b.beta), b.k, b.d))
+                .collect();
+            return Some(format!(
+                "A pilot chose C-ISIR-DISIR's β by measured variance × cost: {}.",
+                chosen.join("; ")
+            ));
+        }
     }
     let (settled, oscillating): (Vec<&BetaRecord>, Vec<&BetaRecord>) =
         s.setup.betas.iter().partition(|b| settled(b));
@@ -61,6 +85,7 @@ mod tests {
             k: 5,
             beta: 0.5,
             trajectory,
+            pilot: None,
         }
     }
 
