@@ -174,3 +174,36 @@ fn meeting_times_follow_the_closed_form_and_the_cap() {
     assert!(tau(0, 10, 0).is_err());
     assert!(tau(4, 3, 0).is_err());
 }
+
+#[test]
+fn single_chain_time_average_sends_the_window_and_every_step() {
+    use ucg_estimators::baselines::time_average;
+    use ucg_estimators::{Event, Part};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    for (k, m) in [(0, 0), (0, 3), (2, 6), (5, 5)] {
+        let (mut terms, mut steps) = (Vec::new(), Vec::new());
+        let cost = time_average(&Drift::new(0), k, m, &mut rng, |ev| {
+            match ev {
+                Event::Term {
+                    state,
+                    coefficient,
+                    part,
+                } => {
+                    assert_eq!(part, Part::Mcmc);
+                    terms.push((*state, coefficient));
+                }
+                Event::Step { t, x } => steps.push((t, *x)),
+                Event::Difference { .. } => panic!("a single chain has no bias correction"),
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(cost, m);
+        let inv = 1.0 / (m - k + 1) as f64;
+        let expected: Vec<(i64, f64)> = (k..=m).map(|t| (t as i64, inv)).collect();
+        assert_eq!(terms, expected, "k={k} m={m}");
+        let expected: Vec<(usize, i64)> = (1..=m).map(|t| (t, t as i64)).collect();
+        assert_eq!(steps, expected, "k={k} m={m}");
+    }
+    assert!(time_average(&Drift::new(0), 3, 2, &mut rng, |_| Ok(())).is_err());
+}
