@@ -1,5 +1,5 @@
 //! What the ISIR-family and PIMH kernels and their states report about themselves: parameters, evaluation
-//! and `Debug` output (which error reports and logs print).
+//! counts and `Debug` output (which error reports and logs print).
 
 use nalgebra::DMatrix;
 use rand::SeedableRng;
