@@ -30,6 +30,13 @@ impl ScriptedUniforms {
         ScriptedUniforms { words }
     }
 
+    /// Replays raw `u64` words (for example those a [`Recorder`] saw), in order.
+    pub fn from_words(words: Vec<u64>) -> Self {
+        ScriptedUniforms {
+            words: words.into(),
+        }
+    }
+
     /// Scripted uniforms not yet drawn.
     pub fn remaining(&self) -> usize {
         self.words.len()
@@ -52,5 +59,38 @@ impl TryRng for ScriptedUniforms {
     }
     fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
         unimplemented!("scripted uniforms only")
+    }
+}
+
+/// Passes a generator's `u64` words through and keeps them, so that a test can replay a draw with one
+/// word changed (say, the acceptance uniform of a Metropolis step set to 0).
+pub struct Recorder<R> {
+    inner: R,
+    /// The words drawn so far, in order.
+    pub words: Vec<u64>,
+}
+
+impl<R: rand::Rng> Recorder<R> {
+    /// Records the words `inner` produces.
+    pub fn new(inner: R) -> Self {
+        Recorder {
+            inner,
+            words: Vec::new(),
+        }
+    }
+}
+
+impl<R: rand::Rng> TryRng for Recorder<R> {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.try_next_u64().map(|w| (w >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let w = self.inner.next_u64();
+        self.words.push(w);
+        Ok(w)
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
+        unimplemented!("recorded words only")
     }
 }
