@@ -47,7 +47,7 @@ impl InitialLaw for Drift {
     fn sample_initial<R: Rng + ?Sized>(&self, _: &mut R) -> CResult<i64> {
         let n = self.draws.get();
         self.draws.set(n + 1);
-        Ok(if n % 2 == 0 { 0 } else { self.y0 })
+        Ok(if n.is_multiple_of(2) { 0 } else { self.y0 })
     }
 }
 
