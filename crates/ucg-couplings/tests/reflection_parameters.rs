@@ -1,0 +1,39 @@
+//! The parameters of the reflection coupling: the symmetry check of a covariance is relative to its
+//! largest entry (`10⁻¹²`), and the factor a coupling reports is the one it draws with.
+
+use nalgebra::DMatrix;
+use ucg_couplings::CouplingError;
+use ucg_couplings::maximal::reflection::ReflectionCoupling;
+
+#[test]
+fn covariance_symmetry_is_checked_relative_to_its_scale() {
+    let base = DMatrix::from_row_slice(2, 2, &[200.0, 100.0, 100.0, 200.0]);
+    // Asymmetry 10⁻¹¹ on entries of size 200: relative 5·10⁻¹⁴, accepted.
+    let mut rounding = base.clone();
+    rounding[(0, 1)] += 1e-11;
+    assert!(ReflectionCoupling::from_covariance(&rounding).is_ok());
+    // Asymmetry 10⁻⁸: relative 5·10⁻¹¹, refused.
+    let mut skewed = base.clone();
+    skewed[(0, 1)] += 1e-8;
+    assert!(matches!(
+        ReflectionCoupling::from_covariance(&skewed),
+        Err(CouplingError::InvalidParameter { .. })
+    ));
+    // The same relative asymmetry at scale 10⁻⁶ is refused too.
+    let mut small = base.scale(1e-8);
+    small[(0, 1)] += 1e-16;
+    assert!(ReflectionCoupling::from_covariance(&small).is_err());
+}
+
+#[test]
+fn reported_factor_is_the_drawing_factor() {
+    let iso = ReflectionCoupling::isotropic(3, 0.5).unwrap();
+    assert_eq!(iso.dim(), 3);
+    assert_eq!(
+        iso.cholesky_factor(),
+        DMatrix::from_diagonal_element(3, 3, 0.5)
+    );
+    let l = DMatrix::from_row_slice(2, 2, &[2.0, 0.0, -0.5, 1.5]);
+    let lower = ReflectionCoupling::from_cholesky_factor(l.clone()).unwrap();
+    assert_eq!((lower.dim(), lower.cholesky_factor()), (2, l));
+}
