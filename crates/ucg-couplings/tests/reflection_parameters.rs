@@ -19,6 +19,9 @@ fn covariance_symmetry_is_checked_relative_to_its_scale() {
         ReflectionCoupling::from_covariance(&skewed),
         Err(CouplingError::InvalidParameter { .. })
     ));
+    // The tolerance is inclusive: largest entry 1, asymmetry exactly 10⁻¹² (one entry 0, the other 10⁻¹²).
+    let at_tolerance = DMatrix::from_row_slice(2, 2, &[1.0, 1e-12, 0.0, 1.0]);
+    assert!(ReflectionCoupling::from_covariance(&at_tolerance).is_ok());
     // The same relative asymmetry at scale 10⁻⁶ is refused too.
     let mut small = base.scale(1e-8);
     small[(0, 1)] += 1e-16;
