@@ -40,3 +40,21 @@ fn reported_factor_is_the_drawing_factor() {
     let lower = ReflectionCoupling::from_cholesky_factor(l.clone()).unwrap();
     assert_eq!((lower.dim(), lower.cholesky_factor()), (2, l));
 }
+
+#[test]
+fn non_finite_parameters_are_refused_where_they_enter() {
+    for bad in [f64::NAN, f64::INFINITY] {
+        let l = DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.5, bad]);
+        assert!(matches!(
+            ReflectionCoupling::from_cholesky_factor(l),
+            Err(CouplingError::InvalidParameter { .. })
+        ));
+        let coupling = ReflectionCoupling::isotropic(2, 1.0).unwrap();
+        let mut rng = <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
+        let mut out = [0.0; 2];
+        assert!(matches!(
+            coupling.sample_gaussian_into(&[0.0, bad], &mut out, &mut rng),
+            Err(CouplingError::InvalidParameter { .. })
+        ));
+    }
+}
