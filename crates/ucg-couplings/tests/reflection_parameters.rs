@@ -1,7 +1,10 @@
 //! The parameters of the reflection coupling: the symmetry check of a covariance is relative to its
-//! largest entry (`10⁻¹²`), and the factor a coupling reports is the one it draws with.
+//! largest entry (`10⁻¹²`), non-finite factors and means are refused, and the factor a coupling reports is
+//! the one it draws with.
 
 use nalgebra::DMatrix;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use ucg_couplings::CouplingError;
 use ucg_couplings::maximal::reflection::ReflectionCoupling;
 
@@ -50,7 +53,7 @@ fn non_finite_parameters_are_refused_where_they_enter() {
             Err(CouplingError::InvalidParameter { .. })
         ));
         let coupling = ReflectionCoupling::isotropic(2, 1.0).unwrap();
-        let mut rng = <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let mut out = [0.0; 2];
         assert!(matches!(
             coupling.sample_gaussian_into(&[0.0, bad], &mut out, &mut rng),
