@@ -68,6 +68,16 @@ fn coupling_splits_the_uniform_between_overlap_and_residuals_exactly() {
 }
 
 #[test]
+fn rounding_at_the_top_of_the_residual_falls_back_to_a_positive_residual() {
+    // Equal sums in floating point (1.35); (p − q)₊ = [0, 2/3 − 0.05, 0]. At the largest uniform,
+    // u − overlap rounds to exactly Σ(p − q)₊, past the end of the inversion: the fallback must be the last
+    // index with p > q (1), not the last index (2), where p < q.
+    let (p, q) = ([1.0 / 3.0, 2.0 / 3.0, 0.35], [0.7, 0.05, 0.6]);
+    assert_eq!(p.iter().sum::<f64>(), q.iter().sum::<f64>());
+    assert_eq!(coupling_at(&p, &q, &[TOP, 0.0]), (1, 0));
+}
+
+#[test]
 fn usable_weight_vectors_validate() {
     for ok in [&[1.0][..], &[0.0, 1.0][..], &[2.0, 0.0, 5e-300][..]] {
         assert!(validate_weights(ok).is_ok(), "{ok:?}");
