@@ -27,6 +27,11 @@ fn standard_errors_and_z_scores_match_hand_computation() {
     assert!(close(z[0], 0.5 / (5.0 / 12.0f64).sqrt()), "{z:?}");
     assert!(close(z[1], -2.0 / 1.5f64.sqrt()), "{z:?}");
     assert!(m.z_scores(&[0.0]).is_err());
+    // Two replicates are enough for a z-score.
+    let mut two = Moments::new(1);
+    two.push(&[1.0]).unwrap();
+    two.push(&[3.0]).unwrap();
+    assert!(close(two.z_scores(&[0.0]).unwrap()[0], 2.0));
     let mut one = Moments::new(1);
     one.push(&[3.0]).unwrap();
     assert!(one.z_scores(&[3.0]).is_err());
