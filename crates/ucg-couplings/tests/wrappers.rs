@@ -47,10 +47,17 @@ fn counting_target_counts_particles_and_resets() {
     let copy = counted.clone();
     assert_eq!(counted.reset(), 6);
     assert_eq!((counted.evaluations(), copy.evaluations()), (0, 6));
-    // The batch seen through a reference is the same batch.
-    let by_ref = &ByPoint;
-    assert_eq!((by_ref.points(), by_ref.noise_dim()), (3, 2));
-    by_ref.log_weights_batch(&[(2, &noise)], &mut out).unwrap();
+    // The batch seen through a reference is the same batch (a generic call, so that the reference's own
+    // impl is the one used rather than the target's, reached by auto-deref).
+    fn through<B: BatchedImportanceTarget>(
+        b: B,
+        noise: &DMatrix<f64>,
+        out: &mut [f64],
+    ) -> (usize, usize) {
+        b.log_weights_batch(&[(2, noise)], out).unwrap();
+        (b.points(), b.noise_dim())
+    }
+    assert_eq!(through(&ByPoint, &noise, &mut out), (3, 2));
     assert_eq!(out, [21.0, 22.0, 23.0]);
 }
 
@@ -107,14 +114,28 @@ fn with_initial_and_references_pass_steps_through() {
     let kernel = WithInitial::new(&walk, |rng: &mut dyn Rng| {
         Ok(40 + i64::from(rng.random_range(0..2u8)))
     });
-    let by_ref = &kernel;
-    let x0 = by_ref.sample_initial(&mut rng).unwrap();
+    // Generic calls, so that the impls for references are the ones used (not reached by auto-deref).
+    fn initial<K: InitialLaw<State = i64>>(k: K, rng: &mut Xoshiro256PlusPlus) -> i64 {
+        k.sample_initial(rng).unwrap()
+    }
+    fn step<K: MarkovKernel<State = i64>>(k: K, s: &mut i64, rng: &mut Xoshiro256PlusPlus) {
+        k.step(s, rng).unwrap()
+    }
+    fn coupled<K: CoupledKernel<State = i64>>(
+        k: K,
+        x: &mut i64,
+        y: &mut i64,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> bool {
+        k.coupled_step(x, y, rng).unwrap()
+    }
+    let x0 = initial(&kernel, &mut rng);
     assert!((40..42).contains(&x0));
     let (mut x, mut y) = (x0, x0);
-    by_ref.step(&mut x, &mut rng).unwrap();
+    step(&kernel, &mut x, &mut rng);
     assert_eq!(x, x0 + 1);
     // x0 + 2 and x0 + 1: meets.
-    assert!(by_ref.coupled_step(&mut x, &mut y, &mut rng).unwrap());
+    assert!(coupled(&kernel, &mut x, &mut y, &mut rng));
     assert!(
         !kernel
             .kernel()
