@@ -57,7 +57,8 @@ fn counting_target_counts_particles_and_resets() {
         b.log_weights_batch(&[(2, noise)], out).unwrap();
         (b.points(), b.noise_dim())
     }
-    assert_eq!(through(&ByPoint, &noise, &mut out), (3, 2));
+    let by_ref: &ByPoint = &ByPoint;
+    assert_eq!(through(by_ref, &noise, &mut out), (3, 2));
     assert_eq!(out, [21.0, 22.0, 23.0]);
 }
 
