@@ -3,6 +3,8 @@
 // Every test file is its own crate and uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod scripted;
+
 use rand::Rng;
 use statrs::function::erf::erfc;
 use ucg_couplings::CoupledKernel;
