@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use ucg_train::TrainError;
+use ucg_train::vae::data::synthetic_images;
 use ucg_train::vae::run::{CHECKPOINT_FILE, METRICS_FILE, MODEL_FILE};
 use ucg_train::vae::{
     Binarization, EstimatorKind, OptimizerKind, TrainConfig, VaeData, checkpoint, run,
@@ -14,22 +15,10 @@ const P: usize = 24;
 /// Synthetic binary images: three prototypes with 10% of pixels flipped.
 fn data(dynamic: bool) -> VaeData {
     let n = 240;
-    let mut state = 12345u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let mut train = Vec::with_capacity(n * P);
-    for i in 0..n {
-        for j in 0..P {
-            let proto = u8::from((j + i % 3) % 3 == 0);
-            let flip = u8::from(next() % 10 == 0);
-            let bit = proto ^ flip;
-            train.push(if dynamic { bit * 200 + 20 } else { bit });
-        }
-    }
+    let train: Vec<u8> = synthetic_images(n, P, 12345)
+        .into_iter()
+        .map(|bit| if dynamic { bit * 200 + 20 } else { bit })
+        .collect();
     let test: Vec<f32> = train[..40 * P]
         .iter()
         .map(|&b| f32::from(u8::from(b > 100 || b == 1)))

@@ -4,6 +4,7 @@
 use ucg_data::binarize::{binarize_static_cached, static_cache_path};
 use ucg_data::{Dataset, Split};
 use ucg_train::vae::VaeData;
+use ucg_train::vae::data::synthetic_images;
 
 use super::config::DatasetKind;
 use crate::AnyResult;
@@ -32,21 +33,7 @@ impl StudyData {
 const SYNTHETIC_PIXELS: usize = 24;
 
 fn synthetic(n: usize, offset: u64) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ offset;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as u32
-    };
-    let mut out = Vec::with_capacity(n * SYNTHETIC_PIXELS);
-    for i in 0..n {
-        for j in 0..SYNTHETIC_PIXELS {
-            let proto = u8::from((j + i % 3) % 3 == 0);
-            out.push(proto ^ u8::from(next() % 10 == 0));
-        }
-    }
-    out
+    synthetic_images(n, SYNTHETIC_PIXELS, 0x2545_f491_4f6c_dd1d_u64 ^ offset)
 }
 
 fn binarized(

@@ -202,3 +202,25 @@ fn binarized_test(
         .map(|&b| f32::from(b))
         .collect())
 }
+
+/// Synthetic binary images for tests and smoke runs: `n` images of `pixels` pixels (row after row), image
+/// `i` is one of three striped prototypes (pixel `j` is on when `(j + i mod 3)` is a multiple of 3) with
+/// each pixel flipped with probability 1/10 by a fixed linear congruential generator started from `seed`,
+/// so every process and platform sees the same images. Values are 0 or 1.
+pub fn synthetic_images(n: usize, pixels: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u32
+    };
+    let mut out = Vec::with_capacity(n * pixels);
+    for i in 0..n {
+        for j in 0..pixels {
+            let proto = u8::from((j + i % 3) % 3 == 0);
+            out.push(proto ^ u8::from(next() % 10 == 0));
+        }
+    }
+    out
+}
