@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::AnyResult;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ucg_experiments::beta_choice::{BetaChoice, PilotSettings};
 use ucg_experiments::shard::Shard;
 
 /// Project tasks for the ucg workspace.
@@ -75,6 +76,12 @@ pub struct VaeArgs {
     /// The same as `--preset full`.
     #[arg(long, conflicts_with = "preset")]
     pub full: bool,
+    /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule, adapted between steps from 0.9), a number in
+    /// [0, 1) for every step, or `pilot` (per run, on the model it starts from: 6 coupled gradients of 25
+    /// points at each β of {0, 0.5, 0.9}; the smallest measured variance × cost wins and stays fixed).
+    /// Default: the preset's (0 for default and full, from the measured meeting times; ess for quick).
+    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
+    pub beta: Option<StudyBeta>,
     /// Seed, shard and threads.
     #[command(flatten)]
     pub run: RunOptions,
@@ -138,8 +145,8 @@ pub struct PpcaArgs {
     /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule's warm-up, then frozen), a number in [0, 1) for
     /// every K and D, or `pilot` (a short pilot per K and D keeps the candidate of {0, 0.3, 0.5, 0.7, 0.9}
     /// with the smallest measured variance × cost). Default: the preset's (0, from the β sweep).
-    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = ppca_beta_arg)]
-    pub beta: Option<PpcaBeta>,
+    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
+    pub beta: Option<StudyBeta>,
     /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
     /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS
     /// rule's β, next to C-ISIR (--replicates sets its replicates per point).
@@ -147,9 +154,9 @@ pub struct PpcaArgs {
     pub sweep: Option<SweepArg>,
 }
 
-/// `reproduce ppca --beta`: how C-ISIR-DISIR's β is chosen.
+/// `reproduce ppca --beta` and `reproduce vae --beta`: how C-ISIR-DISIR's β is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum PpcaBeta {
+pub enum StudyBeta {
     /// The ESS = 0.3 K rule's warm-up.
     Ess,
     /// The same β everywhere.
@@ -158,12 +165,23 @@ pub enum PpcaBeta {
     Pilot,
 }
 
-fn ppca_beta_arg(s: &str) -> Result<PpcaBeta, String> {
+impl StudyBeta {
+    /// The study's setting, a pilot running with `pilot`.
+    pub fn choice(self, pilot: PilotSettings) -> BetaChoice {
+        match self {
+            StudyBeta::Ess => BetaChoice::Ess,
+            StudyBeta::Fixed(b) => BetaChoice::Fixed(b),
+            StudyBeta::Pilot => BetaChoice::Pilot(pilot),
+        }
+    }
+}
+
+fn study_beta_arg(s: &str) -> Result<StudyBeta, String> {
     match s {
-        "ess" => Ok(PpcaBeta::Ess),
-        "pilot" => Ok(PpcaBeta::Pilot),
+        "ess" => Ok(StudyBeta::Ess),
+        "pilot" => Ok(StudyBeta::Pilot),
         _ => match s.parse::<f64>() {
-            Ok(b) if (0.0..1.0).contains(&b) => Ok(PpcaBeta::Fixed(b)),
+            Ok(b) if (0.0..1.0).contains(&b) => Ok(StudyBeta::Fixed(b)),
             _ => Err(format!(
                 "expected `ess`, `pilot` or a number in [0, 1), got {s}"
             )),

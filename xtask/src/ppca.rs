@@ -2,14 +2,14 @@
 
 use ucg_experiments::AnyResult;
 use ucg_experiments::ppca::beta_sweep::{BetaSweepSettings, run_beta_sweep};
-use ucg_experiments::ppca::config::{BetaChoice, Config, PilotSettings};
+use ucg_experiments::ppca::config::{Config, PilotSettings};
 use ucg_experiments::ppca::experiment::run_study;
 use ucg_experiments::ppca::merge::merge_folders;
 use ucg_experiments::ppca::outputs::write_outputs;
 use ucg_experiments::ppca::verdict::verdict_lines;
 use ucg_experiments::progress::Ui;
 
-use crate::cli::{MergeArgs, PpcaArgs, PpcaBeta, Preset, SweepArg, set_threads};
+use crate::cli::{MergeArgs, PpcaArgs, Preset, SweepArg, set_threads};
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -26,11 +26,7 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
         config.sweep_replicates = r;
     }
     if let Some(beta) = args.beta {
-        config.beta = match beta {
-            PpcaBeta::Ess => BetaChoice::Ess,
-            PpcaBeta::Fixed(b) => BetaChoice::Fixed(b),
-            PpcaBeta::Pilot => BetaChoice::Pilot(PilotSettings::standard()),
-        };
+        config.beta = beta.choice(PilotSettings::standard());
     }
     config
 }
@@ -101,6 +97,7 @@ mod tests {
 
     use super::*;
     use crate::cli::{Cli, Command, Experiment};
+    use ucg_experiments::beta_choice::BetaChoice;
 
     fn config(args: &[&str]) -> Config {
         let all = ["xtask", "reproduce", "ppca"].iter().chain(args);

@@ -2,6 +2,7 @@
 //! does the work.
 
 use ucg_experiments::AnyResult;
+use ucg_experiments::beta_choice::PilotSettings;
 use ucg_experiments::progress::Ui;
 use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::merge::merge_folders;
@@ -12,11 +13,15 @@ use crate::cli::{MergeArgs, Preset, VaeArgs, set_threads};
 
 /// The settings for the command-line options.
 pub fn config_from_args(args: &VaeArgs) -> Config {
-    match if args.full { Preset::Full } else { args.preset } {
+    let mut config = match if args.full { Preset::Full } else { args.preset } {
         Preset::Quick => Config::quick_preset(args.run.seed),
         Preset::Default => Config::default_preset(args.run.seed),
         Preset::Full => Config::full_preset(args.run.seed),
+    };
+    if let Some(beta) = args.beta {
+        config.beta = beta.choice(PilotSettings::short());
     }
+    config
 }
 
 /// Runs `cargo xtask reproduce vae` and prints the verdicts.
@@ -73,8 +78,15 @@ mod tests {
             config_from_args(&parse(&["--full"]).unwrap()),
             Config::full_preset(2021)
         );
+        use ucg_experiments::beta_choice::BetaChoice;
+        let beta = |flag: &str| config_from_args(&parse(&["--beta", flag]).unwrap()).beta;
+        assert_eq!(beta("0.5"), BetaChoice::Fixed(0.5));
+        assert_eq!(beta("ess"), BetaChoice::Ess);
+        assert_eq!(beta("pilot"), BetaChoice::Pilot(PilotSettings::short()));
         for bad in [
-            &["--shard", "2/2"][..],
+            &["--beta", "1"][..],
+            &["--beta", "often"],
+            &["--shard", "2/2"],
             &["--shard", "x"],
             &["--preset", "huge"],
             &["--full", "--preset", "quick"],

@@ -5,6 +5,7 @@
 //!   presets, the resumable and shardable run, merging shards, the summary, the report and figures;
 //! - [`vae`]: the VAE experiment (ELBO, IWAE and the coupled unbiased gradients on binarised MNIST,
 //!   the paper's Table 1): presets, a plan of resumable runs, shards, evaluation, summary, report;
+//! - [`beta_choice`]: how both studies choose C-ISIR-DISIR's β (ESS rule, fixed, pilot);
 //! - [`shard`]: splitting a run's replicates between processes;
 //! - [`progress`]: progress bars and status lines, silenced in tests.
 //!
@@ -30,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod beta_choice;
 pub mod ppca;
 pub mod progress;
 pub mod shard;

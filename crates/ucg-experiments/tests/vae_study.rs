@@ -164,3 +164,42 @@ fn bad_input_is_one_clear_error() {
     );
     assert!(err.contains("epochs ≥ 1"), "{err}");
 }
+
+#[test]
+fn a_beta_pilot_runs_once_per_coupled_run_and_its_choice_is_used_for_every_step() {
+    use ucg_experiments::beta_choice::{BetaChoice, PilotSettings};
+    use ucg_experiments::vae::unit::PILOT_FILE;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vae");
+    let mut config = Config::quick_preset(6);
+    config.beta = BetaChoice::Pilot(PilotSettings {
+        candidates: vec![0.0, 0.6],
+        replicates: 3,
+    });
+    let summary = run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
+    for r in &summary.runs {
+        let pilot = run_dir(&out, &r.unit.name).join(PILOT_FILE);
+        assert_eq!(
+            pilot.is_file(),
+            r.unit.name.ends_with("-coupled-isir-disir"),
+            "{}",
+            r.unit.name
+        );
+        if pilot.is_file() {
+            let choice: ucg_estimators::pilot::PilotChoice = ucg_report::read_json(&pilot).unwrap();
+            assert_eq!(choice.measures.len(), 2);
+            assert!(!r.beta.is_empty());
+            assert!(
+                r.beta.iter().all(|&b| b == choice.best_beta()),
+                "{:?}",
+                r.beta
+            );
+        }
+    }
+    let mut bad = config.clone();
+    bad.beta = BetaChoice::Pilot(PilotSettings {
+        candidates: vec![1.0],
+        replicates: 3,
+    });
+    assert!(bad.validate().is_err());
+}

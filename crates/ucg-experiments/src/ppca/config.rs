@@ -6,6 +6,7 @@ use ucg_estimators::beta::{BetaAdapter, BetaRule};
 
 use super::source::{DataSpec, MnistSplit};
 use crate::AnyResult;
+pub use crate::beta_choice::{BetaChoice, PilotSettings};
 
 /// Fitting the encoder: IWAE bound with `k` particles, DReG gradients, Adam.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,39 +68,6 @@ impl WarmupSettings {
         };
         Ok(adapter)
     }
-}
-
-/// A short pilot choosing β by measured efficiency (`ucg_estimators::pilot`): `replicates` batch estimates
-/// at each candidate, the same seeds for every candidate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PilotSettings {
-    /// The candidate β values.
-    pub candidates: Vec<f64>,
-    /// Batch estimates per candidate.
-    pub replicates: usize,
-}
-
-impl PilotSettings {
-    /// Candidates `{0, 0.3, 0.5, 0.7, 0.9}` with 20 estimates each.
-    pub fn standard() -> Self {
-        PilotSettings {
-            candidates: vec![0.0, 0.3, 0.5, 0.7, 0.9],
-            replicates: 20,
-        }
-    }
-}
-
-/// How the study chooses C-ISIR-DISIR's β for each problem and `K`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BetaChoice {
-    /// The ESS = 0.3 K rule: a warm-up ([`WarmupSettings`]), then β frozen.
-    #[default]
-    Ess,
-    /// The same β for every problem and `K`.
-    Fixed(f64),
-    /// A pilot per problem and `K`: the candidate with the smallest measured variance × cost.
-    Pilot(PilotSettings),
 }
 
 /// Meeting times against the latent dimension: a PPCA problem per `D` on the first `points` data points,

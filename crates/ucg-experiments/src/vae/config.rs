@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ucg_train::vae::{BetaPolicy, EstimatorKind, TrainConfig};
 
 use crate::AnyResult;
+use crate::beta_choice::BetaChoice;
 
 /// The data sets a study trains on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,8 +131,9 @@ pub struct Config {
     pub learning_rate: f64,
     /// Seed of the static binarisation.
     pub binarize_seed: u64,
-    /// DISIR's β: a fixed value, or `None` for the ESS rule from 0.9.
-    pub beta: Option<f64>,
+    /// How C-ISIR-DISIR's β is chosen (the ESS rule adapts it between steps from 0.9; a pilot runs on the
+    /// model a run starts from, and its choice is kept in the run's `pilot.json`).
+    pub beta: BetaChoice,
     /// Cap on a coupled pair's iterations.
     pub cap: usize,
     /// The blocks of runs.
@@ -153,7 +155,7 @@ impl Config {
             batch: 10,
             learning_rate: 3e-3,
             binarize_seed: 1,
-            beta: None,
+            beta: BetaChoice::Ess,
             cap: 200,
             blocks: vec![Block {
                 dataset: DatasetKind::Synthetic,
@@ -197,7 +199,7 @@ impl Config {
             binarize_seed: 1,
             // β = 0 has the smallest measured cost on the pretrained model (mean τ 42 against 130 at
             // β = 0.9, 171 against 1,550 IWAE steps per step: docs/vae/README.md), as on PPCA.
-            beta: Some(0.0),
+            beta: BetaChoice::Fixed(0.0),
             cap: 1000,
             blocks: vec![Block {
                 dataset: DatasetKind::Mnist,
@@ -277,7 +279,8 @@ impl Config {
         c.seed = seed;
         c.test_points = self.curve_points;
         c.coupled.cap = self.cap;
-        if let Some(b) = self.beta {
+        // A pilot's β is set per run once measured (`unit::run_unit`).
+        if let BetaChoice::Fixed(b) = self.beta {
             c.coupled.beta = BetaPolicy::Fixed(b);
         }
         c
@@ -314,6 +317,16 @@ impl Config {
             for &e in &b.estimators {
                 self.train_config(e, b.latent, self.seeds[0]).validate()?;
             }
+        }
+        if let BetaChoice::Pilot(p) = &self.beta
+            && (p.replicates < 2
+                || p.candidates.is_empty()
+                || p.candidates.iter().any(|b| !(0.0..1.0).contains(b)))
+        {
+            return bad(format!(
+                "the β pilot needs candidates in [0, 1) and at least 2 replicates, got {:?} × {}",
+                p.candidates, p.replicates
+            ));
         }
         let e = &self.eval;
         if e.iwae_k == 0 || e.iwae_points == 0 {

@@ -7,6 +7,8 @@ use super::config::{DatasetKind, Estimator};
 use super::figures::{blocks, iwae_evaluations_per_step, iwae_seconds_per_step, short};
 use super::plan::Role;
 use super::summary::{PairedDifference, Summary};
+use super::unit::PILOT_POINTS;
+use crate::beta_choice::BetaChoice;
 
 /// The paper's test log-likelihood (Ruiz et al. 2021, Table 1; `docs/method.md` §8) for an estimator
 /// trained on `dataset` at latent dimension `latent`, as printed there.
@@ -83,7 +85,15 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
         c.batch,
         c.hidden,
         c.learning_rate,
-        c.beta.map_or("by the ESS rule from 0.9".into(), |b| b.to_string()),
+        match &c.beta {
+            BetaChoice::Ess => "by the ESS rule from 0.9".to_string(),
+            BetaChoice::Fixed(b) => b.to_string(),
+            BetaChoice::Pilot(p) => format!(
+                "by a pilot per run ({} coupled gradients of {PILOT_POINTS} points at each of {:?}; \
+                 the smallest variance × cost wins; `runs/*/pilot.json`)",
+                p.replicates, p.candidates
+            ),
+        },
         c.cap,
         c.eval.iwae_k,
         c.eval.iwae_points,

@@ -10,16 +10,24 @@ use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, Sigmo
 use ucg_train::vae::InitialParameters;
 use ucg_train::vae::run::{CHECKPOINT_FILE, MODEL_FILE};
 
-use super::config::{Config, EvalConfig};
+use super::config::{Config, Estimator, EvalConfig};
 use super::data::StudyData;
 use super::plan::{Role, Unit};
 use super::records::{self, PointRow};
 use crate::AnyResult;
+use crate::beta_choice::{BetaChoice, PilotSettings};
 use crate::progress::Ui;
 
 /// Seed of the evaluation's streams: the same for every model, so that models are compared on common
 /// random numbers (point `n` uses the stream `(EVAL_SEED, n)`).
 pub const EVAL_SEED: u64 = 0x5eed_e7a1;
+
+/// Points of the minibatch on which a β pilot measures (the first ones of the run's first minibatch):
+/// variance and cost both add over points, so a few rank the candidates as the whole minibatch would.
+pub const PILOT_POINTS: usize = 25;
+
+/// The file in a run's folder that keeps its pilot's measurements and choice.
+pub const PILOT_FILE: &str = "pilot.json";
 
 /// The folder of unit `name`.
 pub fn run_dir(out: &Path, name: &str) -> PathBuf {
@@ -118,6 +126,10 @@ pub fn run_unit(
         let ckpt = run_dir(out, from).join(CHECKPOINT_FILE);
         tc.init = Some(InitialParameters::of_file(&ckpt)?);
     }
+    if let (BetaChoice::Pilot(p), Estimator::CoupledIsirDisir) = (&config.beta, unit.estimator) {
+        let choice = pilot(p, &tc, data, &dir, ui)?;
+        tc.coupled.beta = ucg_train::vae::BetaPolicy::Fixed(choice.best_beta());
+    }
     let mut resolved = unit.clone();
     (resolved.epochs, resolved.steps_per_epoch) = (tc.epochs, tc.steps_per_epoch);
     ucg_report::write_json(dir.join("unit.json"), &resolved)?;
@@ -131,6 +143,62 @@ pub fn run_unit(
     let mut progress = super::bars::epoch_bars(ui, format!("{} ", unit.name), note);
     ucg_train::vae::run(tc, &data.train, &dir, resume, &mut progress)?;
     evaluate_unit(&config.eval, &dir, data, ui)
+}
+
+/// C-ISIR-DISIR's β for the run `tc` by a pilot on the model it starts from (its initial parameters, or
+/// its random initialisation) and the first [`PILOT_POINTS`] points of its first minibatch; read back from
+/// [`PILOT_FILE`] when the run already chose, so a resumed run keeps its β.
+fn pilot(
+    settings: &PilotSettings,
+    tc: &ucg_train::vae::TrainConfig,
+    data: &StudyData,
+    dir: &Path,
+    ui: &Ui,
+) -> AnyResult<ucg_estimators::pilot::PilotChoice> {
+    let path = dir.join(PILOT_FILE);
+    if path.is_file() {
+        return Ok(ucg_report::read_json(&path)?);
+    }
+    let shape = ucg_models::vae::VaeShape::new(data.pixels, tc.hidden, tc.latent)?;
+    let model = match &tc.init {
+        Some(init) => init.load_model(shape)?,
+        None => ucg_models::vae::Vae::new(shape, tc.seed),
+    };
+    let points = PILOT_POINTS.min(tc.batch).min(data.train.len());
+    let order = ucg_data::Minibatches::new(data.train.len(), tc.batch)?
+        .shuffle(tc.seed)
+        .order(0);
+    let mut x = Vec::new();
+    data.train.fill_batch(
+        &order[..points],
+        &mut ucg_data::rng::stream(tc.seed, 0),
+        &mut x,
+    )?;
+    ui.note(format!(
+        "β pilot: {} coupled gradients of {points} points at each β of {:?}",
+        settings.replicates, settings.candidates
+    ));
+    let choice = ucg_train::vae::pilot::pilot_coupled_beta(
+        &model,
+        &x,
+        points,
+        tc.k,
+        &tc.coupled.lag_settings()?,
+        &settings.candidates,
+        settings.replicates,
+        tc.seed,
+    )?;
+    ui.note(format!(
+        "β pilot: β = {} ({})",
+        choice.best_beta(),
+        if choice.is_clear() {
+            "clearly the most efficient"
+        } else {
+            "not separated from every other candidate by 2 s.e."
+        }
+    ));
+    ucg_report::write_json(&path, &choice)?;
+    Ok(choice)
 }
 
 /// The evaluation settings' methods: `("iwae", points)` and, with AIS points, `("ais", points)`.

@@ -64,6 +64,15 @@ impl InitialParameters {
         })
     }
 
+    /// The parameters alone (the optimisers' states of a checkpoint are left out), checked as
+    /// [`InitialParameters::load`] checks them: to measure the model a run will start from.
+    ///
+    /// # Errors
+    /// As for the run itself: an unreadable or changed file, a damaged file, another shape.
+    pub fn load_model(&self, shape: VaeShape) -> Result<Vae<f32>> {
+        Ok(self.load(shape)?.model)
+    }
+
     /// Reads the file, checks its checksum and its shape, and returns what it holds.
     ///
     /// # Errors

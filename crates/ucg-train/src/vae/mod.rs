@@ -11,6 +11,9 @@
 //! - [`steps`]: the per-step log (`steps.csv`) and per-epoch meeting-time counts (`meetings.csv`);
 //!   [`init`]: starting from another run's parameters ([`InitialParameters`]).
 //! - [`npz`]: import of the outside JAX peer's `.npz` parameters.
+//! - [`gradient_study`]: the estimators' θ-gradients on one model and minibatch: IWAE's bias against the
+//!   coupled estimator's variance, and the break-even number of steps.
+//! - [`pilot`]: C-ISIR-DISIR's β chosen by a short pilot of measured variance × cost.
 //!
 //! # Example
 //! ```
@@ -35,8 +38,10 @@ pub mod coupled;
 pub mod data;
 pub mod estimator;
 pub mod evaluate;
+pub mod gradient_study;
 pub mod init;
 pub mod npz;
+pub mod pilot;
 pub mod run;
 pub mod steps;
 pub mod trainer;
