@@ -9,14 +9,19 @@ use ucg_experiments::vae::merge::merge_folders;
 use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
 
-use crate::cli::{MergeArgs, Preset, VaeArgs, set_threads};
+use crate::cli::{MergeArgs, VaeArgs, VaePreset, set_threads};
 
 /// The settings for the command-line options.
 pub fn config_from_args(args: &VaeArgs) -> Config {
-    let mut config = match if args.full { Preset::Full } else { args.preset } {
-        Preset::Quick => Config::quick_preset(args.run.seed),
-        Preset::Default => Config::default_preset(args.run.seed),
-        Preset::Full => Config::full_preset(args.run.seed),
+    let mut config = match if args.full {
+        VaePreset::Full
+    } else {
+        args.preset
+    } {
+        VaePreset::Quick => Config::quick_preset(args.run.seed),
+        VaePreset::Default => Config::default_preset(args.run.seed),
+        VaePreset::Small => Config::small_preset(args.run.seed),
+        VaePreset::Full => Config::full_preset(args.run.seed),
     };
     if let Some(beta) = args.beta {
         config.beta = beta.choice(PilotSettings::short());
@@ -74,6 +79,8 @@ mod tests {
         let a = parse(&["--preset", "quick", "--seed", "3", "--shard", "1/2"]).unwrap();
         assert_eq!(config_from_args(&a), Config::quick_preset(3));
         assert_eq!(a.run.shard, Shard { index: 1, count: 2 });
+        let a = parse(&["--preset", "small"]).unwrap();
+        assert_eq!(config_from_args(&a), Config::small_preset(2021));
         assert_eq!(
             config_from_args(&parse(&["--full"]).unwrap()),
             Config::full_preset(2021)

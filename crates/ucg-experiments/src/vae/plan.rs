@@ -48,6 +48,9 @@ pub struct Unit {
     pub from: Option<String>,
     /// The unit whose measured training time a same-wall-time run matches.
     pub timed_against: Option<String>,
+    /// The learning rate of a continuation, when it differs from the study's.
+    #[serde(default)]
+    pub learning_rate: Option<f64>,
 }
 
 /// The block prefix of unit names: `mnist-d20-s2021`.
@@ -72,6 +75,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 steps_per_epoch: steps,
                 from: None,
                 timed_against: None,
+                learning_rate: None,
             };
             let pretrain = (b.pretrain_epochs > 0).then(|| format!("{p}-pretrain-iwae"));
             if let Some(name) = &pretrain {
@@ -92,6 +96,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                     b.steps_per_epoch,
                 );
                 u.from = pretrain.clone();
+                u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
                 out.push(u);
             }
             if b.same_wall_time {
@@ -103,6 +108,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                     None,
                 );
                 u.from = pretrain.clone();
+                u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
                 u.timed_against = Some(format!("{p}-{}", Estimator::CoupledIsirDisir.name()));
                 out.push(u);
             }

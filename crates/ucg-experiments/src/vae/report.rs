@@ -76,7 +76,7 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
     let mut s = String::new();
     s.push_str("# VAE: unbiased gradients against ELBO and IWAE\n\n");
     s.push_str(&format!(
-        "Written by `{}` (preset `{}`). Settings: K = {}, batch {}, hidden width {}, RMSProp {}, β {}, \
+        "Written by `{}` (preset `{}`). Settings: K = {}, batch {}, hidden width {}, RMSProp {}{}, β {}, \
          cap {}; evaluation IWAE-{} on the first {} test images and AIS ({} chains, {} steps, {} leapfrog) \
          on the first {}, common random numbers for every model. Protocol: `docs/vae/README.md`.\n\n",
         summary.command,
@@ -85,6 +85,12 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
         c.batch,
         c.hidden,
         c.learning_rate,
+        c.blocks
+            .iter()
+            .find_map(|b| b.continuation_learning_rate)
+            .map_or(String::new(), |lr| format!(
+                " (continuations from the pretrain: {lr})"
+            )),
         match &c.beta {
             BetaChoice::Ess => "by the ESS rule from 0.9".to_string(),
             BetaChoice::Fixed(b) => b.to_string(),

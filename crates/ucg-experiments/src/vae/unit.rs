@@ -118,6 +118,9 @@ pub fn run_unit(
     std::fs::create_dir_all(&dir)?;
     let mut tc = config.train_config(unit.estimator, unit.latent, unit.seed);
     (tc.epochs, tc.steps_per_epoch) = (unit.epochs, unit.steps_per_epoch);
+    if let Some(lr) = unit.learning_rate {
+        tc.learning_rate = lr;
+    }
     if unit.role == Role::SameWallTime {
         let w = wall_time(out, unit, plan, data.train.len() / config.batch)?;
         (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
