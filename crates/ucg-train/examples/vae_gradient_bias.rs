@@ -3,9 +3,10 @@
 //! from the checkpoint's optimiser state. Prints a Markdown report.
 //!
 //! ```text
-//! cargo run --release -p ucg-train --example vae_gradient_bias -- CHECKPOINT [LATENT] [COUPLED_DRAWS] [BETA]
+//! cargo run --release -p ucg-train --example vae_gradient_bias -- CHECKPOINT [LATENT] [HIDDEN] [COUPLED_DRAWS] [BETA]
 //! ```
-//! `CHECKPOINT` is a training run's `checkpoint.bin` on binarised MNIST (static, seed 1), hidden width 200.
+//! `CHECKPOINT` is a training run's `checkpoint.bin` on binarised MNIST (static, seed 1); defaults: D = 20,
+//! hidden width 200, 16 coupled draws, β = 0.
 use std::time::Instant;
 use ucg_estimators::LagSettings;
 use ucg_models::vae::VaeShape;
@@ -27,11 +28,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let path = args
         .get(1)
-        .ok_or("usage: vae_gradient_bias CHECKPOINT [LATENT] [COUPLED_DRAWS] [BETA]")?;
+        .ok_or("usage: vae_gradient_bias CHECKPOINT [LATENT] [HIDDEN] [COUPLED_DRAWS] [BETA]")?;
     let latent: usize = args.get(2).map_or(Ok(20), |s| s.parse())?;
-    let coupled_draws: u64 = args.get(3).map_or(Ok(16), |s| s.parse())?;
-    let beta: f64 = args.get(4).map_or(Ok(0.0), |s| s.parse())?;
-    let shape = VaeShape::new(784, 200, latent)?;
+    let hidden: usize = args.get(3).map_or(Ok(200), |s| s.parse())?;
+    let coupled_draws: u64 = args.get(4).map_or(Ok(16), |s| s.parse())?;
+    let beta: f64 = args.get(5).map_or(Ok(0.0), |s| s.parse())?;
+    let shape = VaeShape::new(784, hidden, latent)?;
     let (model, theta_state, _) =
         checkpoint::parameters_from_bytes(&std::fs::read(path)?, path, shape)?;
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
