@@ -234,8 +234,9 @@ impl<T: Real> Vae<T> {
     }
 
     /// Decoder forward pass on the columns of `z` (`D × J`), `log p(x_{points[j]} | z_j)` into `out`, and
-    /// its gradient with respect to the logits, `x − sigmoid(l)`, into the decoder's output gradient
-    /// (computed in the same pass because both come from `e^{−|l|}`), ready for a backward pass.
+    /// with `with_gradient`, its gradient with respect to the logits, `x − sigmoid(l)`, into the
+    /// decoder's output gradient (computed in the same pass because both come from `e^{−|l|}`), ready for
+    /// a backward pass.
     fn decode(
         &self,
         x: &[T],
@@ -243,6 +244,7 @@ impl<T: Real> Vae<T> {
         z: &[T],
         ws_decoder: &mut MlpCache<T>,
         out: &mut [T],
+        with_gradient: bool,
     ) -> Result<()> {
         let (p, d) = (self.shape.data_dim, self.shape.latent);
         let cols = points.len();
@@ -259,17 +261,27 @@ impl<T: Real> Vae<T> {
         check_all_finite("z", z)?;
         mlp::forward(&self.decoder_shape, &self.decoder, z, cols, ws_decoder);
         // Columns are independent: split them across threads (the result does not depend on the split).
-        let (logits, delta) = ws_decoder.output_and_delta();
-        logits
-            .par_chunks_exact(p)
-            .zip(delta.par_chunks_exact_mut(p))
-            .zip(out.par_iter_mut())
-            .enumerate()
-            .with_min_len(8)
-            .for_each(|(j, ((l, dl), o))| {
-                let xj = &x[points[j] * p..(points[j] + 1) * p];
-                *o = bernoulli_log_likelihood_and_gradient(xj, l, dl);
-            });
+        let point_x = |j: usize| &x[points[j] * p..(points[j] + 1) * p];
+        if with_gradient {
+            let (logits, delta) = ws_decoder.output_and_delta();
+            logits
+                .par_chunks_exact(p)
+                .zip(delta.par_chunks_exact_mut(p))
+                .zip(out.par_iter_mut())
+                .enumerate()
+                .with_min_len(8)
+                .for_each(|(j, ((l, dl), o))| {
+                    *o = bernoulli_log_likelihood_and_gradient(point_x(j), l, dl);
+                });
+        } else {
+            ws_decoder
+                .output()
+                .par_chunks_exact(p)
+                .zip(out.par_iter_mut())
+                .enumerate()
+                .with_min_len(8)
+                .for_each(|(j, (l, o))| *o = bernoulli_log_likelihood(point_x(j), l));
+        }
         check_all_finite("log p(x | z)", out)
     }
 
@@ -288,7 +300,7 @@ impl<T: Real> Vae<T> {
         ws: &mut VaeWorkspace<T>,
     ) -> Result<()> {
         let d = self.shape.latent;
-        self.decode(x, points, z, &mut ws.decoder, out)?;
+        self.decode(x, points, z, &mut ws.decoder, out, grad_z.is_some())?;
         let half_d_ln_2pi = T::of(d as f64 * HALF_LN_2PI);
         for (zj, o) in z.chunks_exact(d).zip(out.iter_mut()) {
             *o -= T::of(0.5) * sum_sq(zj) + half_d_ln_2pi;
@@ -333,7 +345,7 @@ impl<T: Real> Vae<T> {
         check_all_finite("coefficients", coeffs)?;
         let mut lp = std::mem::take(&mut ws.log_w);
         resize(&mut lp, points.len());
-        let decoded = self.decode(x, points, z, &mut ws.decoder, &mut lp);
+        let decoded = self.decode(x, points, z, &mut ws.decoder, &mut lp, true);
         ws.log_w = lp;
         decoded?;
         mlp::backward(
@@ -425,7 +437,7 @@ impl<T: Real> Vae<T> {
         ws.points.clear();
         ws.points.extend((0..batch * k).map(|j| j / k));
         resize(&mut ws.log_w, batch * k);
-        self.decode(x, &ws.points, &ws.z, &mut ws.decoder, &mut ws.log_w)?;
+        self.decode(x, &ws.points, &ws.z, &mut ws.decoder, &mut ws.log_w, true)?;
         // log w = log p(x | z) − ½|z|² + ½|ξ|² + Σ log σ (the 2π constants of p(z) and q cancel).
         for (b, lws) in ws.log_w.chunks_exact_mut(k).enumerate() {
             let log_det: T = ws.sigma[b * d..(b + 1) * d]
@@ -568,19 +580,21 @@ pub fn bernoulli_log_likelihood_and_gradient<T: Real>(x: &[T], logits: &[T], gra
     total
 }
 
-/// `Σ_p x_p l_p − softplus(l_p)`, accumulated in eight lanes so that the loop vectorises.
+/// `Σ_p x_p l_p − softplus(l_p)`, accumulated in eight lanes so that the loop vectorises: bit for bit
+/// the value [`bernoulli_log_likelihood_and_gradient`] returns (the same arithmetic without the
+/// gradient), so a forward pass alone gives the log-weights a forward-and-backward pass gives.
 pub fn bernoulli_log_likelihood<T: Real>(x: &[T], logits: &[T]) -> T {
     let mut acc = [T::zero(); 8];
     let mut xc = x.chunks_exact(8);
     let mut lc = logits.chunks_exact(8);
     for (xs, ls) in (&mut xc).zip(&mut lc) {
         for i in 0..8 {
-            acc[i] += xs[i] * ls[i] - ls[i].softplus();
+            acc[i] += xs[i] * ls[i] - ls[i].softplus_and_sigmoid().0;
         }
     }
     let mut total = acc.iter().fold(T::zero(), |s, &v| s + v);
     for (&xv, &l) in xc.remainder().iter().zip(lc.remainder()) {
-        total += xv * l - l.softplus();
+        total += xv * l - l.softplus_and_sigmoid().0;
     }
     total
 }
