@@ -96,7 +96,7 @@ pub fn gemm<T: Real>(
     // never a last block of at most `SMALL` columns: the tiny-product loop sums in another order than
     // the packed kernels, so the result would depend on the number of threads.
     let mut per = n.div_ceil(blocks).next_multiple_of(8).min(n);
-    if n % per != 0 && n % per <= SMALL {
+    if !n.is_multiple_of(per) && n % per <= SMALL {
         per = n.div_ceil(blocks);
     }
     c.par_chunks_mut(m * per)
