@@ -275,14 +275,14 @@ pub fn backward<T: Real>(
                 &mut cache.delta_below,
             );
             // ReLU: the gradient passes where the layer's output is positive.
+            // (A select rather than a conditional store, so that the loop vectorises.)
             cache
                 .delta_below
                 .iter_mut()
                 .zip(&cache.outputs[l - 1])
                 .for_each(|(d, &h)| {
-                    if h <= T::zero() || d.abs() < flush {
-                        *d = T::zero()
-                    }
+                    let pass = h > T::zero() && d.abs() >= flush;
+                    *d = if pass { *d } else { T::zero() };
                 });
             std::mem::swap(&mut cache.delta, &mut cache.delta_below);
         }
@@ -304,9 +304,7 @@ pub fn flush_threshold<T: Real>() -> T {
 /// Sets the entries of `v` below `threshold` in magnitude to zero.
 fn flush_small<T: Real>(v: &mut [T], threshold: T) {
     v.iter_mut().for_each(|x| {
-        if x.abs() < threshold {
-            *x = T::zero()
-        }
+        *x = if x.abs() < threshold { T::zero() } else { *x };
     });
 }
 
