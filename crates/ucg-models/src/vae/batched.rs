@@ -299,23 +299,15 @@ mod tests {
         let target = VaeBatchTarget::new(&vae, &x, 5).unwrap();
         let big = DMatrix::from_fn(3, 9, |i, j| ((i * 9 + j) as f64 * 0.3).cos());
         let small = DMatrix::from_fn(3, 2, |i, j| ((i + 5 * j) as f64 * 0.7).sin());
-        let mut first = [0.0; 2];
-        target
-            .log_weights_batch(&[(1, &small)], &mut first)
-            .unwrap();
-        let mut many = [0.0; 11];
-        target
-            .log_weights_batch(&[(4, &big), (2, &small)], &mut many)
-            .unwrap();
-        let mut again = [0.0; 2];
-        target
-            .log_weights_batch(&[(1, &small)], &mut again)
-            .unwrap();
-        let mut cloned = [0.0; 2];
-        target
-            .clone()
-            .log_weights_batch(&[(1, &small)], &mut cloned)
-            .unwrap();
+        let weights = |target: &VaeBatchTarget<'_>, requests: &[SetRequest<'_>]| {
+            let mut out = vec![0.0; requests.iter().map(|(_, m)| m.ncols()).sum()];
+            target.log_weights_batch(requests, &mut out).unwrap();
+            out
+        };
+        let first = weights(&target, &[(1, &small)]);
+        weights(&target, &[(4, &big), (2, &small)]);
+        let again = weights(&target, &[(1, &small)]);
+        let cloned = weights(&target.clone(), &[(1, &small)]);
         assert_eq!(first, again);
         assert_eq!(first, cloned);
     }
