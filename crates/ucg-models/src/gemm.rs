@@ -38,6 +38,9 @@ pub enum Op {
 /// than it saves.
 const PARALLEL_MIN_WORK: usize = 1 << 18;
 
+/// Fewest columns of `C` per thread when a product is split.
+const MIN_BLOCK_COLUMNS: usize = 32;
+
 /// A view of `op(X)` as an `rows × cols` matrix, `X` stored column-major.
 fn view<T: Real>(x: &[T], op: Op, rows: usize, cols: usize) -> DMatrixView<'_, T, Dyn, Dyn> {
     match op {
@@ -83,13 +86,19 @@ pub fn gemm<T: Real>(
     }
     let a = view(&a[..m * k], op_a, m, k);
     let b = view(&b[..k * n], op_b, k, n);
-    let threads = rayon::current_num_threads();
-    if threads <= 1 || m * n * k < PARALLEL_MIN_WORK || n < 2 {
+    // Every block packs all of `op(A)`, so a block needs enough columns to pay for that copy.
+    let blocks = rayon::current_num_threads().min(n / MIN_BLOCK_COLUMNS);
+    if blocks <= 1 || m * n * k < PARALLEL_MIN_WORK {
         block(c, m, 0, n, alpha, &a, &b, beta);
         return;
     }
-    // Blocks of whole columns, a multiple of 8 columns where possible (the kernels' tile width).
-    let per = n.div_ceil(threads).next_multiple_of(8).min(n);
+    // Blocks of whole columns, a multiple of 8 columns where possible (the kernels' tile width), but
+    // never a last block of at most `SMALL` columns: the tiny-product loop sums in another order than
+    // the packed kernels, so the result would depend on the number of threads.
+    let mut per = n.div_ceil(blocks).next_multiple_of(8).min(n);
+    if !n.is_multiple_of(per) && n % per <= SMALL {
+        per = n.div_ceil(blocks);
+    }
     c.par_chunks_mut(m * per)
         .enumerate()
         .for_each(|(i, chunk)| {
@@ -182,37 +191,46 @@ mod tests {
         }
     }
 
+    /// Bit-identical for every number of threads, including column counts whose even split would leave
+    /// a block of at most [`SMALL`] columns (20 columns on 2 threads: 16 + 4), which the tiny-product
+    /// loop would sum in another order than the packed kernels.
     #[test]
     fn results_do_not_depend_on_the_number_of_threads() {
-        let (m, n, k) = (200, 333, 61);
-        let a: Vec<f32> = filled(m * k, 4).iter().map(|&v| v as f32).collect();
-        let b: Vec<f32> = filled(k * n, 5).iter().map(|&v| v as f32).collect();
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let mut c = vec![f32::NAN; m * n];
-                gemm(
-                    m,
-                    n,
-                    k,
-                    1.0,
-                    &a,
-                    Op::Transpose,
-                    &b,
-                    Op::Identity,
-                    0.0,
-                    &mut c,
-                );
-                c
-            })
-        };
-        let one = run(1);
-        assert!(one.iter().all(|v| v.is_finite()));
-        for t in [2, 3, 4] {
-            assert!(run(t) == one, "{t} threads");
+        for (m, n, k) in [
+            (200, 333, 61),
+            (784, 20, 200),
+            (200, 10, 4096),
+            (300, 37, 100),
+        ] {
+            let a: Vec<f32> = filled(m * k, 4).iter().map(|&v| v as f32).collect();
+            let b: Vec<f32> = filled(k * n, 5).iter().map(|&v| v as f32).collect();
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| {
+                    let mut c = vec![f32::NAN; m * n];
+                    gemm(
+                        m,
+                        n,
+                        k,
+                        1.0,
+                        &a,
+                        Op::Transpose,
+                        &b,
+                        Op::Identity,
+                        0.0,
+                        &mut c,
+                    );
+                    c
+                })
+            };
+            let one = run(1);
+            assert!(one.iter().all(|v| v.is_finite()));
+            for t in [2, 3, 4] {
+                assert!(run(t) == one, "{m} × {n} × {k}, {t} threads");
+            }
         }
     }
 }

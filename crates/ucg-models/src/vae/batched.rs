@@ -24,11 +24,12 @@
 
 use super::model::{Vae, VaeWorkspace};
 use crate::error::{ModelError, Result, check_len};
+use std::sync::Mutex;
 use ucg_couplings::{BatchedImportanceTarget, SetRequest, check_requests};
 
 /// The importance targets of the points of a minibatch, evaluated together (see the
 /// [module documentation](self)).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct VaeBatchTarget<'a> {
     model: &'a Vae<f32>,
     x: Vec<f32>,
@@ -38,6 +39,33 @@ pub struct VaeBatchTarget<'a> {
     /// per-point target adds them).
     log_det: Vec<f64>,
     batch: usize,
+    /// Buffers of the log-weight calls, kept between calls: a driver calls thousands of times per step,
+    /// and fresh buffers cost a page-faulting allocation of every layer's activations each time.
+    scratch: Mutex<Scratch>,
+}
+
+/// The buffers of one log-weight call.
+#[derive(Debug, Default)]
+struct Scratch {
+    workspace: VaeWorkspace<f32>,
+    z: Vec<f32>,
+    points: Vec<usize>,
+    log_joint: Vec<f32>,
+}
+
+impl Clone for VaeBatchTarget<'_> {
+    /// The same targets, with buffers of their own.
+    fn clone(&self) -> Self {
+        VaeBatchTarget {
+            model: self.model,
+            x: self.x.clone(),
+            mu: self.mu.clone(),
+            sigma: self.sigma.clone(),
+            log_det: self.log_det.clone(),
+            batch: self.batch,
+            scratch: Mutex::default(),
+        }
+    }
 }
 
 impl<'a> VaeBatchTarget<'a> {
@@ -67,6 +95,7 @@ impl<'a> VaeBatchTarget<'a> {
             sigma,
             log_det,
             batch,
+            scratch: Mutex::default(),
         })
     }
 
@@ -116,28 +145,44 @@ impl<'a> VaeBatchTarget<'a> {
     }
 
     fn try_log_weights_batch(&self, requests: &[SetRequest<'_>], out: &mut [f64]) -> Result<()> {
+        // Calls come one at a time from a driver; a concurrent one works in buffers of its own.
+        match self.scratch.try_lock() {
+            Ok(mut scratch) => self.log_weights_in(requests, out, &mut scratch),
+            Err(_) => self.log_weights_in(requests, out, &mut Scratch::default()),
+        }
+    }
+
+    fn log_weights_in(
+        &self,
+        requests: &[SetRequest<'_>],
+        out: &mut [f64],
+        scratch: &mut Scratch,
+    ) -> Result<()> {
         let d = self.model.shape().latent;
         let columns = out.len();
-        let mut z = vec![0.0f32; d * columns];
-        let mut points = Vec::with_capacity(columns);
-        let mut j = 0;
+        let Scratch {
+            workspace,
+            z,
+            points,
+            log_joint,
+        } = scratch;
+        z.resize(d * columns, 0.0);
+        points.clear();
+        let mut z_columns = z.chunks_exact_mut(d);
         for &(b, noise) in requests {
-            for col in noise.column_iter() {
-                let xi: Vec<f64> = col.iter().copied().collect();
-                self.latent(b, &xi, &mut z[j * d..(j + 1) * d])?;
+            for (xi, zj) in noise.as_slice().chunks_exact(d).zip(&mut z_columns) {
+                self.latent(b, xi, zj)?;
                 points.push(b);
-                j += 1;
             }
         }
-        let mut log_joint = vec![0.0f32; columns];
-        let mut ws = VaeWorkspace::new();
+        log_joint.resize(columns, 0.0);
         self.model
-            .log_joint(&self.x, &points, &z, &mut log_joint, None, &mut ws)?;
+            .log_joint(&self.x, points, z, log_joint, None, workspace)?;
         let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
         let mut j = 0;
         for &(b, noise) in requests {
-            for col in noise.column_iter() {
-                let xi2: f64 = col.iter().map(|v| v * v).sum();
+            for xi in noise.as_slice().chunks_exact(d) {
+                let xi2: f64 = xi.iter().map(|v| v * v).sum();
                 // log q(z | x) = −½|ξ|² − Σ log σ − (D/2) log 2π, summed in the per-point target's order.
                 out[j] =
                     f64::from(log_joint[j]) + 0.5 * xi2 + self.log_det[b] + d as f64 * half_ln_2pi;
@@ -224,6 +269,47 @@ mod tests {
             }
             at += m.ncols();
         }
+    }
+
+    /// The log-weights' forward-only pass gives the forward-and-backward pass's log-joint bit for bit, so
+    /// chains see the same log-weights whichever pass a model uses.
+    #[test]
+    fn forward_only_log_joint_equals_the_fused_pass() {
+        let (vae, x) = setup();
+        let cols = 7;
+        let z: Vec<f32> = (0..3 * cols)
+            .map(|i| ((i * 11) as f32 * 0.37).sin() * 4.0)
+            .collect();
+        let points: Vec<usize> = (0..cols).map(|j| (j * 3) % 5).collect();
+        let mut ws = VaeWorkspace::new();
+        let (mut alone, mut fused, mut grad) =
+            (vec![0.0; cols], vec![0.0; cols], vec![0.0; 3 * cols]);
+        vae.log_joint(&x, &points, &z, &mut alone, None, &mut ws)
+            .unwrap();
+        vae.log_joint(&x, &points, &z, &mut fused, Some(&mut grad), &mut ws)
+            .unwrap();
+        assert_eq!(alone, fused);
+    }
+
+    /// Repeated and cloned targets give the same log-weights as a fresh one: the kept buffers carry
+    /// nothing from one call to the next.
+    #[test]
+    fn kept_buffers_carry_nothing_between_calls() {
+        let (vae, x) = setup();
+        let target = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        let big = DMatrix::from_fn(3, 9, |i, j| ((i * 9 + j) as f64 * 0.3).cos());
+        let small = DMatrix::from_fn(3, 2, |i, j| ((i + 5 * j) as f64 * 0.7).sin());
+        let weights = |target: &VaeBatchTarget<'_>, requests: &[SetRequest<'_>]| {
+            let mut out = vec![0.0; requests.iter().map(|(_, m)| m.ncols()).sum()];
+            target.log_weights_batch(requests, &mut out).unwrap();
+            out
+        };
+        let first = weights(&target, &[(1, &small)]);
+        weights(&target, &[(4, &big), (2, &small)]);
+        let again = weights(&target, &[(1, &small)]);
+        let cloned = weights(&target.clone(), &[(1, &small)]);
+        assert_eq!(first, again);
+        assert_eq!(first, cloned);
     }
 
     #[test]

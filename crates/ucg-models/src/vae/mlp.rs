@@ -175,8 +175,12 @@ pub fn forward<T: Real>(
 /// writes into `input_grad` (`input × cols`), when asked, the *unweighted* input gradient of every
 /// column.
 ///
-/// Column `j`'s gradient at every layer is linear in `c_j`, so the weights are applied to each layer's
-/// `δ` just before its weight gradient, and the unweighted `δ` is propagated down.
+/// Column `j`'s gradient at every layer is linear in `c_j`, so the unweighted `δ` is propagated down and
+/// the weights are applied to each layer's input activations just before its weight gradient: a tiny
+/// coefficient then never multiplies `δ`'s tiny entries. Every `δ` entry and weighted activation below
+/// [`flush_threshold`] is set to zero, so no product in the passes is subnormal (each subnormal operation
+/// costs a microcode assist, and a trained decoder's logits far below zero make many); what is dropped
+/// is below `2⁻⁵⁰` for `f32`, far under the rounding of the gradient's entries.
 pub fn backward<T: Real>(
     shape: &MlpShape,
     params: &[T],
@@ -188,57 +192,40 @@ pub fn backward<T: Real>(
 ) {
     let cols = cache.cols;
     let layers = shape.layers();
-    // Without an input gradient to report, the weighted δ can be propagated directly.
-    let weight_once = input_grad.is_none();
-    if weight_once && let Some(c) = coeffs {
-        scale_columns(&mut cache.delta, c);
-    }
+    let flush = flush_threshold::<T>();
+    flush_small(&mut cache.delta, flush);
     for l in (0..layers).rev() {
         let (i, o, w, b) = shape.layer(l);
         let a = if l == 0 { input } else { &cache.outputs[l - 1] };
         let delta = &cache.delta[..o * cols];
         match coeffs {
-            Some(c) if !weight_once => {
-                // dW += Σ_j c_j δ_j a_jᵀ: weight whichever factor has fewer rows (a copy of it).
-                resize(&mut cache.scaled, i.min(o) * cols);
+            Some(c) => {
+                // dW += Σ_j δ_j (c_j a_j)ᵀ, db += Σ_j c_j δ_j.
+                resize(&mut cache.scaled, i * cols);
                 let scaled = &mut cache.scaled;
-                if i < o {
-                    scaled.copy_from_slice(&a[..i * cols]);
-                    scale_columns(scaled, c);
-                    gemm(
-                        o,
-                        i,
-                        cols,
-                        T::one(),
-                        delta,
-                        Op::Identity,
-                        scaled,
-                        Op::Transpose,
-                        T::one(),
-                        &mut grad[w..w + o * i],
-                    );
-                } else {
-                    scaled.copy_from_slice(delta);
-                    scale_columns(scaled, c);
-                    gemm(
-                        o,
-                        i,
-                        cols,
-                        T::one(),
-                        scaled,
-                        Op::Identity,
-                        a,
-                        Op::Transpose,
-                        T::one(),
-                        &mut grad[w..w + o * i],
-                    );
-                }
+                scaled.copy_from_slice(&a[..i * cols]);
+                scale_columns(scaled, c);
+                flush_small(scaled, flush);
+                gemm(
+                    o,
+                    i,
+                    cols,
+                    T::one(),
+                    delta,
+                    Op::Identity,
+                    scaled,
+                    Op::Transpose,
+                    T::one(),
+                    &mut grad[w..w + o * i],
+                );
                 let db = &mut grad[b..b + o];
                 for (col, &cj) in delta.chunks_exact(o).zip(c) {
-                    db.iter_mut().zip(col).for_each(|(g, &d)| *g += cj * d);
+                    if cj.abs() >= flush {
+                        db.iter_mut().zip(col).for_each(|(g, &d)| *g += cj * d);
+                    }
                 }
             }
-            _ => {
+            None => {
                 // dW += δ aᵀ, db += Σ_j δ_j.
                 gemm(
                     o,
@@ -288,18 +275,37 @@ pub fn backward<T: Real>(
                 &mut cache.delta_below,
             );
             // ReLU: the gradient passes where the layer's output is positive.
+            // (A select rather than a conditional store, so that the loop vectorises.)
             cache
                 .delta_below
                 .iter_mut()
                 .zip(&cache.outputs[l - 1])
                 .for_each(|(d, &h)| {
-                    if h <= T::zero() {
-                        *d = T::zero()
-                    }
+                    let pass = h > T::zero() && d.abs() >= flush;
+                    *d = if pass { *d } else { T::zero() };
                 });
             std::mem::swap(&mut cache.delta, &mut cache.delta_below);
         }
     }
+}
+
+/// The magnitude below which [`backward`] sets gradient terms to zero: `2¹³ √(smallest normal)`, i.e.
+/// `2⁻⁵⁰` for `f32`, so that the product of two kept values (and that product times a weight above
+/// `2⁻¹³`) is never subnormal.
+pub fn flush_threshold<T: Real>() -> T {
+    let smallest_normal = if T::BYTES == 4 {
+        f64::from(f32::MIN_POSITIVE)
+    } else {
+        f64::MIN_POSITIVE
+    };
+    T::of(smallest_normal.sqrt() * 8192.0)
+}
+
+/// Sets the entries of `v` below `threshold` in magnitude to zero.
+fn flush_small<T: Real>(v: &mut [T], threshold: T) {
+    v.iter_mut().for_each(|x| {
+        *x = if x.abs() < threshold { T::zero() } else { *x };
+    });
 }
 
 /// Multiplies column `j` of `m` (`rows × c.len()`) by `c[j]`.
@@ -375,7 +381,7 @@ mod tests {
             });
             assert!((num - xg[q]).abs() < 1e-6 * (1.0 + num.abs()), "input {q}");
         }
-        // Without an input gradient, the weighted δ is propagated directly: same parameter gradient.
+        // Without an input gradient: the same parameter gradient.
         forward(&shape, &p, &x, cols, &mut cache);
         cache.output_delta(4 * cols).copy_from_slice(&u);
         let mut grad2 = vec![0.0; p.len()];
