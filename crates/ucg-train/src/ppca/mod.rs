@@ -7,6 +7,7 @@ mod coupled;
 mod fit;
 mod problem;
 mod warmup;
+mod windows;
 
 pub use coupled::{CoupledKernelKind, CoupledSettings};
 pub use fit::{FitReport, fit_encoder_iwae};
