@@ -20,7 +20,7 @@ use ucg_train::ppca::{BatchGradient, CoupledKernelKind, CoupledSettings, PpcaPro
 use super::beta_sweep_summary::{BetaSweepSummary, write_sweep_outputs};
 use super::cells::{Stream, Sweep, stream_seed};
 use super::config::Config;
-use super::layout::{Layout, check_folder, fresh_value, stored_value};
+use super::layout::{Layout, claim_sweep_folder};
 use super::meeting::MeetingCounts;
 use super::setup::{FitRecord, prepare_cached};
 use super::warmup::{BetaRecord, warm_up_beta};
@@ -219,25 +219,12 @@ pub fn run_beta_sweep(
 ) -> AnyResult<BetaSweepSummary> {
     config.validate()?;
     sweep.validate(config)?;
-    check_folder(out)?;
     let layout = Layout::new(out);
     let record = SweepRecord {
         config: config.clone(),
         sweep: sweep.clone(),
     };
-    let record_path = out.join("sweep.json");
-    if record_path.exists() {
-        if stored_value(&record_path)? != fresh_value(&record)? {
-            return Err(format!(
-                "{} holds a β sweep with other settings; resume it with the same flags or choose another \
-                 --out",
-                out.display()
-            )
-            .into());
-        }
-    } else {
-        write_json(&record_path, &record)?;
-    }
+    claim_sweep_folder(out, &record, "β sweep")?;
     let cached: Option<SweepSetup> = if layout.setup().exists() {
         Some(read_json(layout.setup())?)
     } else {

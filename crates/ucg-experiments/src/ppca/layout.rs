@@ -152,6 +152,30 @@ pub fn check_folder(root: &Path) -> AnyResult<()> {
     Ok(())
 }
 
+/// Claims `root` for a sweep described by `record`: checks that it can be a results folder, then writes
+/// `sweep.json` on the first run, or checks that the one already there describes the same sweep (so a
+/// restart resumes it). `what` names the sweep in the error.
+///
+/// # Errors
+/// `root` is a file, or holds a sweep with other settings.
+pub fn claim_sweep_folder<T: Serialize>(root: &Path, record: &T, what: &str) -> AnyResult<()> {
+    check_folder(root)?;
+    let path = root.join("sweep.json");
+    if path.exists() {
+        if !same_json(record, &path)? {
+            return Err(format!(
+                "{} holds a {what} with other settings; resume it with the same flags or choose another \
+                 --out",
+                root.display()
+            )
+            .into());
+        }
+    } else {
+        ucg_report::write_json(&path, record)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod baselines;
 mod batched;
 mod coupled;
 mod fit;
+mod meeting;
 mod problem;
 mod warmup;
 mod windows;
