@@ -145,17 +145,6 @@ pub fn product(a: WithError, b: WithError) -> WithError {
     }
 }
 
-/// `a / b` with the standard error of independent factors (first order): conservative for positively
-/// correlated estimates, such as two windows measured on the same replicates.
-pub fn ratio(a: WithError, b: WithError) -> WithError {
-    let value = a.value / b.value;
-    let rel = (a.se / a.value).hypot(b.se / b.value);
-    WithError {
-        value,
-        se: value.abs() * rel,
-    }
-}
-
 /// Kernel applications of one run of the lagged estimator (`k = t0`, `m = t0 + L − 1`) that meets at
 /// `tau`, stopped at the cap `cap`: `L + 2(t − L) + max(0, m − t)` with `t = min(τ, cap)`.
 pub fn run_cost(tau: usize, cap: usize, lag: usize, m: usize) -> f64 {

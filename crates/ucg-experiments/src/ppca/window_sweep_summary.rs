@@ -15,7 +15,8 @@ use ucg_report::{
     Axis, ErrorBarChart, ErrorPoint, MarkdownTable, format_number_sig, write_json, write_text,
 };
 
-use super::beta_sweep_summary::{Efficiency, WithError, fmt_with_error, ratio};
+use super::beta_sweep::SweepReplicate;
+use super::beta_sweep_summary::{Efficiency, WithError, fmt_with_error, product};
 use super::config::Config;
 use super::figures::save_figure;
 use super::verdict::Verdict;
@@ -39,7 +40,8 @@ pub struct WindowSummary {
     pub replicates: u64,
     /// Variance, cost, inefficiency, truncation.
     pub efficiency: Efficiency,
-    /// Inefficiency relative to the paper's window (± s.e., as if independent: conservative).
+    /// Inefficiency relative to the paper's window, as the ratio of the mean squared errors (the total
+    /// variance of an unbiased estimator) times the ratio of the costs, with a paired standard error.
     pub relative_to_paper: Option<WithError>,
     /// `max_j |z_j|` of the mean error over all components.
     pub max_abs_z: f64,
@@ -89,6 +91,29 @@ impl EstimatorWindows {
     }
 }
 
+/// `mean(a) / mean(b)` for paired samples `(a_r, b_r)` (two windows measured on the same replicates), with
+/// the delta-method standard error `s.d.(a − R b) / (√n |mean(b)|)`, which accounts for their correlation.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> WithError {
+    let n = a.len().min(b.len());
+    let mean = |v: &[f64]| v.iter().take(n).sum::<f64>() / n.max(1) as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let value = ma / mb;
+    let spread = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - value * y).powi(2))
+        .sum::<f64>()
+        / (n.max(2) - 1) as f64;
+    WithError {
+        value,
+        se: (spread / n.max(1) as f64).sqrt() / mb.abs(),
+    }
+}
+
+fn cost_of(r: &SweepReplicate) -> f64 {
+    r.particle_evaluations as f64
+}
+
 /// Summarises one estimator's checkpoint.
 ///
 /// # Errors
@@ -127,13 +152,15 @@ pub fn summarise_estimator(
             verdict: Verdict::judge(r, max_abs_z, bound),
         });
     }
-    if let Some(reference) = windows
-        .iter()
-        .find(|w| w.paper)
-        .map(|w| w.efficiency.inefficiency)
-    {
-        for w in &mut windows {
-            w.relative_to_paper = Some(ratio(w.efficiency.inefficiency, reference));
+    if let Some(p) = c.windows.iter().position(|&w| w == paper) {
+        let column = |w: usize, f: fn(&SweepReplicate) -> f64| -> Vec<f64> {
+            c.replicates[w].iter().map(f).collect()
+        };
+        let (errors_p, cost_p) = (column(p, |r| r.squared_error), column(p, cost_of));
+        for (w, summary) in windows.iter_mut().enumerate() {
+            let errors = paired_ratio(&column(w, |r| r.squared_error), &errors_p);
+            let cost = paired_ratio(&column(w, cost_of), &cost_p);
+            summary.relative_to_paper = Some(product(errors, cost));
         }
     }
     let by_inefficiency = |a: &&WindowSummary, b: &&WindowSummary| {
@@ -277,8 +304,9 @@ pub fn report(s: &WindowSweepSummary, figures: &[(String, String)]) -> String {
     out.push_str(
         "The total variance is the trace of the estimate's covariance over replicates (± the standard error \
          of the mean squared error); cost is the mean number of particle log-weight evaluations per batch \
-         estimate; ratios to the paper's window carry standard errors computed as if the two windows were \
-         independent, which overstates them (both come from the same runs). A replicate is *touched* when \
+         estimate; the ratio to the paper's window is that of the mean squared errors (the total variance of an \
+         unbiased estimator) times that of the costs, with a paired standard error (both windows come from \
+         the same runs, so their errors are correlated). A replicate is *touched* when \
          one of its chains hit the cap; all windows share the chains, hence the count.\n",
     );
     for (stem, caption) in figures {
@@ -419,4 +447,22 @@ fn draw_figures(dir: &Path, s: &WindowSweepSummary, ui: &Ui) -> AnyResult<Vec<(S
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paired_ratio_uses_the_pairing() {
+        // Proportional pairs: the ratio is exact whatever the spread.
+        let b = [1.0, 10.0, 3.0, 100.0];
+        let a: Vec<f64> = b.iter().map(|x| 0.5 * x).collect();
+        let r = paired_ratio(&a, &b);
+        assert!((r.value - 0.5).abs() < 1e-15 && r.se < 1e-15);
+        // Anti-correlated pairs: s.d. of a − b = s.d. of (−3, −1, 1, 3) = √(20/3), over √4 · 2.5.
+        let r = paired_ratio(&[1.0, 2.0, 3.0, 4.0], &[4.0, 3.0, 2.0, 1.0]);
+        assert_eq!(r.value, 1.0);
+        assert!((r.se - (20.0f64 / 3.0).sqrt() / 2.0 / 2.5).abs() < 1e-12);
+    }
 }
