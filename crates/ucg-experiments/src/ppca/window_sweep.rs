@@ -266,11 +266,17 @@ pub fn run_window_sweep(
             s
         }
     };
+    let context = Context {
+        config,
+        sweep,
+        problem: &problem,
+        exact: &exact,
+        layout: &layout,
+        ui,
+    };
     let mut done = Vec::new();
     for ((estimator, kind), pilot) in coupled_estimators(config)?.into_iter().zip(&setup.pilots) {
-        done.push(run_estimator(
-            config, sweep, estimator, kind, pilot, &problem, &exact, &layout, ui,
-        )?);
+        done.push(run_estimator(&context, estimator, kind, pilot)?);
     }
     write_window_outputs(out, config, sweep, &setup, &done, command, ui)
 }
@@ -311,20 +317,32 @@ fn pilot(
     })
 }
 
+/// What every estimator's run shares: the settings, the problem, its exact gradient, the folder.
+struct Context<'a> {
+    config: &'a Config,
+    sweep: &'a WindowSweepSettings,
+    problem: &'a PpcaProblem<'a>,
+    exact: &'a [f64],
+    layout: &'a Layout,
+    ui: &'a Ui,
+}
+
 /// Runs the replicates of one estimator not done yet, checkpointing as it goes; returns the complete
 /// checkpoint.
-#[allow(clippy::too_many_arguments)]
 fn run_estimator(
-    config: &Config,
-    sweep: &WindowSweepSettings,
+    context: &Context<'_>,
     estimator: Estimator,
     kind: CoupledKernelKind,
     pilot: &PilotRecord,
-    problem: &PpcaProblem<'_>,
-    exact: &[f64],
-    layout: &Layout,
-    ui: &Ui,
 ) -> AnyResult<WindowCheckpoint> {
+    let Context {
+        config,
+        sweep,
+        problem,
+        exact,
+        layout,
+        ui,
+    } = *context;
     let path = layout.checkpoint(estimator.slug());
     let windows = &pilot.windows;
     let mut checkpoint = if path.exists() {
