@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use ucg_report::read_json;
@@ -174,6 +175,45 @@ pub fn claim_sweep_folder<T: Serialize>(root: &Path, record: &T, what: &str) -> 
         ucg_report::write_json(&path, record)?;
     }
     Ok(())
+}
+
+/// Writes a running checkpoint to its file at most once per period (a checkpoint can be tens of MB),
+/// and always at the end.
+pub struct PeriodicSave {
+    path: PathBuf,
+    every: Duration,
+    last: Instant,
+}
+
+impl PeriodicSave {
+    /// Saves to `path` at most once per `every`.
+    pub fn new(path: PathBuf, every: Duration) -> Self {
+        PeriodicSave {
+            path,
+            every,
+            last: Instant::now(),
+        }
+    }
+
+    /// Writes `value` if the period has passed since the last write.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn tick<T: Serialize>(&mut self, value: &T) -> AnyResult<()> {
+        if self.last.elapsed() > self.every {
+            ucg_report::write_json(&self.path, value)?;
+            self.last = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Writes `value`.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn finish<T: Serialize>(self, value: &T) -> AnyResult<()> {
+        Ok(ucg_report::write_json(&self.path, value)?)
+    }
 }
 
 #[cfg(test)]

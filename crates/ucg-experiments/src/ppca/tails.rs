@@ -7,7 +7,7 @@
 //! checkpoints of the counts). Numbers, report and figures: [`tails_summary`](super::tails_summary).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::derive_seed;
@@ -15,9 +15,9 @@ use ucg_report::{read_json, write_json};
 
 use super::cells::Estimator;
 use super::config::Config;
-use super::layout::{Layout, claim_sweep_folder};
+use super::layout::PeriodicSave;
 use super::meeting::MeetingCounts;
-use super::setup::{FitRecord, prepare_cached};
+use super::setup::{FitRecord, OpenedSweep, open_sweep};
 use super::tails_summary::{TailsSummary, write_tails_outputs};
 use super::window_sweep::{coupled_estimators, window_seed};
 use crate::AnyResult;
@@ -120,21 +120,16 @@ pub fn run_tails(
         config: config.clone(),
         tails: tails.clone(),
     };
-    claim_sweep_folder(out, &record, "tails study")?;
-    let layout = Layout::new(out);
-    let cached: Option<TailsSetup> = if layout.setup().exists() {
-        Some(read_json(layout.setup())?)
-    } else {
-        None
-    };
-    let x = config.data.load(config.points)?;
-    let main = prepare_cached(
+    let OpenedSweep {
+        layout,
+        cached,
+        main,
+    } = open_sweep(
         config,
-        config.latent_dim,
-        x,
-        cached.as_ref().map(|s| &s.fit),
-        &layout,
-        "main",
+        out,
+        &record,
+        "tails study",
+        |s: &TailsSetup| &s.fit,
         ui,
     )?;
     let setup = match cached {
@@ -174,7 +169,7 @@ pub fn run_tails(
             format!("{} meeting times", estimator.name()),
         );
         bar.set_position(c.runs);
-        let mut saved = Instant::now();
+        let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
         while c.runs < tails.replicates {
             let end = (c.runs + CHUNK).min(tails.replicates);
             let seeds: Vec<u64> = (c.runs..end).map(|r| tails_seed(config, r)).collect();
@@ -186,12 +181,9 @@ pub fn run_tails(
             }
             bar.inc(end - c.runs);
             c.runs = end;
-            if saved.elapsed() > CHECKPOINT_EVERY {
-                write_json(&path, &c)?;
-                saved = Instant::now();
-            }
+            save.tick(&c)?;
         }
-        write_json(&path, &c)?;
+        save.finish(&c)?;
         bar.finish();
         done.push(c);
     }

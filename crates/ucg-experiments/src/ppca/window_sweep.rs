@@ -10,7 +10,7 @@
 //! folder is resumable like the β sweep's. Numbers, report and figures: [`window_sweep_summary`](super::window_sweep_summary).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::LagSettings;
@@ -22,9 +22,9 @@ use ucg_train::ppca::{CoupledKernelKind, PpcaProblem};
 use super::beta_sweep::{SweepReplicate, reduce};
 use super::cells::{Estimator, Stream, stream_seed};
 use super::config::{BetaChoice, Config};
-use super::layout::{Layout, claim_sweep_folder};
+use super::layout::{Layout, PeriodicSave};
 use super::meeting::{MeetingCounts, MeetingStats};
-use super::setup::{FitRecord, prepare_cached};
+use super::setup::{FitRecord, OpenedSweep, open_sweep};
 use super::window_sweep_summary::{WindowSweepSummary, write_window_outputs};
 use crate::AnyResult;
 use crate::progress::Ui;
@@ -232,21 +232,16 @@ pub fn run_window_sweep(
         config: config.clone(),
         sweep: sweep.clone(),
     };
-    claim_sweep_folder(out, &record, "window sweep")?;
-    let layout = Layout::new(out);
-    let cached: Option<WindowSetup> = if layout.setup().exists() {
-        Some(read_json(layout.setup())?)
-    } else {
-        None
-    };
-    let x = config.data.load(config.points)?;
-    let main = prepare_cached(
+    let OpenedSweep {
+        layout,
+        cached,
+        main,
+    } = open_sweep(
         config,
-        config.latent_dim,
-        x,
-        cached.as_ref().map(|s| &s.fit),
-        &layout,
-        "main",
+        out,
+        &record,
+        "window sweep",
+        |s: &WindowSetup| &s.fit,
         ui,
     )?;
     let problem = main.problem()?;
@@ -373,7 +368,7 @@ fn run_estimator(
         format!("{} ({} windows)", estimator.name(), windows.len()),
     );
     bar.set_position(first);
-    let mut saved = Instant::now();
+    let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
     for r in first..sweep.replicates {
         let estimates = problem.coupled_gradient_windows(
             kind,
@@ -390,13 +385,10 @@ fn run_estimator(
         for run in &estimates[0].runs {
             checkpoint.meeting.push(run);
         }
-        if saved.elapsed() > CHECKPOINT_EVERY {
-            write_json(&path, &checkpoint)?;
-            saved = Instant::now();
-        }
+        save.tick(&checkpoint)?;
         bar.inc(1);
     }
-    write_json(&path, &checkpoint)?;
+    save.finish(&checkpoint)?;
     bar.finish();
     Ok(checkpoint)
 }
