@@ -54,6 +54,9 @@ pub struct EstimatorTails {
     pub capped_share_on_top: Option<f64>,
     /// Spearman's rank correlation between the points' encoder gaps and mean meeting times.
     pub gap_tau_correlation: f64,
+    /// The slope of `log P(τ > t)` against `log t` over the tail ([`tail_slope`]): a geometric tail
+    /// bends down on these axes, a power law `P(τ > t) ∝ t^slope` is a straight line.
+    pub tail_slope: Option<f64>,
 }
 
 /// Everything the study measured.
@@ -115,6 +118,34 @@ pub fn top_share(capped: &[u64], share: f64) -> Option<f64> {
     Some(sorted.iter().take(top).sum::<u64>() as f64 / total as f64)
 }
 
+/// The least-squares slope of `log P(τ > t)` on `log t` over the tail of `meeting`: from its 90 % quantile
+/// to the largest `t` still exceeded by at least [`TAIL_MIN_RUNS`] runs (so the estimate rests on
+/// counts, not on single runs); `None` with fewer than 3 such points.
+pub fn tail_slope(meeting: &MeetingCounts) -> Option<f64> {
+    let runs = meeting.runs() as f64;
+    let start = meeting.quantile(0.9)?;
+    let points: Vec<(f64, f64)> = meeting
+        .survival()
+        .into_iter()
+        .filter(|&(t, p)| t as f64 >= start && p * runs >= TAIL_MIN_RUNS)
+        .map(|(t, p)| ((t as f64).ln(), p.ln()))
+        .collect();
+    if points.len() < 3 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    Some(sxy / sxx)
+}
+
+/// The fewest runs beyond `t` for `t` to enter [`tail_slope`]'s fit.
+pub const TAIL_MIN_RUNS: f64 = 20.0;
+
 /// Summarises one estimator.
 ///
 /// # Errors
@@ -152,6 +183,7 @@ pub fn summarise_tails(
         points_with_capped: capped.iter().filter(|&&c| c > 0).count(),
         capped_share_on_top: top_share(&capped, CONCENTRATION_SHARE),
         gap_tau_correlation: spearman(gaps, &taus),
+        tail_slope: tail_slope(&all),
         points,
     })
 }
@@ -270,6 +302,17 @@ pub fn tail_findings(e: &EstimatorTails) -> String {
         e.points.len(),
         e.gap_tau_correlation
     );
+    if let Some(slope) = e.tail_slope {
+        out.push_str(&format!(
+            "- Tail shape: log P(τ > t) against log t from the 90 % quantile on has slope {slope:.2}, a power \
+             law P(τ > t) ∝ t^{slope:.2} rather than a geometric tail (which bends down on log-log axes){}.\n",
+            if slope > -2.0 {
+                "; with a slope above −2, τ has no finite variance at this rate"
+            } else {
+                ""
+            }
+        ));
+    }
     match e.capped_share_on_top {
         Some(share) => out.push_str(&format!(
             "- Capped chains: {} on {} distinct points; the {:.0} % of points with the most hold {:.0} % of \
@@ -373,6 +416,28 @@ mod tests {
         let reversed: Vec<f64> = b.iter().rev().copied().collect();
         assert!((spearman(&a, &reversed) + 1.0).abs() < 1e-12);
         assert!(spearman(&a, &[2.0; 5]).is_nan());
+    }
+
+    #[test]
+    fn tail_slope_recovers_a_power_law() {
+        // P(τ > t) = (10 / t)^1.5 for t ≥ 10, on a grid of counts.
+        let mut m = MeetingCounts::default();
+        let total = 1_000_000.0;
+        let survival = |t: f64| (10.0 / t).powf(1.5);
+        for t in 10..20_000usize {
+            // Differences of the rounded survival counts, so that the counts' survival is exact.
+            let beyond = |t: f64| (total * survival(t)).round() as u64;
+            let c = beyond(t as f64) - beyond(t as f64 + 1.0);
+            if c > 0 {
+                m.counts.insert(t + 1, c);
+            }
+        }
+        // The runs beyond the grid, far out (as a cap would hold them).
+        m.counts
+            .insert(1_000_000, (total * survival(20_000.0)).round() as u64);
+        let slope = tail_slope(&m).unwrap();
+        assert!((slope + 1.5).abs() < 0.05, "{slope}");
+        assert_eq!(tail_slope(&MeetingCounts::default()), None);
     }
 
     #[test]
