@@ -304,8 +304,8 @@ pub fn tail_findings(e: &EstimatorTails) -> String {
     );
     if let Some(slope) = e.tail_slope {
         out.push_str(&format!(
-            "- Tail shape: from the 90 % quantile on (while at least 20 runs lie beyond t), log P(τ > t) against log t is close to a line of \
-             slope {slope:.2}: over the observed range the tail looks like a power law P(τ > t) ∝ t^{slope:.2}, \
+            "- Tail shape: from the 90 % quantile on (while at least 20 runs lie beyond t), log P(τ > t) \
+             against log t is close to a line of slope {slope:.2}: over the observed range the tail looks like a power law P(τ > t) ∝ t^{slope:.2}, \
              not a geometric tail (which bends down on log-log axes){}.\n",
             if slope > -2.0 {
                 "; were it to continue past the cap, τ would have no finite variance (slope above −2)"
