@@ -395,36 +395,42 @@ pub fn findings(s: &WindowSweepSummary, e: &EstimatorWindows) -> String {
     out
 }
 
-/// Variance × cost against `m`, one series per `k`, the paper's window and the best marked.
-fn inefficiency_chart(e: &EstimatorWindows) -> ErrorBarChart {
+/// A metric against `m`, one series per `k`, the paper's window and the best marked, a reference line at
+/// `reference`.
+fn window_chart(
+    e: &EstimatorWindows,
+    title: String,
+    y: Axis,
+    metric: impl Fn(&WindowSummary) -> Option<WithError>,
+    reference: Option<f64>,
+) -> ErrorBarChart {
     let point = |w: &WindowSummary| {
-        let v = w.efficiency.inefficiency;
-        ErrorPoint::new(w.m as f64, v.value, 2.0 * v.se)
+        let v = metric(w)?;
+        Some(ErrorPoint::new(w.m as f64, v.value, 2.0 * v.se))
     };
     let mut ks: Vec<usize> = e.windows.iter().map(|w| w.k).collect();
     ks.dedup();
     let mut chart = ErrorBarChart::new(
-        format!("{}: variance × cost against m (±2 s.e.)", e.estimator),
+        title,
         Axis::log("m (last iteration of the time average)"),
-        Axis::log("total variance × particle evaluations"),
+        y,
     )
     .with_lines(true)
-    .with_dodge(0.0);
+    .with_dodge(0.0)
+    .with_reference_line(reference);
     for k in ks {
         chart = chart.series(
             format!("k = {k}"),
             e.windows
                 .iter()
                 .filter(|w| w.k == k)
-                .map(point)
+                .filter_map(point)
                 .collect::<Vec<_>>(),
         );
     }
-    let paper: Vec<ErrorPoint> = e.paper().into_iter().map(point).collect();
-    let reference = e.paper().map(|w| w.efficiency.inefficiency.value);
-    let best: Vec<ErrorPoint> = e.window(e.best).into_iter().map(point).collect();
+    let paper: Vec<ErrorPoint> = e.paper().and_then(point).into_iter().collect();
+    let best: Vec<ErrorPoint> = e.window(e.best).and_then(point).into_iter().collect();
     chart
-        .with_reference_line(reference)
         .series("paper's (k, m) = (t0, t0 + L − 1)", paper)
         .series("smallest variance × cost", best)
 }
@@ -433,15 +439,37 @@ fn inefficiency_chart(e: &EstimatorWindows) -> ErrorBarChart {
 fn draw_figures(dir: &Path, s: &WindowSweepSummary, ui: &Ui) -> AnyResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for e in &s.estimators {
-        let name = format!(
-            "window_inefficiency_{}",
-            e.estimator.to_lowercase().replace(' ', "-")
+        let slug = e.estimator.to_lowercase().replace(' ', "-");
+        let chart = window_chart(
+            e,
+            format!("{}: variance × cost against m (±2 s.e.)", e.estimator),
+            Axis::log("total variance × particle evaluations"),
+            |w| Some(w.efficiency.inefficiency),
+            e.paper().map(|w| w.efficiency.inefficiency.value),
         );
         out.push((
-            save_figure(dir, &name, inefficiency_chart(e), ui)?,
+            save_figure(dir, &format!("window_inefficiency_{slug}"), chart, ui)?,
             format!(
-                "{}: variance × cost of H_{{k:m}} against m for each k (log-log, ±2 s.e.); the paper's \
-                 window and the smallest variance × cost are marked.",
+                "{}: variance × cost of H_{{k:m}} against m for each k (log-log, ±2 s.e.); the dashed line \
+                 is the paper's window's.",
+                e.estimator
+            ),
+        ));
+        let chart = window_chart(
+            e,
+            format!(
+                "{}: variance × cost ÷ the paper's window's (±2 paired s.e.)",
+                e.estimator
+            ),
+            Axis::log("ratio to (k, m) = (t0, t0 + L − 1)"),
+            |w| w.relative_to_paper,
+            Some(1.0),
+        );
+        out.push((
+            save_figure(dir, &format!("window_ratio_{slug}"), chart, ui)?,
+            format!(
+                "{}: variance × cost of each window divided by the paper's, with ±2 paired standard errors \
+                 (the windows share their runs, so their ratio is much better determined than either value).",
                 e.estimator
             ),
         ));
