@@ -141,8 +141,8 @@ impl PpcaProblem<'_> {
     /// gradient up to the order of floating-point sums. ESS traces are not recorded.
     ///
     /// # Errors
-    /// No window, windows with different lags or caps, a cap below the master run's window
-    /// ([`WindowPlan`]), invalid `K` or β, or kernel failures.
+    /// No window, windows with different lags or caps, a cap below `min k + L − 1` (the one run needs a
+    /// window of at least `L` iterations), invalid `K` or β, or kernel failures.
     pub fn coupled_gradient_windows(
         &self,
         kernel: CoupledKernelKind,
