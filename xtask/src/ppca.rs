@@ -169,6 +169,28 @@ mod tests {
         }
     }
 
+    fn args(args: &[&str]) -> PpcaArgs {
+        let all = ["xtask", "reproduce", "ppca"].iter().chain(args);
+        match Cli::try_parse_from(all).unwrap().command {
+            Command::Reproduce {
+                experiment: Experiment::Ppca(a),
+            } => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn window_and_tails_sweeps_take_their_sizes_from_the_flags() {
+        let a = args(&["--sweep", "window", "--replicates", "7", "--longest", "500"]);
+        assert_eq!(a.sweep, Some(SweepArg::Window));
+        let w = window_sweep_from_args(&a);
+        assert_eq!((w.replicates, w.longest), (7, 500));
+        assert_eq!(window_sweep_from_args(&args(&[])).replicates, 200);
+        let t = tails_from_args(&args(&["--sweep", "tails", "--preset", "quick"]));
+        assert_eq!(t.replicates, 500);
+        assert_eq!(tails_from_args(&args(&[])).replicates, 5000);
+    }
+
     #[test]
     fn presets_and_overrides_give_the_settings() {
         assert_eq!(config(&[]), Config::default_preset(2021));
