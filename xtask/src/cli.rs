@@ -164,9 +164,14 @@ pub struct PpcaArgs {
     pub beta: Option<StudyBeta>,
     /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
     /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS
-    /// rule's β, next to C-ISIR (--replicates sets its replicates per point).
+    /// rule's β, next to C-ISIR (--replicates sets its replicates per point); `window` runs both coupled
+    /// estimators for a grid of windows (k, m) of H_{k:m} (--replicates per estimator, --longest);
+    /// `tails` counts both coupled estimators' meeting times per data point (--replicates batch runs).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub sweep: Option<SweepArg>,
+    /// `--sweep window`: the largest m of the grid (default 2,000).
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = whole_number)]
+    pub longest: Option<u64>,
 }
 
 /// `reproduce ppca --beta` and `reproduce vae --beta`: how C-ISIR-DISIR's β is chosen.
@@ -209,6 +214,12 @@ fn study_beta_arg(s: &str) -> Result<StudyBeta, String> {
 pub enum SweepArg {
     /// C-ISIR-DISIR against β: meeting times, truncation, total variance, cost, variance × cost.
     Beta,
+    /// Both coupled estimators against the window (k, m) of H_{k:m}: k at t0 and at quantiles of τ from a
+    /// pilot, m = k + L − 1 and multiples of k; total variance, cost, variance × cost, unbiasedness check.
+    Window,
+    /// Meeting-time tails by data point for both coupled estimators (meeting times only): survival curves,
+    /// the worst points, and each point's encoder gap KL(q ‖ posterior).
+    Tails,
 }
 
 /// The models of `train`.

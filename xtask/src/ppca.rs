@@ -6,7 +6,9 @@ use ucg_experiments::ppca::config::{Config, PilotSettings};
 use ucg_experiments::ppca::experiment::run_study;
 use ucg_experiments::ppca::merge::merge_folders;
 use ucg_experiments::ppca::outputs::write_outputs;
+use ucg_experiments::ppca::tails::{TailsSettings, run_tails};
 use ucg_experiments::ppca::verdict::verdict_lines;
+use ucg_experiments::ppca::window_sweep::{WindowSweepSettings, run_window_sweep};
 use ucg_experiments::progress::Ui;
 
 use crate::cli::{MergeArgs, PpcaArgs, Preset, SweepArg, set_threads};
@@ -43,6 +45,33 @@ pub fn beta_sweep_from_args(args: &PpcaArgs) -> BetaSweepSettings {
     BetaSweepSettings::standard(replicates)
 }
 
+/// The window sweep's settings: the standard grid, with the replicates per estimator from `--replicates`
+/// or the preset (quick 50, default 200, full 1,000) and the largest m from `--longest`.
+pub fn window_sweep_from_args(args: &PpcaArgs) -> WindowSweepSettings {
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let replicates = args.replicates.unwrap_or(match preset {
+        Preset::Quick => 50,
+        Preset::Default => 200,
+        Preset::Full => 1000,
+    });
+    let mut sweep = WindowSweepSettings::standard(replicates);
+    if let Some(m) = args.longest {
+        sweep.longest = usize::try_from(m).unwrap_or(usize::MAX);
+    }
+    sweep
+}
+
+/// The tails study's settings: the batch runs per estimator from `--replicates` or the preset (quick 500,
+/// default 5,000, full 50,000).
+pub fn tails_from_args(args: &PpcaArgs) -> TailsSettings {
+    let preset = if args.full { Preset::Full } else { args.preset };
+    TailsSettings::standard(args.replicates.unwrap_or(match preset {
+        Preset::Quick => 500,
+        Preset::Default => 5000,
+        Preset::Full => 50_000,
+    }))
+}
+
 /// Runs `cargo xtask reproduce ppca` and prints the verdicts: the settings are checked first, then the
 /// thread pool is sized, then the study runs.
 ///
@@ -64,6 +93,34 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
                 p.inefficiency.se,
                 p.touched_replicates,
                 p.replicates
+            );
+        }
+        return Ok(());
+    }
+    if let Some(SweepArg::Window) = args.sweep {
+        let sweep = window_sweep_from_args(args);
+        sweep.validate(&config)?;
+        set_threads(args.run.threads)?;
+        let summary = run_window_sweep(&config, &sweep, &args.out, ui, command)?;
+        for e in &summary.estimators {
+            print!("{}", e.estimator);
+            println!(
+                ": {}",
+                ucg_experiments::ppca::window_sweep_summary::findings(&summary, e).trim_end()
+            );
+        }
+        return Ok(());
+    }
+    if let Some(SweepArg::Tails) = args.sweep {
+        let tails = tails_from_args(args);
+        tails.validate(&config)?;
+        set_threads(args.run.threads)?;
+        let summary = run_tails(&config, &tails, &args.out, ui, command)?;
+        for e in &summary.estimators {
+            println!(
+                "{}:\n{}",
+                e.estimator,
+                ucg_experiments::ppca::tails_summary::tail_findings(e).trim_end()
             );
         }
         return Ok(());
@@ -107,6 +164,28 @@ mod tests {
             } => config_from_args(&a),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn args(args: &[&str]) -> PpcaArgs {
+        let all = ["xtask", "reproduce", "ppca"].iter().chain(args);
+        match Cli::try_parse_from(all).unwrap().command {
+            Command::Reproduce {
+                experiment: Experiment::Ppca(a),
+            } => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn window_and_tails_sweeps_take_their_sizes_from_the_flags() {
+        let a = args(&["--sweep", "window", "--replicates", "7", "--longest", "500"]);
+        assert_eq!(a.sweep, Some(SweepArg::Window));
+        let w = window_sweep_from_args(&a);
+        assert_eq!((w.replicates, w.longest), (7, 500));
+        assert_eq!(window_sweep_from_args(&args(&[])).replicates, 200);
+        let t = tails_from_args(&args(&["--sweep", "tails", "--preset", "quick"]));
+        assert_eq!(t.replicates, 500);
+        assert_eq!(tails_from_args(&args(&[])).replicates, 5000);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! [`beta_sweep_summary`](super::beta_sweep_summary).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::derive_seed;
@@ -20,9 +20,9 @@ use ucg_train::ppca::{BatchGradient, CoupledKernelKind, CoupledSettings, PpcaPro
 use super::beta_sweep_summary::{BetaSweepSummary, write_sweep_outputs};
 use super::cells::{Stream, Sweep, stream_seed};
 use super::config::Config;
-use super::layout::{Layout, check_folder, fresh_value, stored_value};
+use super::layout::{Layout, PeriodicSave};
 use super::meeting::MeetingCounts;
-use super::setup::{FitRecord, prepare_cached};
+use super::setup::{FitRecord, OpenedSweep, open_sweep};
 use super::warmup::{BetaRecord, warm_up_beta};
 use crate::AnyResult;
 use crate::progress::Ui;
@@ -219,40 +219,15 @@ pub fn run_beta_sweep(
 ) -> AnyResult<BetaSweepSummary> {
     config.validate()?;
     sweep.validate(config)?;
-    check_folder(out)?;
-    let layout = Layout::new(out);
     let record = SweepRecord {
         config: config.clone(),
         sweep: sweep.clone(),
     };
-    let record_path = out.join("sweep.json");
-    if record_path.exists() {
-        if stored_value(&record_path)? != fresh_value(&record)? {
-            return Err(format!(
-                "{} holds a β sweep with other settings; resume it with the same flags or choose another \
-                 --out",
-                out.display()
-            )
-            .into());
-        }
-    } else {
-        write_json(&record_path, &record)?;
-    }
-    let cached: Option<SweepSetup> = if layout.setup().exists() {
-        Some(read_json(layout.setup())?)
-    } else {
-        None
-    };
-    let x = config.data.load(config.points)?;
-    let main = prepare_cached(
-        config,
-        config.latent_dim,
-        x,
-        cached.as_ref().map(|s| &s.fit),
-        &layout,
-        "main",
-        ui,
-    )?;
+    let OpenedSweep {
+        layout,
+        cached,
+        main,
+    } = open_sweep(config, out, &record, "β sweep", |s: &SweepSetup| &s.fit, ui)?;
     let problem = main.problem()?;
     let exact = problem.exact_gradient()?.to_vec();
     let setup = match cached {
@@ -336,7 +311,7 @@ fn run_point(
     };
     let bar = ui.bar(sweep.replicates, point.label());
     bar.set_position(first);
-    let mut saved = Instant::now();
+    let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
     for r in first..sweep.replicates {
         let estimate = problem.coupled_gradient(&settings, sweep_seed(config, r))?;
         let (replicate, errors) = reduce(&estimate, exact, config.main_k);
@@ -345,13 +320,10 @@ fn run_point(
             checkpoint.meeting.push(run);
         }
         checkpoint.replicates.push(replicate);
-        if saved.elapsed() > CHECKPOINT_EVERY {
-            write_json(&path, &checkpoint)?;
-            saved = Instant::now();
-        }
+        save.tick(&checkpoint)?;
         bar.inc(1);
     }
-    write_json(&path, &checkpoint)?;
+    save.finish(&checkpoint)?;
     bar.finish();
     Ok(checkpoint)
 }

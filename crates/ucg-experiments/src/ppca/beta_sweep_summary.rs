@@ -10,13 +10,16 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::pilot::mean_and_se;
+use ucg_estimators::summary::Moments;
 use ucg_report::{
-    Axis, ErrorBarChart, ErrorPoint, Figure, MarkdownTable, format_number_sig, write_json,
-    write_text,
+    Axis, ErrorBarChart, ErrorPoint, MarkdownTable, format_number_sig, write_json, write_text,
 };
 
-use super::beta_sweep::{BetaSweepSettings, PointCheckpoint, SweepPoint, SweepSetup};
+use super::beta_sweep::{
+    BetaSweepSettings, PointCheckpoint, SweepPoint, SweepReplicate, SweepSetup,
+};
 use super::config::Config;
+use super::figures::save_figure;
 use super::meeting::{MeetingCounts, MeetingStats};
 use crate::AnyResult;
 use crate::progress::Ui;
@@ -90,6 +93,58 @@ pub fn mean_with_error(values: impl IntoIterator<Item = f64>) -> WithError {
     WithError { value, se }
 }
 
+/// What replicated estimates cost and how much they vary: the measures every sweep reports.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Efficiency {
+    /// Trace of the covariance of the batch-gradient estimate over replicates; its standard error is that
+    /// of the mean of `‖estimate − exact‖²`, which estimates the same quantity for an unbiased estimator.
+    pub total_variance: WithError,
+    /// Particle log-weight evaluations per batch estimate.
+    pub cost: WithError,
+    /// `total_variance × cost`; the standard error combines the two relative errors as if independent.
+    pub inefficiency: WithError,
+    /// Replicates containing at least one capped chain.
+    pub touched_replicates: u64,
+    /// Their share, with its binomial standard error.
+    pub touched_fraction: WithError,
+}
+
+impl Efficiency {
+    /// The measures of `replicates`, whose errors `estimate − exact` have the moments `errors`.
+    pub fn measure(errors: &Moments, replicates: &[SweepReplicate]) -> Self {
+        let r = replicates.len().max(1) as f64;
+        let touched = replicates.iter().filter(|x| x.capped_points > 0).count() as u64;
+        let p = touched as f64 / r;
+        let variance = errors.variance().iter().sum::<f64>();
+        let mse = mean_with_error(replicates.iter().map(|x| x.squared_error));
+        let total_variance = WithError {
+            value: variance,
+            se: mse.se,
+        };
+        let cost = mean_with_error(replicates.iter().map(|x| x.particle_evaluations as f64));
+        Efficiency {
+            total_variance,
+            cost,
+            inefficiency: product(total_variance, cost),
+            touched_replicates: touched,
+            touched_fraction: WithError {
+                value: p,
+                se: (p * (1.0 - p) / r).sqrt(),
+            },
+        }
+    }
+}
+
+/// `a × b` with the standard error of independent factors (first order).
+pub fn product(a: WithError, b: WithError) -> WithError {
+    let value = a.value * b.value;
+    let rel = (a.se / a.value).hypot(b.se / b.value);
+    WithError {
+        value,
+        se: value.abs() * rel,
+    }
+}
+
 /// Kernel applications of one run of the lagged estimator (`k = t0`, `m = t0 + L − 1`) that meets at
 /// `tau`, stopped at the cap `cap`: `L + 2(t − L) + max(0, m − t)` with `t = min(τ, cap)`.
 pub fn run_cost(tau: usize, cap: usize, lag: usize, m: usize) -> f64 {
@@ -138,17 +193,7 @@ pub fn summarise_point(
     if r < 2 {
         return Err(format!("{}: fewer than 2 replicates", c.point.label()).into());
     }
-    let touched = c.replicates.iter().filter(|x| x.capped_points > 0).count() as u64;
-    let p = touched as f64 / r as f64;
-    let variance = c.errors.variance().iter().sum::<f64>();
-    let mse = mean_with_error(c.replicates.iter().map(|x| x.squared_error));
-    let total_variance = WithError {
-        value: variance,
-        se: mse.se,
-    };
-    let cost = mean_with_error(c.replicates.iter().map(|x| x.particle_evaluations as f64));
-    let ineff = variance * cost.value;
-    let rel = ((total_variance.se / variance).powi(2) + (cost.se / cost.value).powi(2)).sqrt();
+    let e = Efficiency::measure(&c.errors, &c.replicates);
     let tau_max: Vec<usize> = c.replicates.iter().map(|x| x.tau_max).collect();
     let cap = cap_for_budget(&tau_max, TRUNCATION_BUDGET, sweep.max_iter);
     let lag = config.lag.lag;
@@ -159,17 +204,11 @@ pub fn summarise_point(
         label: c.point.label(),
         replicates: r,
         meeting: c.meeting.summary()?,
-        touched_replicates: touched,
-        touched_fraction: WithError {
-            value: p,
-            se: (p * (1.0 - p) / r as f64).sqrt(),
-        },
-        total_variance,
-        cost,
-        inefficiency: WithError {
-            value: ineff,
-            se: ineff * rel,
-        },
+        touched_replicates: e.touched_replicates,
+        touched_fraction: e.touched_fraction,
+        total_variance: e.total_variance,
+        cost: e.cost,
+        inefficiency: e.inefficiency,
         cap_for_budget: cap,
         kernel_applications_study_cap: cost_at(config.lag.max_iter),
         kernel_applications_budget_cap: cap.map(cost_at),
@@ -227,7 +266,8 @@ pub fn write_sweep_outputs(
     Ok(summary)
 }
 
-fn fmt(v: WithError) -> String {
+/// `value ± se` with 3 and 2 significant digits.
+pub fn fmt_with_error(v: WithError) -> String {
     format!(
         "{} ± {}",
         format_number_sig(v.value, 3),
@@ -282,9 +322,9 @@ pub fn report(s: &BetaSweepSummary, figures: &[(String, String)]) -> String {
                 p.replicates,
                 100.0 * p.touched_fraction.value
             ),
-            fmt(p.total_variance),
-            fmt(p.cost),
-            fmt(p.inefficiency),
+            fmt_with_error(p.total_variance),
+            fmt_with_error(p.cost),
+            fmt_with_error(p.inefficiency),
             p.cap_for_budget
                 .map_or(format!("> {}", s.sweep.max_iter), |c| c.to_string()),
             ratio,
@@ -320,8 +360,8 @@ pub fn findings(s: &BetaSweepSummary) -> String {
             "- Smallest inefficiency among the C-ISIR-DISIR points: {} ({}), against C-ISIR's {} \
              (ratio {:.2}).\n",
             b.label,
-            fmt(b.inefficiency),
-            fmt(c.inefficiency),
+            fmt_with_error(b.inefficiency),
+            fmt_with_error(c.inefficiency),
             b.inefficiency.value / c.inefficiency.value,
         ));
     }
@@ -334,7 +374,7 @@ pub fn findings(s: &BetaSweepSummary) -> String {
             "- The ESS = 0.3 K rule lands at β = {:.4}: inefficiency {}, {} of {} replicates touched by \
              truncation.\n",
             ess.point.beta().unwrap_or(f64::NAN),
-            fmt(ess.inefficiency),
+            fmt_with_error(ess.inefficiency),
             ess.touched_replicates,
             ess.replicates
         ));
@@ -436,11 +476,7 @@ fn draw_figures(dir: &Path, s: &BetaSweepSummary, ui: &Ui) -> AnyResult<Vec<(Str
     ];
     let mut out = Vec::new();
     for (name, chart, caption) in charts {
-        let saved = chart.save(dir.join(name))?;
-        for w in &saved.warnings {
-            ui.note(format!("figure {name}: {w}"));
-        }
-        out.push((format!("figures/{name}"), caption.to_string()));
+        out.push((save_figure(dir, name, chart, ui)?, caption.to_string()));
     }
     Ok(out)
 }

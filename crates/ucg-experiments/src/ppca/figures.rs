@@ -12,6 +12,7 @@ use super::cells::{Estimator, Sweep};
 use super::checkpoint::CellCheckpoint;
 use super::config::BetaChoice;
 use super::layout::Layout;
+use super::meeting::MeetingCounts;
 use super::replicate::ReplicateRow;
 use super::summary::{CellSummary, ComponentSummary, Summary, UnbiasednessCheck};
 use super::verdict::MIN_REPLICATES_FOR_VERDICT;
@@ -45,17 +46,28 @@ struct Saver<'a> {
 
 impl Saver<'_> {
     fn save(&mut self, name: &str, figure: impl Figure, caption: String) -> AnyResult<()> {
-        let saved = figure.save(self.dir.join(name))?;
-        for w in &saved.warnings {
-            self.ui.note(format!("figure {name}: {w}"));
-        }
+        let title = figure.title().to_string();
+        let stem = save_figure(self.dir, name, figure, self.ui)?;
         self.out.push(FigureInfo {
-            stem: format!("figures/{name}"),
-            title: figure.title().to_string(),
+            stem,
+            title,
             caption,
         });
         Ok(())
     }
+}
+
+/// Writes `figure` as `dir/name.png` and `.svg`, notes its warnings on `ui`, and returns its stem
+/// relative to the results folder (`figures/name`).
+///
+/// # Errors
+/// Drawing or I/O failures.
+pub fn save_figure(dir: &Path, name: &str, figure: impl Figure, ui: &Ui) -> AnyResult<String> {
+    let saved = figure.save(dir.join(name))?;
+    for w in &saved.warnings {
+        ui.note(format!("figure {name}: {w}"));
+    }
+    Ok(format!("figures/{name}"))
 }
 
 /// Draws every figure the results allow; returns them in report order.
@@ -358,6 +370,17 @@ fn meeting_times(
     Ok(())
 }
 
+/// The empirical survival function `P(τ > t)` of `meeting` as points to draw on a log scale: zero
+/// survival (past the largest τ) cannot be drawn there, so it is left out.
+pub fn survival_points(meeting: &MeetingCounts) -> Vec<(f64, f64)> {
+    meeting
+        .survival()
+        .into_iter()
+        .filter(|&(_, p)| p > 0.0)
+        .map(|(t, p)| (t as f64, p))
+        .collect()
+}
+
 /// The tail of the meeting-time distribution: the empirical survival function `P(τ > t)` on a log scale, one
 /// curve per coupled estimator (all points and replicates), which shows how often a cap at `t` would truncate.
 fn meeting_survival(
@@ -378,14 +401,7 @@ fn meeting_survival(
         let Some(checkpoint) = checkpoints.get(&cell.id) else {
             continue;
         };
-        // Zero survival (past the largest τ) cannot be drawn on a log scale.
-        let points: Vec<(f64, f64)> = checkpoint
-            .meeting
-            .survival()
-            .into_iter()
-            .filter(|&(_, p)| p > 0.0)
-            .map(|(t, p)| (t as f64, p))
-            .collect();
+        let points = survival_points(&checkpoint.meeting);
         if points.is_empty() {
             continue;
         }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use ucg_report::read_json;
@@ -150,6 +151,69 @@ pub fn check_folder(root: &Path) -> AnyResult<()> {
         .into());
     }
     Ok(())
+}
+
+/// Claims `root` for a sweep described by `record`: checks that it can be a results folder, then writes
+/// `sweep.json` on the first run, or checks that the one already there describes the same sweep (so a
+/// restart resumes it). `what` names the sweep in the error.
+///
+/// # Errors
+/// `root` is a file, or holds a sweep with other settings.
+pub fn claim_sweep_folder<T: Serialize>(root: &Path, record: &T, what: &str) -> AnyResult<()> {
+    check_folder(root)?;
+    let path = root.join("sweep.json");
+    if path.exists() {
+        if !same_json(record, &path)? {
+            return Err(format!(
+                "{} holds a {what} with other settings; resume it with the same flags or choose another \
+                 --out",
+                root.display()
+            )
+            .into());
+        }
+    } else {
+        ucg_report::write_json(&path, record)?;
+    }
+    Ok(())
+}
+
+/// Writes a running checkpoint to its file at most once per period (a checkpoint can be tens of MB),
+/// and always at the end.
+pub struct PeriodicSave {
+    path: PathBuf,
+    every: Duration,
+    last: Instant,
+}
+
+impl PeriodicSave {
+    /// Saves to `path` at most once per `every`.
+    pub fn new(path: PathBuf, every: Duration) -> Self {
+        PeriodicSave {
+            path,
+            every,
+            last: Instant::now(),
+        }
+    }
+
+    /// Writes `value` if the period has passed since the last write.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn tick<T: Serialize>(&mut self, value: &T) -> AnyResult<()> {
+        if self.last.elapsed() > self.every {
+            ucg_report::write_json(&self.path, value)?;
+            self.last = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Writes `value`.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn finish<T: Serialize>(self, value: &T) -> AnyResult<()> {
+        Ok(ucg_report::write_json(&self.path, value)?)
+    }
 }
 
 #[cfg(test)]

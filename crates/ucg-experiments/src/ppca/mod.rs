@@ -12,7 +12,9 @@
 //! - the outputs: [`summary`] (every number), [`verdict`] (the unbiasedness verdicts), [`findings`] (one
 //!   sentence each), [`report`] (`report.md`), [`figures`], all written by [`outputs`];
 //! - the β sweep (`--sweep beta`, its own folder): [`beta_sweep`] (the run) and [`beta_sweep_summary`]
-//!   (its numbers, report and figures).
+//!   (its numbers, report and figures);
+//! - the window sweep (`--sweep window`): [`window_sweep`] (the run) and [`window_sweep_summary`];
+//! - the meeting-time tails by data point (`--sweep tails`): [`tails`] (the run) and [`tails_summary`].
 
 pub mod beta_sweep;
 pub mod beta_sweep_summary;
@@ -33,8 +35,12 @@ pub mod setup;
 pub mod source;
 pub mod store;
 pub mod summary;
+pub mod tails;
+pub mod tails_summary;
 pub mod verdict;
 pub mod warmup;
+pub mod window_sweep;
+pub mod window_sweep_summary;
 
 #[cfg(test)]
 mod smoke;

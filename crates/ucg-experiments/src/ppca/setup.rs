@@ -1,6 +1,9 @@
 //! Preparing a problem: the random PPCA model, the encoder fitted on the IWAE bound, and what the fit did.
 
 use nalgebra::DMatrix;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::stream;
 use ucg_models::encoder::LinearGaussianEncoder;
@@ -11,7 +14,7 @@ use ucg_train::ppca::{PpcaProblem, fit_encoder_iwae};
 
 use super::cells::{Stream, stream_seed};
 use super::config::Config;
-use super::layout::Layout;
+use super::layout::{Layout, claim_sweep_folder};
 use super::warmup::BetaRecord;
 use crate::AnyResult;
 use crate::progress::Ui;
@@ -136,6 +139,54 @@ pub fn prepare_cached(
         .collect();
     write_json(&path, &bits)?;
     Ok(prepared)
+}
+
+/// A sweep's folder opened on the study's main problem.
+pub struct OpenedSweep<S> {
+    /// The folder's files.
+    pub layout: Layout,
+    /// The setup an earlier run of the same sweep wrote (`setup.json`), if any.
+    pub cached: Option<S>,
+    /// The main problem, its encoder loaded from the folder's cache when `cached` records its fit.
+    pub main: Prepared,
+}
+
+/// Opens the folder `out` of a sweep described by `record` ([`claim_sweep_folder`]; `what` names it in
+/// errors), reads its cached setup, whose encoder fit `fit` returns, and prepares the main problem of
+/// `config` ([`prepare_cached`]).
+///
+/// # Errors
+/// A folder holding another sweep, unreadable files or data, or a failing fit.
+pub fn open_sweep<R: Serialize, S: DeserializeOwned>(
+    config: &Config,
+    out: &Path,
+    record: &R,
+    what: &str,
+    fit: impl Fn(&S) -> &FitRecord,
+    ui: &Ui,
+) -> AnyResult<OpenedSweep<S>> {
+    claim_sweep_folder(out, record, what)?;
+    let layout = Layout::new(out);
+    let cached: Option<S> = if layout.setup().exists() {
+        Some(read_json(layout.setup())?)
+    } else {
+        None
+    };
+    let x = config.data.load(config.points)?;
+    let main = prepare_cached(
+        config,
+        config.latent_dim,
+        x,
+        cached.as_ref().map(fit),
+        &layout,
+        "main",
+        ui,
+    )?;
+    Ok(OpenedSweep {
+        layout,
+        cached,
+        main,
+    })
 }
 
 /// The PPCA model of latent dimension `d` and data dimension `p`, drawn from the run's seed.

@@ -2,6 +2,7 @@
 
 mod batched;
 mod diagonal;
+mod gap;
 mod gradient;
 mod iwae;
 mod latent;

@@ -5,7 +5,7 @@ use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use ucg_couplings::isir::{Isir, IsirDisir, IsirState};
 use ucg_couplings::{CoupledKernel, CouplingError, InitialLaw};
-use ucg_estimators::batch::run_points_for_seeds;
+use ucg_estimators::batch::{PointRun, run_points_for_seeds};
 use ucg_estimators::{Event, LagSettings};
 use ucg_models::ppca::{DiagonalPpcaTarget, PointStats};
 
@@ -120,22 +120,70 @@ impl PpcaProblem<'_> {
         settings: &CoupledSettings,
         seeds: &[u64],
     ) -> Result<Vec<BatchGradient>> {
-        let k = settings.k;
-        let per_seed = match settings.kernel {
-            CoupledKernelKind::Isir => {
-                self.run_kernel(settings, seeds, |t| Isir::new(t, k), Isir::evaluations)?
-            }
+        let d = self.model.latent_dim();
+        let per_seed = self.run_points_with(
+            settings.kernel,
+            settings.k,
+            &settings.lag,
+            seeds,
+            || Acc::new(d),
+            |acc, evaluations, ev| {
+                let result = sink(acc, ev);
+                acc.evaluations = evaluations;
+                result
+            },
+        )?;
+        per_seed
+            .into_iter()
+            .map(|points| {
+                let outcomes = points
+                    .into_iter()
+                    .map(|p| PointOutcome {
+                        run: p.run,
+                        stats: p.accumulator.stats,
+                        ess: p.accumulator.ess,
+                        evaluations: p.accumulator.evaluations,
+                    })
+                    .collect();
+                self.gradient_from_points(outcomes, settings.k)
+            })
+            .collect()
+    }
+
+    /// Runs the lagged estimator with `kind`'s kernel (`K = k` particles) for every `(seed, point)` pair
+    /// ([`run_points_for_seeds`]: point `n` of estimate `r` on `stream(seeds[r], n)`), each point with its
+    /// own accumulator `new_acc()`, to which `on_event(accumulator, evaluations, event)` hands every event
+    /// together with the particles the point's kernel has evaluated so far.
+    ///
+    /// # Errors
+    /// Invalid `K` or β, or kernel failures.
+    pub(super) fn run_points_with<A: Send>(
+        &self,
+        kind: CoupledKernelKind,
+        k: usize,
+        lag: &LagSettings,
+        seeds: &[u64],
+        new_acc: impl Fn() -> A + Sync,
+        on_event: impl Fn(&mut A, u64, Event<'_, IsirState>) -> ucg_estimators::Result<()> + Sync,
+    ) -> Result<Vec<Vec<PointRun<A>>>> {
+        match kind {
+            CoupledKernelKind::Isir => self.run_kernel(
+                lag,
+                seeds,
+                |t| Isir::new(t, k),
+                Isir::evaluations,
+                new_acc,
+                on_event,
+            ),
             CoupledKernelKind::IsirDisir { beta } => self.run_kernel(
-                settings,
+                lag,
                 seeds,
                 |t| IsirDisir::new(t, k, beta),
                 IsirDisir::evaluations,
-            )?,
-        };
-        per_seed
-            .into_iter()
-            .map(|points| self.gradient_from_points(points, k))
-            .collect()
+                new_acc,
+                on_event,
+            ),
+        }
     }
 
     /// The batch gradient from every point's outcome, in point order.
@@ -164,51 +212,30 @@ impl PpcaProblem<'_> {
         })
     }
 
-    fn run_kernel<'s, K>(
+    fn run_kernel<'s, K, A: Send>(
         &'s self,
-        settings: &CoupledSettings,
+        lag: &LagSettings,
         seeds: &[u64],
         make: impl Fn(&'s DiagonalPpcaTarget) -> std::result::Result<K, CouplingError> + Sync,
         evaluations: fn(&K) -> u64,
-    ) -> Result<Vec<Vec<PointOutcome>>>
+        new_acc: impl Fn() -> A + Sync,
+        on_event: impl Fn(&mut A, u64, Event<'_, IsirState>) -> ucg_estimators::Result<()> + Sync,
+    ) -> Result<Vec<Vec<PointRun<A>>>>
     where
         K: CoupledKernel<State = IsirState> + InitialLaw,
     {
-        let d = self.model.latent_dim();
         // Validate K and β once, with a clear error, before spawning work.
         if let Some(t) = self.targets.first() {
             make(t)?;
         }
-        let out = run_points_for_seeds(
+        Ok(run_points_for_seeds(
             self.len(),
             seeds,
-            &settings.lag,
-            |n| {
-                let target = &self.targets[n];
-                Ok((make(target)?, Acc::new(d)))
-            },
-            |kernel, acc, ev| {
-                let result = sink(acc, ev);
-                // The kernel is built per point, so its count is this point's cost; read it with the
-                // last event.
-                acc.evaluations = evaluations(kernel);
-                result
-            },
-        )?;
-        Ok(out
-            .into_iter()
-            .map(|points| {
-                points
-                    .into_iter()
-                    .map(|p| PointOutcome {
-                        run: p.run,
-                        stats: p.accumulator.stats,
-                        ess: p.accumulator.ess,
-                        evaluations: p.accumulator.evaluations,
-                    })
-                    .collect()
-            })
-            .collect())
+            lag,
+            |n| Ok((make(&self.targets[n])?, new_acc())),
+            // The kernel is built per point, so its count is this point's cost so far.
+            |kernel, acc, ev| on_event(acc, evaluations(kernel), ev),
+        )?)
     }
 }
 

@@ -5,8 +5,10 @@ mod baselines;
 mod batched;
 mod coupled;
 mod fit;
+mod meeting;
 mod problem;
 mod warmup;
+mod windows;
 
 pub use coupled::{CoupledKernelKind, CoupledSettings};
 pub use fit::{FitReport, fit_encoder_iwae};
