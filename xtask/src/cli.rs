@@ -81,7 +81,8 @@ pub struct VaeArgs {
     /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule, adapted between steps from 0.9), a number in
     /// [0, 1) for every step, or `pilot` (per run, on the model it starts from: 6 coupled gradients of 25
     /// points at each β of {0, 0.5, 0.9}; the smallest measured variance × cost wins and stays fixed).
-    /// Default: the preset's (0 for default and full, from the measured meeting times; ess for quick).
+    /// Default: the preset's (0 for default and small, from the measured meeting times; ess, the paper's
+    /// rule, for quick and full).
     #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
     pub beta: Option<StudyBeta>,
     /// Seed, shard and threads.

@@ -95,9 +95,11 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
             BetaChoice::Ess => "by the ESS rule from 0.9".to_string(),
             BetaChoice::Fixed(b) => b.to_string(),
             BetaChoice::Pilot(p) => format!(
-                "by a pilot per run ({} coupled gradients of {PILOT_POINTS} points at each of {:?}; \
+                "by a pilot per run ({} coupled gradients of {} points at each of {:?}; \
                  the smallest variance × cost wins; `runs/*/pilot.json`)",
-                p.replicates, p.candidates
+                p.replicates,
+                PILOT_POINTS.min(c.batch),
+                p.candidates
             ),
         },
         c.cap,
