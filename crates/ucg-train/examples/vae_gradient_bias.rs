@@ -37,12 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (model, theta_state, _) =
         checkpoint::parameters_from_bytes(&std::fs::read(path)?, path, shape)?;
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
-    let indices: Vec<usize> = ucg_data::Minibatches::new(data.len(), BATCH)?
-        .shuffle(2021)
-        .order(0)[..BATCH]
-        .to_vec();
-    let mut x = Vec::new();
-    data.fill_batch(&indices, &mut ucg_data::rng::stream(0, 0), &mut x)?;
+    let x = data.first_minibatch(2021, BATCH, BATCH)?;
 
     let timed = |f: &mut dyn FnMut(u64) -> Result<Vec<f64>, Box<dyn std::error::Error>>, n: u64| {
         let start = Instant::now();

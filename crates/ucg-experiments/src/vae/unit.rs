@@ -168,15 +168,7 @@ fn pilot(
         None => ucg_models::vae::Vae::new(shape, tc.seed),
     };
     let points = PILOT_POINTS.min(tc.batch).min(data.train.len());
-    let order = ucg_data::Minibatches::new(data.train.len(), tc.batch)?
-        .shuffle(tc.seed)
-        .order(0);
-    let mut x = Vec::new();
-    data.train.fill_batch(
-        &order[..points],
-        &mut ucg_data::rng::stream(tc.seed, 0),
-        &mut x,
-    )?;
+    let x = data.train.first_minibatch(tc.seed, tc.batch, points)?;
     ui.note(format!(
         "β pilot: {} coupled gradients of {points} points at each β of {:?}",
         settings.replicates, settings.candidates

@@ -93,6 +93,33 @@ impl VaeData {
         &self.test
     }
 
+    /// The first `points` images of epoch 1's shuffled order for minibatches of `batch` under master seed
+    /// `seed` (the first minibatch a training run with those settings sees, or its first `points`
+    /// images), as `P × points`; a dynamic binarisation draws from `stream(seed, 0)`. For measurements
+    /// on the data a run starts with (the β pilot, gradient studies).
+    ///
+    /// # Errors
+    /// `batch = 0`, or more points than the minibatch or the training set holds.
+    pub fn first_minibatch(&self, seed: u64, batch: usize, points: usize) -> Result<Vec<f32>> {
+        if points > batch.min(self.n) {
+            return Err(invalid(format!(
+                "{points} points of a minibatch of {batch} from {} images",
+                self.n
+            )));
+        }
+        let order = ucg_data::Minibatches::new(self.n, batch)
+            .map_err(|e| TrainError::Data(e.to_string()))?
+            .shuffle(seed)
+            .order(0);
+        let mut x = Vec::new();
+        self.fill_batch(
+            &order[..points],
+            &mut ucg_data::rng::stream(seed, 0),
+            &mut x,
+        )?;
+        Ok(x)
+    }
+
     /// Writes training images `indices` as a `P × B` column-major 0.0/1.0 matrix into `out` (drawing from
     /// `rng` only for dynamic binarisation, one draw per pixel in order).
     ///
@@ -223,4 +250,26 @@ pub fn synthetic_images(n: usize, pixels: usize, seed: u64) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first minibatch is the first batch of the training loop's epoch-1 order, cut to `points`.
+    #[test]
+    fn first_minibatch_is_the_runs_first_batch() {
+        let train = synthetic_images(30, 4, 3);
+        let data = VaeData::binary(train, 4, vec![0.0; 4]).unwrap();
+        let order = ucg_data::Minibatches::new(30, 8)
+            .unwrap()
+            .shuffle(9)
+            .order(0);
+        let mut expected = Vec::new();
+        data.fill_batch(&order[..5], &mut ucg_data::rng::stream(9, 0), &mut expected)
+            .unwrap();
+        assert_eq!(data.first_minibatch(9, 8, 5).unwrap(), expected);
+        assert_ne!(data.first_minibatch(10, 8, 5).unwrap(), expected);
+        assert!(data.first_minibatch(9, 8, 9).is_err());
+    }
 }
