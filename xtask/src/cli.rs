@@ -85,9 +85,52 @@ pub struct VaeArgs {
     /// rule, for quick and full).
     #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
     pub beta: Option<StudyBeta>,
+    /// Changes to the preset's settings.
+    #[command(flatten)]
+    pub overrides: VaeOverrideArgs,
     /// Seed, shard and threads.
     #[command(flatten)]
     pub run: RunOptions,
+}
+
+/// Flags that replace one setting of a `reproduce vae` preset (each applies to every block of the
+/// preset; `--latent` only to one-block presets). The settings used are in the folder's `config.json`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaeOverrideArgs {
+    /// Latent dimension D.
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u64).range(1..))]
+    pub latent: Option<u64>,
+    /// Hidden width of the encoder's and decoder's two layers.
+    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u64).range(1..))]
+    pub hidden: Option<u64>,
+    /// Train on the first N training images only.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub train_subset: Option<u64>,
+    /// RMSProp's learning rate of the pretrain.
+    #[arg(long, value_name = "RATE", value_parser = positive_rate)]
+    pub learning_rate: Option<f64>,
+    /// RMSProp's learning rate of the runs continued from the pretrain.
+    #[arg(long, value_name = "RATE", value_parser = positive_rate)]
+    pub continuation_lr: Option<f64>,
+    /// Epochs of IWAE pretraining.
+    #[arg(long, value_name = "E")]
+    pub pretrain_epochs: Option<u64>,
+    /// Epochs of each estimator's run.
+    #[arg(long, value_name = "E", value_parser = clap::value_parser!(u64).range(1..))]
+    pub epochs: Option<u64>,
+    /// SGD steps per epoch of each estimator's run.
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps_per_epoch: Option<u64>,
+    /// Test images of the final IWAE evaluation and of the training curves.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub test_points: Option<u64>,
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("expected a positive learning rate, got {s}")),
+    }
 }
 
 /// The presets of `reproduce vae` (`ucg_experiments::vae::config::Config`'s).

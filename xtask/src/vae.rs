@@ -6,13 +6,17 @@ use ucg_experiments::beta_choice::PilotSettings;
 use ucg_experiments::progress::Ui;
 use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::merge::merge_folders;
+use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
 
-use crate::cli::{MergeArgs, VaeArgs, VaePreset, set_threads};
+use crate::cli::{MergeArgs, VaeArgs, VaeOverrideArgs, VaePreset, set_threads};
 
-/// The settings for the command-line options.
-pub fn config_from_args(args: &VaeArgs) -> Config {
+/// The settings for the command-line options: the preset, `--beta`, then the overrides.
+///
+/// # Errors
+/// Overrides the preset cannot take (see [`Overrides::apply`]).
+pub fn config_from_args(args: &VaeArgs) -> AnyResult<Config> {
     let mut config = match if args.full {
         VaePreset::Full
     } else {
@@ -26,7 +30,23 @@ pub fn config_from_args(args: &VaeArgs) -> Config {
     if let Some(beta) = args.beta {
         config.beta = beta.choice(PilotSettings::short());
     }
-    config
+    overrides(&args.overrides).apply(config)
+}
+
+/// The flags' overrides as the library's.
+fn overrides(o: &VaeOverrideArgs) -> Overrides {
+    let size = |v: Option<u64>| v.map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+    Overrides {
+        latent: size(o.latent),
+        hidden: size(o.hidden),
+        train_subset: size(o.train_subset),
+        learning_rate: o.learning_rate,
+        continuation_learning_rate: o.continuation_lr,
+        pretrain_epochs: size(o.pretrain_epochs),
+        epochs: size(o.epochs),
+        steps_per_epoch: size(o.steps_per_epoch),
+        test_points: size(o.test_points),
+    }
 }
 
 /// Runs `cargo xtask reproduce vae` and prints the verdicts.
@@ -34,8 +54,7 @@ pub fn config_from_args(args: &VaeArgs) -> Config {
 /// # Errors
 /// Invalid settings or any failure of the run, as one message.
 pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    let config = config_from_args(args);
-    config.validate()?;
+    let config = config_from_args(args)?;
     set_threads(args.run.threads)?;
     let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
     verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
@@ -74,24 +93,51 @@ mod tests {
     #[test]
     fn flags_give_the_presets_and_bad_flags_are_refused() {
         let a = parse(&[]).unwrap();
-        assert_eq!(config_from_args(&a), Config::default_preset(2021));
+        assert_eq!(config_from_args(&a).unwrap(), Config::default_preset(2021));
         assert_eq!(a.out, std::path::PathBuf::from("results/vae"));
         let a = parse(&["--preset", "quick", "--seed", "3", "--shard", "1/2"]).unwrap();
-        assert_eq!(config_from_args(&a), Config::quick_preset(3));
+        assert_eq!(config_from_args(&a).unwrap(), Config::quick_preset(3));
         assert_eq!(a.run.shard, Shard { index: 1, count: 2 });
         let a = parse(&["--preset", "small"]).unwrap();
-        assert_eq!(config_from_args(&a), Config::small_preset(2021));
+        assert_eq!(config_from_args(&a).unwrap(), Config::small_preset(2021));
         assert_eq!(
-            config_from_args(&parse(&["--full"]).unwrap()),
+            config_from_args(&parse(&["--full"]).unwrap()).unwrap(),
             Config::full_preset(2021)
         );
         use ucg_experiments::beta_choice::BetaChoice;
-        let beta = |flag: &str| config_from_args(&parse(&["--beta", flag]).unwrap()).beta;
+        let beta = |flag: &str| {
+            config_from_args(&parse(&["--beta", flag]).unwrap())
+                .unwrap()
+                .beta
+        };
         assert_eq!(beta("0.5"), BetaChoice::Fixed(0.5));
         assert_eq!(beta("ess"), BetaChoice::Ess);
         assert_eq!(beta("pilot"), BetaChoice::Pilot(PilotSettings::short()));
+        let tiny = parse(&[
+            "--preset",
+            "small",
+            "--latent",
+            "2",
+            "--hidden",
+            "20",
+            "--continuation-lr",
+            "1e-4",
+            "--steps-per-epoch",
+            "50",
+        ])
+        .unwrap();
+        let c = config_from_args(&tiny).unwrap();
+        assert_eq!((c.blocks[0].latent, c.hidden), (2, 20));
+        assert_eq!(c.blocks[0].continuation_learning_rate, Some(1e-4));
+        assert_eq!(c.blocks[0].steps_per_epoch, Some(50));
+        let with_latent = parse(&["--full", "--latent", "2"]).unwrap();
+        assert!(config_from_args(&with_latent).is_err());
         for bad in [
-            &["--beta", "1"][..],
+            &["--latent", "0"][..],
+            &["--continuation-lr", "0"],
+            &["--learning-rate", "nan"],
+            &["--epochs", "0"],
+            &["--beta", "1"],
             &["--beta", "often"],
             &["--shard", "2/2"],
             &["--shard", "x"],

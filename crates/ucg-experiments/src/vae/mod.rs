@@ -3,7 +3,7 @@
 //! evaluated on the same test points, compared by paired differences, beside the paper's Table 1.
 //!
 //! - [`config`]: settings and presets ([`config::Config::quick_preset`], `default_preset`,
-//!   `full_preset`);
+//!   `small_preset`, `full_preset`); [`overrides`]: a preset's settings changed from the command line;
 //! - [`plan`]: the runs (units) and their split between shards;
 //! - [`data`]: the images; [`unit`]: one run and its evaluation; [`records`]: reading a run's files;
 //! - [`study`]: the whole study ([`study::run_study`]) and its outputs ([`study::write_outputs`]);
@@ -33,6 +33,7 @@ pub mod config;
 pub mod data;
 pub mod figures;
 pub mod merge;
+pub mod overrides;
 pub mod plan;
 pub mod records;
 pub mod report;

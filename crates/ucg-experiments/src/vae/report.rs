@@ -76,7 +76,7 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
     let mut s = String::new();
     s.push_str("# VAE: unbiased gradients against ELBO and IWAE\n\n");
     s.push_str(&format!(
-        "Written by `{}` (preset `{}`). Settings: K = {}, batch {}, hidden width {}, RMSProp {}{}, β {}, \
+        "Written by `{}` (preset `{}`). Settings: K = {}, batch {}, hidden width {}{}, RMSProp {}{}, β {}, \
          cap {}; evaluation IWAE-{} on the first {} test images and AIS ({} chains, {} steps, {} leapfrog) \
          on the first {}, common random numbers for every model. Protocol: `docs/vae/README.md`.\n\n",
         summary.command,
@@ -84,6 +84,9 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
         c.k,
         c.batch,
         c.hidden,
+        c.train_subset.map_or(String::new(), |n| format!(
+            ", trained on the first {n} training images"
+        )),
         c.learning_rate,
         c.blocks
             .iter()
