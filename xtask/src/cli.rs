@@ -124,6 +124,10 @@ pub struct VaeOverrideArgs {
     /// Test images of the final IWAE evaluation and of the training curves.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub test_points: Option<u64>,
+    /// Also evaluate the IWAE bound on the first N training images (the log-likelihood the gradients are
+    /// gradients of; 0: not).
+    #[arg(long, value_name = "N")]
+    pub train_points: Option<u64>,
 }
 
 fn positive_rate(s: &str) -> Result<f64, String> {

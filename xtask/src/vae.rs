@@ -46,6 +46,7 @@ fn overrides(o: &VaeOverrideArgs) -> Overrides {
         epochs: size(o.epochs),
         steps_per_epoch: size(o.steps_per_epoch),
         test_points: size(o.test_points),
+        train_points: size(o.train_points),
     }
 }
 

@@ -119,6 +119,37 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
 }
 
 #[test]
+fn the_training_images_are_evaluated_when_asked_and_compared_like_the_test_images() {
+    let mut config = Config::quick_preset(9);
+    config.blocks[0].same_wall_time = false;
+    config.eval.train_points = 10;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vae");
+    let summary = run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
+    for r in &summary.runs {
+        let train = r.test.iter().find(|e| e.method == "train-iwae-50").unwrap();
+        assert!(train.points == 10 && train.mean.is_finite() && train.mean < 0.0);
+        // The training images, not the first test images again.
+        let rows = |f: &str| {
+            String::from_utf8(bytes(&out, &r.unit.name, f))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .take(10)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(rows("eval-train-iwae.csv"), rows("eval-iwae.csv"));
+    }
+    // Every coupled run against the four other models, by IWAE-k, AIS and IWAE-k on training images.
+    assert_eq!(summary.differences.len(), 2 * 4 * 3);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("on training images") && report.contains("train-iwae-50"));
+    config.train_subset = Some(5);
+    assert!(config.validate().is_err(), "more training images than trained on");
+}
+
+#[test]
 fn bad_input_is_one_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -113,6 +113,10 @@ pub struct EvalConfig {
     pub ais_steps: usize,
     /// Leapfrog steps per HMC transition.
     pub ais_leapfrog: usize,
+    /// Training images (the first of those trained on) of a second IWAE bound, `train-iwae`: the
+    /// log-likelihood the estimators' gradients are gradients of (0: none).
+    #[serde(default)]
+    pub train_points: usize,
 }
 
 /// Settings of a whole study.
@@ -184,6 +188,7 @@ impl Config {
                 ais_chains: 2,
                 ais_steps: 20,
                 ais_leapfrog: 2,
+                train_points: 0,
             },
         }
     }
@@ -229,6 +234,7 @@ impl Config {
                 ais_chains: 16,
                 ais_steps: 1000,
                 ais_leapfrog: 10,
+                train_points: 0,
             },
         }
     }
@@ -302,6 +308,7 @@ impl Config {
             ais_chains: 16,
             ais_steps: 10_000,
             ais_leapfrog: 10,
+            train_points: 0,
         };
         config
     }
@@ -381,6 +388,14 @@ impl Config {
             return bad(
                 "evaluation: the IWAE bound needs k ≥ 1 and at least one test point".into(),
             );
+        }
+        if let Some(n) = self.train_subset
+            && e.train_points > n
+        {
+            return bad(format!(
+                "evaluation on {} training images; the runs train on the first {n} only",
+                e.train_points
+            ));
         }
         if e.ais_points > 0 && (e.ais_chains == 0 || e.ais_steps == 0 || e.ais_leapfrog == 0) {
             return bad("evaluation: AIS needs chains, steps and leapfrog steps ≥ 1".into());

@@ -17,6 +17,9 @@ pub struct StudyData {
     pub train: VaeData,
     /// Every test image available, for the evaluation.
     pub test: Vec<f32>,
+    /// The training images the runs train on (0/1 bytes, `P × M` column-major), for the evaluation on
+    /// training images.
+    pub train_images: Vec<u8>,
     /// Pixels per image.
     pub pixels: usize,
 }
@@ -25,6 +28,12 @@ impl StudyData {
     /// Number of test images.
     pub fn test_len(&self) -> usize {
         self.test.len() / self.pixels
+    }
+
+    /// The first `points` training images as `0.0`/`1.0` (`None` if there are fewer).
+    pub fn first_train_images(&self, points: usize) -> Option<Vec<f32>> {
+        let bytes = self.train_images.get(..points * self.pixels)?;
+        Some(bytes.iter().map(|&b| f32::from(b)).collect())
     }
 }
 
@@ -93,14 +102,12 @@ pub fn load(
         .into());
     }
     let test: Vec<f32> = test.iter().map(|&b| f32::from(b)).collect();
-    let train = VaeData::binary(
-        train[..m * p].to_vec(),
-        p,
-        test[..curve_points * p].to_vec(),
-    )?;
+    let train_images = train[..m * p].to_vec();
+    let train = VaeData::binary(train_images.clone(), p, test[..curve_points * p].to_vec())?;
     Ok(StudyData {
         train,
         test,
+        train_images,
         pixels: p,
     })
 }

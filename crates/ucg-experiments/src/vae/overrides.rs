@@ -42,6 +42,8 @@ pub struct Overrides {
     pub steps_per_epoch: Option<usize>,
     /// Test images of the final IWAE-k evaluation (and of the per-epoch training curves).
     pub test_points: Option<usize>,
+    /// Training images of the IWAE-k evaluation on training images (0: none).
+    pub train_points: Option<usize>,
 }
 
 impl Overrides {
@@ -76,6 +78,7 @@ impl Overrides {
             config.curve_points = points;
             config.eval.ais_points = config.eval.ais_points.min(points);
         }
+        config.eval.train_points = self.train_points.unwrap_or(config.eval.train_points);
         config.hidden = self.hidden.unwrap_or(config.hidden);
         config.train_subset = self.train_subset.or(config.train_subset);
         config.learning_rate = self.learning_rate.unwrap_or(config.learning_rate);
@@ -107,6 +110,7 @@ mod tests {
             epochs: Some(3),
             steps_per_epoch: Some(11),
             test_points: Some(300),
+            train_points: Some(200),
             latent: None,
         };
         let base = Config::full_preset(5);
@@ -119,6 +123,7 @@ mod tests {
             (c.eval.iwae_points, c.curve_points, c.eval.ais_points),
             (300, 300, 100)
         );
+        assert_eq!(c.eval.train_points, 200);
         for (b, before) in c.blocks.iter().zip(&base.blocks) {
             assert_eq!(
                 (b.pretrain_epochs, b.epochs, b.steps_per_epoch),
@@ -158,6 +163,12 @@ mod tests {
             ..Overrides::default()
         };
         refused(subset, Config::small_preset(1), "--train-subset");
+        let too_many = Overrides {
+            train_subset: Some(100),
+            train_points: Some(101),
+            ..Overrides::default()
+        };
+        refused(too_many, Config::small_preset(1), "first 100");
         let epochs = Overrides {
             epochs: Some(0),
             ..Overrides::default()

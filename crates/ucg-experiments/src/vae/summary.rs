@@ -10,7 +10,7 @@ use ucg_estimators::meeting_counts::MeetingCounts;
 use super::config::{Config, Estimator};
 use super::plan::{Role, Unit, units};
 use super::records::{self, PointRow};
-use super::unit::{methods, run_dir};
+use super::unit::{TRAIN_IWAE, methods, run_dir};
 use crate::AnyResult;
 
 /// A mean over test points with its standard error.
@@ -56,7 +56,7 @@ pub struct RunSummary {
     pub epochs: usize,
     /// SGD steps taken.
     pub steps: usize,
-    /// Test log-likelihood by each method.
+    /// Log-likelihood by each method: on test images, and for `train-iwae-k` on training images.
     pub test: Vec<Estimate>,
     /// Per epoch.
     pub per_epoch: Vec<EpochSummary>,
@@ -127,10 +127,10 @@ pub fn paired(a: &[PointRow], b: &[PointRow]) -> Option<(usize, f64, f64)> {
 }
 
 fn label(config: &Config, method: &str) -> String {
-    if method == "iwae" {
-        format!("iwae-{}", config.eval.iwae_k)
-    } else {
-        method.to_string()
+    match method {
+        "iwae" => format!("iwae-{}", config.eval.iwae_k),
+        TRAIN_IWAE => format!("{TRAIN_IWAE}-{}", config.eval.iwae_k),
+        _ => method.to_string(),
     }
 }
 

@@ -196,14 +196,21 @@ fn pilot(
     Ok(choice)
 }
 
-/// The evaluation settings' methods: `("iwae", points)` and, with AIS points, `("ais", points)`.
+/// The evaluation settings' methods: `("iwae", points)`, with AIS points `("ais", points)`, and with
+/// training points [`TRAIN_IWAE`] (the IWAE bound on the first training images).
 pub fn methods(eval: &EvalConfig) -> Vec<(&'static str, usize)> {
     let mut m = vec![("iwae", eval.iwae_points)];
     if eval.ais_points > 0 {
         m.push(("ais", eval.ais_points));
     }
+    if eval.train_points > 0 {
+        m.push((TRAIN_IWAE, eval.train_points));
+    }
     m
 }
+
+/// The method name of the IWAE bound on training images.
+pub const TRAIN_IWAE: &str = "train-iwae";
 
 /// Evaluates the model in `dir` by every method not yet done.
 fn evaluate_unit(eval: &EvalConfig, dir: &Path, data: &StudyData, ui: &Ui) -> AnyResult<()> {
@@ -212,22 +219,30 @@ fn evaluate_unit(eval: &EvalConfig, dir: &Path, data: &StudyData, ui: &Ui) -> An
         if file.is_file() {
             continue;
         }
-        if points > data.test_len() {
+        let (images, which) = if method == TRAIN_IWAE {
+            (data.first_train_images(points), "training")
+        } else {
+            (
+                data.test.get(..points * data.pixels).map(<[f32]>::to_vec),
+                "test",
+            )
+        };
+        let Some(images) = images else {
             return Err(format!(
-                "evaluation on {points} test images; the data set has {}",
+                "evaluation on {points} {which} images; the data set has fewer (test: {})",
                 data.test_len()
             )
             .into());
-        }
+        };
         let model = ucg_models::vae::file::load::<f32>(&dir.join(MODEL_FILE))?;
-        let bound = VaeOnData::new(model, data.test[..points * data.pixels].to_vec())?;
+        let bound = VaeOnData::new(model, images)?;
         let indices: Vec<usize> = (0..points).collect();
-        let bar = ui.bar(0, format!("{method} on {points} test images"));
+        let bar = ui.bar(0, format!("{method} on {points} {which} images"));
         let hook = |p: Progress| {
             bar.set_length(p.total);
             bar.set_position(p.done);
         };
-        let estimates: PointEstimates = if method == "iwae" {
+        let estimates: PointEstimates = if method != "ais" {
             let s = IwaeSettings::new(eval.iwae_k)?;
             ucg_train::eval::iwae_bound(&bound, &indices, &s, EVAL_SEED, Some(&hook))?
         } else {
