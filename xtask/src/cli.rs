@@ -128,6 +128,9 @@ pub struct VaeOverrideArgs {
     /// gradients of; 0: not).
     #[arg(long, value_name = "N")]
     pub train_points: Option<u64>,
+    /// Leave out the IWAE run continued for C-ISIR-DISIR's wall time (it takes as long as that run).
+    #[arg(long)]
+    pub no_same_time: bool,
 }
 
 fn positive_rate(s: &str) -> Result<f64, String> {

@@ -47,6 +47,7 @@ fn overrides(o: &VaeOverrideArgs) -> Overrides {
         steps_per_epoch: size(o.steps_per_epoch),
         test_points: size(o.test_points),
         train_points: size(o.train_points),
+        no_same_wall_time: o.no_same_time,
     }
 }
 

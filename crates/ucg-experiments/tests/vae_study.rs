@@ -146,7 +146,10 @@ fn the_training_images_are_evaluated_when_asked_and_compared_like_the_test_image
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("on training images") && report.contains("train-iwae-50"));
     config.train_subset = Some(5);
-    assert!(config.validate().is_err(), "more training images than trained on");
+    assert!(
+        config.validate().is_err(),
+        "more training images than trained on"
+    );
 }
 
 #[test]

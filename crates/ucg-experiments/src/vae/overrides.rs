@@ -44,6 +44,9 @@ pub struct Overrides {
     pub test_points: Option<usize>,
     /// Training images of the IWAE-k evaluation on training images (0: none).
     pub train_points: Option<usize>,
+    /// Drop the IWAE run continued for C-ISIR-DISIR's wall time (it costs as much time as the coupled
+    /// run itself).
+    pub no_same_wall_time: bool,
 }
 
 impl Overrides {
@@ -89,6 +92,7 @@ impl Overrides {
             block.continuation_learning_rate = self
                 .continuation_learning_rate
                 .or(block.continuation_learning_rate);
+            block.same_wall_time &= !self.no_same_wall_time;
         }
         config.validate()?;
         Ok(config)
@@ -111,6 +115,7 @@ mod tests {
             steps_per_epoch: Some(11),
             test_points: Some(300),
             train_points: Some(200),
+            no_same_wall_time: true,
             latent: None,
         };
         let base = Config::full_preset(5);
@@ -130,6 +135,7 @@ mod tests {
                 (7, 3, Some(11))
             );
             assert_eq!(b.continuation_learning_rate, Some(1e-4));
+            assert!(!b.same_wall_time);
             assert_eq!(
                 (b.latent, &b.estimators),
                 (before.latent, &before.estimators)
@@ -140,6 +146,9 @@ mod tests {
             (base.k, base.batch, base.cap, &base.seeds)
         );
         assert!(Overrides::default().is_empty() && !o.is_empty());
+        let small = Config::small_preset(5);
+        assert!(small.blocks[0].same_wall_time);
+        assert!(!o.apply(small).unwrap().blocks[0].same_wall_time);
         assert_eq!(Overrides::default().apply(base.clone()).unwrap(), base);
     }
 
