@@ -9,7 +9,7 @@
 //! minibatches of 100 statically binarised MNIST training images drawn without replacement runs the lagged
 //! coupled chains of every point (K = 10, t0 = 1, L = 10, cap 1000, β fixed, default 0.9), each pair
 //! stopping as soon as it has met and passed m, and turns the collected terms into the decoder's
-//! θ-gradient, `CHUNK` terms per weighted backward pass (default 4096, the training default). A step's
+//! θ-gradient, `CHUNK` columns per weighted backward pass (default: the training default). A step's
 //! time covers the encoder's forward pass, the chains and the gradient, and not the encoder's IWAE
 //! gradient or an optimiser update. Prints each step's seconds (split into the chains and the weighted
 //! backward pass over the collected terms), the meeting times of the pairs that met (mean, median, 99 %
@@ -28,7 +28,9 @@ use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::summary::quantile;
 use ucg_estimators::{LagSettings, LaggedRun};
 use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
-use ucg_train::vae::coupled::{PointTerms, coupled_terms, decoder_gradient_of_terms};
+use ucg_train::vae::coupled::{
+    CoupledConfig, PointTerms, coupled_terms, decoder_gradient_of_terms,
+};
 use ucg_train::vae::npz::load_npz;
 use ucg_train::vae::{Binarization, load_mnist};
 
@@ -42,7 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let beta: f64 = args.get(1).map_or(Ok(0.9), |s| s.parse())?;
     let reps: usize = args.get(2).map_or(Ok(3), |s| s.parse())?;
-    let chunk: usize = args.get(3).map_or(Ok(4096), |s| s.parse())?;
+    let chunk: usize = args
+        .get(3)
+        .map_or(Ok(CoupledConfig::default().chunk), |s| s.parse())?;
     let model = load_npz(std::path::Path::new(path))?;
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
     let p = model.shape().data_dim;

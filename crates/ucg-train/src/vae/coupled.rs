@@ -57,19 +57,21 @@ pub struct CoupledConfig {
     pub lag: usize,
     /// Cap on the iterations of a pair; a capped pair's estimate is truncated and is counted.
     pub cap: usize,
-    /// Particle terms per weighted backward pass (bounds the memory of the gradient computation).
+    /// Backward columns per weighted backward pass (bounds the memory of the gradient computation; 512
+    /// keeps a pass's `784 × chunk` logit gradients within a core's L2 cache, and measured 29% less time
+    /// than 4096 for the gradient of a D = 20 step on one thread).
     pub chunk: usize,
 }
 
 impl Default for CoupledConfig {
-    /// `t0 = 1`, `L = 10`, cap 1000, ESS rule from β = 0.9, chunks of 4096 terms.
+    /// `t0 = 1`, `L = 10`, cap 1000, ESS rule from β = 0.9, chunks of 512 columns.
     fn default() -> Self {
         CoupledConfig {
             beta: BetaPolicy::Ess { initial: 0.9 },
             t0: 1,
             lag: 10,
             cap: 1000,
-            chunk: 4096,
+            chunk: 512,
         }
     }
 }
