@@ -8,7 +8,7 @@
 //! per-particle gradients, the estimate is `Σ_j c_j ∇_θ log p(x_{b_j}, z_j)` over every particle `z_j` of
 //! every state the estimator touches: the sink ([`PointTerms::record`]) collects the triples (point, noise,
 //! coefficient) and [`decoder_gradient_of_terms`] turns them into the gradient with the model's weighted
-//! backward pass, a bounded number of columns at a time.
+//! backward pass, a bounded number of columns at a time (one column per distinct particle of a point).
 //!
 //! All points run together in [`ucg_estimators::batched::run_lagged_batched`] on a
 //! [`VaeBatchTarget`] (one decoder call per sub-step for the whole minibatch); point `b` uses the stream
@@ -144,7 +144,8 @@ pub struct CoupledStepRecord {
     pub capped: usize,
     /// Particles evaluated by all chains of the step (initial draws included).
     pub evaluations: u64,
-    /// Nonzero (particle, coefficient) terms of the step's gradient (one backward column each).
+    /// Nonzero (particle, coefficient) terms of the step's gradient (terms of a point that repeat a
+    /// particle share one backward column).
     pub terms: usize,
     /// The step's meeting times as counts (capped pairs at the cap, counted apart).
     pub meetings: MeetingCounts,
