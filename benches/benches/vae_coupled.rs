@@ -22,7 +22,9 @@ use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::LagSettings;
 use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
 use ucg_train::vae::coupled::{coupled_terms, decoder_gradient_of_terms};
-use ucg_train::vae::{Binarization, EstimatorKind, TrainConfig, Trainer, load_mnist};
+use ucg_train::vae::{
+    Binarization, CoupledConfig, EstimatorKind, TrainConfig, Trainer, load_mnist,
+};
 
 const K: usize = 10;
 const BATCH: usize = 100;
@@ -61,12 +63,13 @@ fn bench(c: &mut Criterion) {
 
         let schedule = IsirSchedule::isir_disir(K, 0.9).unwrap();
         let lag = LagSettings::paper(1, 10, 1000).unwrap();
+        let chunk = CoupledConfig::default().chunk;
         let step = |ws: &mut VaeWorkspace<f32>, grad: &mut Vec<f32>| {
             let target = VaeBatchTarget::new(&model, &x, BATCH).unwrap();
             let outcomes = coupled_terms(&target, &schedule, &lag, 2021).unwrap();
             let terms: Vec<_> = outcomes.iter().map(|(t, _, _)| t.clone()).collect();
             grad.iter_mut().for_each(|v| *v = 0.0);
-            decoder_gradient_of_terms(&target, &terms, 4096, grad, ws).unwrap();
+            decoder_gradient_of_terms(&target, &terms, chunk, grad, ws).unwrap();
             outcomes
         };
         let mut ws = VaeWorkspace::new();

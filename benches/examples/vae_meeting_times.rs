@@ -15,7 +15,7 @@ use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::LagSettings;
 use ucg_estimators::summary::quantile;
 use ucg_models::vae::{Vae, VaeBatchTarget, VaeWorkspace};
-use ucg_train::vae::coupled::{coupled_terms, decoder_gradient_of_terms};
+use ucg_train::vae::coupled::{CoupledConfig, coupled_terms, decoder_gradient_of_terms};
 use ucg_train::vae::{Binarization, EstimatorKind, TrainConfig, Trainer, load_mnist};
 
 const K: usize = 10;
@@ -76,7 +76,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             terms.push(t);
         }
         let columns: usize = terms.iter().map(|t| t.len()).sum();
-        decoder_gradient_of_terms(&target, &terms, 4096, &mut grad, &mut VaeWorkspace::new())?;
+        decoder_gradient_of_terms(
+            &target,
+            &terms,
+            CoupledConfig::default().chunk,
+            &mut grad,
+            &mut VaeWorkspace::new(),
+        )?;
         let seconds = start.elapsed().as_secs_f64();
         let (mean, median, q90, q99) = if taus.is_empty() {
             (f64::NAN, f64::NAN, f64::NAN, f64::NAN)

@@ -10,7 +10,7 @@
 //! (a NumPy `(N, 784)` C-order array written with `tofile`). For each seed `FIRST_SEED..FIRST_SEED + SEEDS`
 //! (default from 0) it runs one θ-gradient step on all `N` images (the lagged coupled chains, K = 10,
 //! t0 = 1, L = 10, the given cap, β fixed, β = 0 making both sub-steps ISIR; then the weighted backward
-//! pass over the collected terms, 4096 at a time) and writes every pair's meeting time (`null` for a
+//! pass over the collected terms, the training default's chunk at a time) and writes every pair's meeting time (`null` for a
 //! capped pair) to `OUT.json` as `{"beta", "cap", "rows": [{"seed", "tau": [...], "seconds",
 //! "chain_seconds"}]}`, `seconds` covering the whole step (encoder pass, chains, gradient).
 
@@ -18,7 +18,7 @@ use std::time::Instant;
 use ucg_couplings::isir::IsirSchedule;
 use ucg_estimators::LagSettings;
 use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
-use ucg_train::vae::coupled::{coupled_terms, decoder_gradient_of_terms};
+use ucg_train::vae::coupled::{CoupledConfig, coupled_terms, decoder_gradient_of_terms};
 use ucg_train::vae::npz::load_npz;
 
 const K: usize = 10;
@@ -60,7 +60,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let chain_seconds = start.elapsed().as_secs_f64();
         let terms: Vec<_> = outcomes.iter().map(|(t, _, _)| t.clone()).collect();
         grad.iter_mut().for_each(|g| *g = 0.0);
-        decoder_gradient_of_terms(&target, &terms, 4096, &mut grad, &mut workspace)?;
+        decoder_gradient_of_terms(
+            &target,
+            &terms,
+            CoupledConfig::default().chunk,
+            &mut grad,
+            &mut workspace,
+        )?;
         let seconds = start.elapsed().as_secs_f64();
         let tau: Vec<Option<usize>> = outcomes
             .iter()

@@ -9,12 +9,14 @@
 //! minibatches of 100 statically binarised MNIST training images drawn without replacement runs the lagged
 //! coupled chains of every point (K = 10, t0 = 1, L = 10, cap 1000, β fixed, default 0.9), each pair
 //! stopping as soon as it has met and passed m, and turns the collected terms into the decoder's
-//! θ-gradient, `CHUNK` terms per weighted backward pass (default 4096, the training default). A step's
+//! θ-gradient, `CHUNK` columns per weighted backward pass (default: the training default). A step's
 //! time covers the encoder's forward pass, the chains and the gradient, and not the encoder's IWAE
 //! gradient or an optimiser update. Prints each step's seconds (split into the chains and the weighted
 //! backward pass over the collected terms), the meeting times of the pairs that met (mean, median, 99 %
 //! quantile, max), the capped pairs, the particle evaluations, and the median time of an IWAE step
-//! (forward and backward of 100 × 10 particles) on the same parameters.
+//! (forward and backward of 100 × 10 particles) on the same parameters. Each step also prints digests of
+//! its chains (runs, evaluations, terms, ESS) and of its gradient, to check that two builds run the same
+//! chains bit for bit.
 
 use rand::SeedableRng;
 use rand::seq::index::sample;
@@ -23,10 +25,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use ucg_benches::vae_iwae_step_seconds;
 use ucg_couplings::isir::IsirSchedule;
-use ucg_estimators::LagSettings;
 use ucg_estimators::summary::quantile;
+use ucg_estimators::{LagSettings, LaggedRun};
 use ucg_models::vae::{VaeBatchTarget, VaeWorkspace};
-use ucg_train::vae::coupled::{coupled_terms, decoder_gradient_of_terms};
+use ucg_train::vae::coupled::{
+    CoupledConfig, PointTerms, coupled_terms, decoder_gradient_of_terms,
+};
 use ucg_train::vae::npz::load_npz;
 use ucg_train::vae::{Binarization, load_mnist};
 
@@ -40,7 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let beta: f64 = args.get(1).map_or(Ok(0.9), |s| s.parse())?;
     let reps: usize = args.get(2).map_or(Ok(3), |s| s.parse())?;
-    let chunk: usize = args.get(3).map_or(Ok(4096), |s| s.parse())?;
+    let chunk: usize = args
+        .get(3)
+        .map_or(Ok(CoupledConfig::default().chunk), |s| s.parse())?;
     let model = load_npz(std::path::Path::new(path))?;
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
     let p = model.shape().data_dim;
@@ -65,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let target = VaeBatchTarget::new(&model, &x, BATCH)?;
         let outcomes = coupled_terms(&target, &schedule, &lag, 2021 + rep as u64)?;
         let chains_seconds = start.elapsed().as_secs_f64();
+        let fingerprint = chains_fingerprint(&outcomes);
         let mut terms = Vec::with_capacity(outcomes.len());
         let (mut step_capped, mut step_max) = (0, 0);
         for (t, run, e) in outcomes {
@@ -90,6 +97,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "step {rep}: {seconds:.3} s (chains {chains_seconds:.3} s, gradient of {step_terms} terms {:.3} s), capped {step_capped}, slowest met pair τ = {step_max}, |∇θ| = {norm:.1}",
             seconds - chains_seconds
+        );
+        println!(
+            "  chains' fingerprint {fingerprint:016x}, gradient's {:016x}",
+            {
+                let mut h = Fnv::default();
+                grad.iter().for_each(|g| h.add(u64::from(g.to_bits())));
+                h.0
+            }
         );
         times.push(seconds);
         capped += step_capped;
@@ -124,4 +139,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         times[times.len() / 2] / iwae
     );
     Ok(())
+}
+
+/// FNV-1a over 64-bit words: a digest to compare two builds' chains or gradients bit for bit.
+#[derive(Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, word: u64) {
+        for byte in word.to_le_bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Digest of every point's run, evaluations, terms (particles and coefficients) and ESS trace.
+fn chains_fingerprint(outcomes: &[(PointTerms, LaggedRun, u64)]) -> u64 {
+    let mut h = Fnv::default();
+    for (t, run, evaluations) in outcomes {
+        h.add(run.meeting_time.map_or(u64::MAX, |m| m as u64));
+        h.add(run.iterations as u64);
+        h.add(u64::from(run.capped));
+        h.add(*evaluations);
+        for v in t.noise.iter().chain(&t.coefficients).chain(&t.ess) {
+            h.add(v.to_bits());
+        }
+    }
+    h.0
 }

@@ -191,45 +191,44 @@ mod tests {
         }
     }
 
-    /// Bit-identical for every number of threads, including column counts whose even split would leave
-    /// a block of at most [`SMALL`] columns (20 columns on 2 threads: 16 + 4), which the tiny-product
-    /// loop would sum in another order than the packed kernels.
+    /// Bit-identical for every number of threads, with `β = 0` and `β = 1` (the models' accumulating
+    /// products), for the layouts the models use: `Wᵀ δ` (transposed `A`), `W a` and `δ aᵀ` (transposed
+    /// `B`), and for column counts that split unevenly.
     #[test]
     fn results_do_not_depend_on_the_number_of_threads() {
-        for (m, n, k) in [
-            (200, 333, 61),
-            (784, 20, 200),
-            (200, 10, 4096),
-            (300, 37, 100),
+        for (m, n, k, op_a, op_b) in [
+            (200, 333, 61, Op::Transpose, Op::Identity),
+            (784, 20, 200, Op::Transpose, Op::Identity),
+            (200, 10, 4096, Op::Transpose, Op::Identity),
+            (300, 37, 100, Op::Transpose, Op::Identity),
+            (784, 200, 300, Op::Identity, Op::Transpose),
+            (784, 150, 200, Op::Identity, Op::Identity),
+            (133, 70, 90, Op::Identity, Op::Identity),
         ] {
             let a: Vec<f32> = filled(m * k, 4).iter().map(|&v| v as f32).collect();
             let b: Vec<f32> = filled(k * n, 5).iter().map(|&v| v as f32).collect();
-            let run = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| {
-                    let mut c = vec![f32::NAN; m * n];
-                    gemm(
-                        m,
-                        n,
-                        k,
-                        1.0,
-                        &a,
-                        Op::Transpose,
-                        &b,
-                        Op::Identity,
-                        0.0,
-                        &mut c,
-                    );
-                    c
-                })
-            };
-            let one = run(1);
-            assert!(one.iter().all(|v| v.is_finite()));
-            for t in [2, 3, 4] {
-                assert!(run(t) == one, "{m} × {n} × {k}, {t} threads");
+            let c0: Vec<f32> = filled(m * n, 6).iter().map(|&v| v as f32).collect();
+            for beta in [0.0, 1.0] {
+                let run = |threads: usize| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .unwrap();
+                    pool.install(|| {
+                        let mut c = if beta == 0.0 {
+                            vec![f32::NAN; m * n]
+                        } else {
+                            c0.clone()
+                        };
+                        gemm(m, n, k, 1.0, &a, op_a, &b, op_b, beta, &mut c);
+                        c
+                    })
+                };
+                let one = run(1);
+                assert!(one.iter().all(|v| v.is_finite()));
+                for t in [2, 3, 4] {
+                    assert!(run(t) == one, "{m} × {n} × {k}, β = {beta}, {t} threads");
+                }
             }
         }
     }

@@ -112,7 +112,8 @@ pub fn exp_nonpositive_f32(x: f32) -> f32 {
     // Round to nearest by adding and subtracting 1.5·2²³ (plain arithmetic, so the loop vectorises
     // without SSE4.1's rounding instruction; |x log₂e| < 126 is far inside the trick's range).
     const SHIFTER: f32 = 12_582_912.0;
-    let n = (xc * std::f32::consts::LOG2_E + SHIFTER) - SHIFTER;
+    let shifted = xc * std::f32::consts::LOG2_E + SHIFTER;
+    let n = shifted - SHIFTER;
     // n · LN2_HI is exact (n has at most 8 bits, LN2_HI 16), so r carries no rounding from the reduction.
     let r = (xc - n * LN2_HI) - n * LN2_LO;
     let p = 1.0 / 5040.0_f32;
@@ -123,7 +124,11 @@ pub fn exp_nonpositive_f32(x: f32) -> f32 {
     let p = p * r + 0.5;
     let p = p * r + 1.0;
     let p = p * r + 1.0;
-    let bits = ((n as i32 + 127) as u32) << 23;
+    // 2ⁿ from the integer n that `shifted` holds in its low mantissa bits (its bits are those of 1.5·2²³
+    // plus n, for |n| < 2²²), rather than from `n as i32`: Rust's saturating float-to-int conversion
+    // has no SSE2 vector form, and the compiler scalarises the whole lane for it.
+    let n_int = shifted.to_bits().wrapping_sub(SHIFTER.to_bits()) as i32;
+    let bits = (n_int.wrapping_add(127) as u32) << 23;
     let e = p * f32::from_bits(bits);
     if x < -87.0 { 0.0 } else { e }
 }
@@ -197,6 +202,62 @@ mod tests {
         }
         // A few f32 ulps (2⁻²³ ≈ 1.2·10⁻⁷).
         assert!(worst.iter().all(|&w| w < 6e-7), "{worst:?}");
+    }
+
+    /// The exponent taken from the shifted value's bits is `n as i32`: the exponential is, bit for bit,
+    /// the one computed with the conversion (which the chains' log-weights were first computed with), at
+    /// every argument from 0 down past the flush to zero, and at −0, −∞ and NaN.
+    #[test]
+    fn exponent_from_bits_equals_the_converted_exponent() {
+        fn converted(x: f32) -> f32 {
+            const SHIFTER: f32 = 12_582_912.0;
+            let xc = x.max(-87.0);
+            let n = (xc * std::f32::consts::LOG2_E + SHIFTER) - SHIFTER;
+            let r = (xc - n * 0.693_145_75) - n * 1.428_606_8e-6;
+            let p = [
+                1.0 / 720.0,
+                1.0 / 120.0,
+                1.0 / 24.0,
+                1.0 / 6.0,
+                0.5,
+                1.0,
+                1.0,
+            ]
+            .iter()
+            .fold(1.0 / 5040.0_f32, |p, &c| p * r + c);
+            let e = p * f32::from_bits(((n as i32 + 127) as u32) << 23);
+            if x < -87.0 { 0.0 } else { e }
+        }
+        let mut x = 0.0f32;
+        while x > -90.0 {
+            assert_eq!(
+                exp_nonpositive_f32(x).to_bits(),
+                converted(x).to_bits(),
+                "{x}"
+            );
+            // Every f32 near the rounding boundaries of n, a sample elsewhere.
+            x = if (x * std::f32::consts::LOG2_E).fract().abs() > 0.49
+                && (x * std::f32::consts::LOG2_E).fract().abs() < 0.51
+            {
+                f32::from_bits(x.to_bits() + 1)
+            } else {
+                x - 1.7e-5
+            };
+        }
+        for x in [
+            -0.0f32,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -87.0,
+            -87.000_01,
+            -1e30,
+        ] {
+            assert_eq!(
+                exp_nonpositive_f32(x).to_bits(),
+                converted(x).to_bits(),
+                "{x}"
+            );
+        }
     }
 
     /// The floor on the series' argument changes no result: below it, the series is `2s` exactly.

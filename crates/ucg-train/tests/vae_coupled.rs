@@ -344,6 +344,14 @@ fn coupled_training_reports_chains_and_resumes() {
             }
         }
         let bytes = ucg_train::vae::checkpoint::to_bytes(&trainer);
+        // A run written with another gradient chunk (an older default) is refused with a message that
+        // names it.
+        let mut other = config.clone();
+        other.coupled.chunk += 1;
+        let err = ucg_train::vae::checkpoint::from_bytes(&bytes, "test", other, P)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gradient chunk"), "{err}");
         let resumed = ucg_train::vae::checkpoint::from_bytes(&bytes, "test", config, P).unwrap();
         assert_eq!(resumed.records(), trainer.records());
     }

@@ -215,7 +215,11 @@ pub fn from_bytes(
     let mut r = open(bytes, what)?;
     let body_len = r.bytes.len();
     if r.bytes()? != config.identity().as_slice() {
-        return Err(r.bad("it was written with other settings (estimator, D, K, batch, learning rate, optimiser, binarisation, seed or test subset)"));
+        return Err(r.bad(
+            "it was written with other settings (estimator, D, K, batch, learning rate, optimiser, \
+             binarisation, seed or test subset, or a coupled estimator's β rule, t0, L, cap or gradient \
+             chunk, whose default was 4096 terms in earlier versions)",
+        ));
     }
     let epoch = r.u64()? as usize;
     let mut trainer = Trainer::without_initial_parameters(config, data_dim)?;

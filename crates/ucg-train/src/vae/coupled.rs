@@ -8,7 +8,7 @@
 //! per-particle gradients, the estimate is `Σ_j c_j ∇_θ log p(x_{b_j}, z_j)` over every particle `z_j` of
 //! every state the estimator touches: the sink ([`PointTerms::record`]) collects the triples (point, noise,
 //! coefficient) and [`decoder_gradient_of_terms`] turns them into the gradient with the model's weighted
-//! backward pass, a bounded number of columns at a time.
+//! backward pass, a bounded number of columns at a time (one column per distinct particle of a point).
 //!
 //! All points run together in [`ucg_estimators::batched::run_lagged_batched`] on a
 //! [`VaeBatchTarget`] (one decoder call per sub-step for the whole minibatch); point `b` uses the stream
@@ -24,6 +24,9 @@ use super::estimator::{ChainDiagnostics, ThetaContext, ThetaEstimator, normalise
 use super::steps::StepChains;
 use crate::{Result, TrainError};
 use rand::Rng;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
 use ucg_couplings::isir::{IsirSchedule, IsirState};
 use ucg_estimators::batched::run_lagged_batched;
 use ucg_estimators::beta::{BetaAdapter, common_prefix_average};
@@ -54,19 +57,21 @@ pub struct CoupledConfig {
     pub lag: usize,
     /// Cap on the iterations of a pair; a capped pair's estimate is truncated and is counted.
     pub cap: usize,
-    /// Particle terms per weighted backward pass (bounds the memory of the gradient computation).
+    /// Backward columns per weighted backward pass (bounds the memory of the gradient computation; 512
+    /// keeps a pass's `784 × chunk` logit gradients within a core's L2 cache, and measured 29% less time
+    /// than 4096 for the gradient of a D = 20 step on one thread).
     pub chunk: usize,
 }
 
 impl Default for CoupledConfig {
-    /// `t0 = 1`, `L = 10`, cap 1000, ESS rule from β = 0.9, chunks of 4096 terms.
+    /// `t0 = 1`, `L = 10`, cap 1000, ESS rule from β = 0.9, chunks of 512 columns.
     fn default() -> Self {
         CoupledConfig {
             beta: BetaPolicy::Ess { initial: 0.9 },
             t0: 1,
             lag: 10,
             cap: 1000,
-            chunk: 4096,
+            chunk: 512,
         }
     }
 }
@@ -139,7 +144,8 @@ pub struct CoupledStepRecord {
     pub capped: usize,
     /// Particles evaluated by all chains of the step (initial draws included).
     pub evaluations: u64,
-    /// Nonzero (particle, coefficient) terms of the step's gradient (one backward column each).
+    /// Nonzero (particle, coefficient) terms of the step's gradient (terms of a point that repeat a
+    /// particle share one backward column).
     pub terms: usize,
     /// The step's meeting times as counts (capped pairs at the cap, counted apart).
     pub meetings: MeetingCounts,
@@ -240,7 +246,12 @@ impl PointTerms {
 }
 
 /// Adds `Σ_b Σ_j c_{bj} ∇_θ log p(x_b, μ_b + σ_b ⊙ ξ_{bj})` over the points' terms (`terms[b]` belongs to
-/// point `b` of `target`) to `grad`, with one weighted backward pass per `chunk` terms.
+/// point `b` of `target`) to `grad`, with one weighted backward pass per `chunk` columns.
+///
+/// Terms of one point that hold the same particle (bit for bit) share one backward column with the sum of
+/// their coefficients (in `f64`, in the order of the terms): a kept particle stays in its chain for many
+/// iterations, so about a tenth of a step's terms repeat an earlier one (measured at D = 20, β = 0.9).
+/// The result differs from one column per term only by the order of floating-point summation.
 ///
 /// # Errors
 /// `terms.len()` other than the number of points, a zero chunk, model failures.
@@ -278,8 +289,10 @@ pub fn decoder_gradient_of_terms(
         result
     };
     let mut column = vec![0.0f32; d];
+    let mut merged = MergedTerms::default();
     for (b, t) in terms.iter().enumerate() {
-        for (xi, &c) in t.noise.chunks_exact(d).zip(&t.coefficients) {
+        merged.merge(t, d);
+        for (xi, c) in merged.columns() {
             target.latent(b, xi, &mut column)?;
             z.extend_from_slice(&column);
             points.push(b);
@@ -291,6 +304,64 @@ pub fn decoder_gradient_of_terms(
     }
     flush(&mut points, &mut z, &mut coeffs)?;
     Ok(())
+}
+
+/// One point's terms with repeated particles merged: each distinct particle once, in the order of its
+/// first term, with the sum of its terms' coefficients (buffers kept from one point to the next).
+#[derive(Debug, Default)]
+struct MergedTerms<'t> {
+    /// Position in `columns` of each distinct particle.
+    index: HashMap<ParticleBits<'t>, usize>,
+    /// `(particle, summed coefficient)` in order of first appearance.
+    columns: Vec<(&'t [f64], f64)>,
+}
+
+impl<'t> MergedTerms<'t> {
+    /// Replaces the contents with the merged terms of `terms` (noise dimension `d`).
+    fn merge(&mut self, terms: &'t PointTerms, d: usize) {
+        self.index.clear();
+        self.columns.clear();
+        for (xi, &c) in terms.noise.chunks_exact(d).zip(&terms.coefficients) {
+            match self.index.entry(ParticleBits(xi)) {
+                Entry::Occupied(at) => self.columns[*at.get()].1 += c,
+                Entry::Vacant(slot) => {
+                    slot.insert(self.columns.len());
+                    self.columns.push((xi, c));
+                }
+            }
+        }
+    }
+
+    /// The distinct particles and their summed coefficients, those that cancel exactly left out.
+    fn columns(&self) -> impl Iterator<Item = (&'t [f64], f64)> + '_ {
+        self.columns.iter().copied().filter(|&(_, c)| c != 0.0)
+    }
+}
+
+/// A particle compared and hashed by the bits of its coordinates (meeting is bitwise equality, and a
+/// particle is only ever repeated as an exact copy).
+#[derive(Debug, Clone, Copy)]
+struct ParticleBits<'t>(&'t [f64]);
+
+impl PartialEq for ParticleBits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for ParticleBits<'_> {}
+
+impl Hash for ParticleBits<'_> {
+    /// Only the first two coordinates: distinct particles almost never share them, and hashing all `D`
+    /// of every term would cost more than the lookups.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.iter().take(2).for_each(|v| v.to_bits().hash(state));
+    }
 }
 
 /// Runs the lagged coupled chains of every point of `target` with `schedule` and returns each point's
@@ -495,6 +566,83 @@ impl ThetaEstimator for CoupledTheta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ucg_models::vae::{Vae, VaeShape};
+
+    /// Terms repeating a particle give, bit for bit, the gradient of the list with each particle once and
+    /// the coefficients summed, and a term list that cancels exactly adds nothing; the gradient of the
+    /// merged columns equals the model's one-column-per-term gradient to f32 rounding.
+    #[test]
+    fn repeated_particles_share_one_column() {
+        let base = Vae::<f32>::new(VaeShape::new(12, 6, 2).unwrap(), 5);
+        let decoder = base.decoder_params().iter().map(|w| 3.0 * w).collect();
+        let vae = Vae::from_params(base.shape(), base.encoder_params().to_vec(), decoder).unwrap();
+        let x: Vec<f32> = (0..12 * 2)
+            .map(|i| ((i * 5) % 3 == 0) as u8 as f32)
+            .collect();
+        let target = VaeBatchTarget::new(&vae, &x, 2).unwrap();
+        let particle = |s: f64| vec![s.sin() * 1.5, (2.0 * s).cos()];
+        let list = |entries: &[(f64, f64)]| PointTerms {
+            noise: entries.iter().flat_map(|&(p, _)| particle(p)).collect(),
+            coefficients: entries.iter().map(|&(_, c)| c).collect(),
+            ess: Vec::new(),
+        };
+        let repeated = [
+            list(&[
+                (1.0, 0.25),
+                (2.0, -0.5),
+                (1.0, 0.125),
+                (3.0, 0.75),
+                (2.0, 0.5),
+            ]),
+            list(&[(4.0, 0.3), (4.0, 0.2), (5.0, -1.0)]),
+        ];
+        let merged = [
+            list(&[(1.0, 0.375), (3.0, 0.75)]),
+            list(&[(4.0, 0.5), (5.0, -1.0)]),
+        ];
+        let gradient = |terms: &[PointTerms], chunk: usize| {
+            let mut grad = vec![0.0f32; vae.decoder_params().len()];
+            decoder_gradient_of_terms(&target, terms, chunk, &mut grad, &mut VaeWorkspace::new())
+                .unwrap();
+            grad
+        };
+        for chunk in [1, 3, 100] {
+            assert_eq!(
+                gradient(&repeated, chunk),
+                gradient(&merged, chunk),
+                "{chunk}"
+            );
+        }
+        let cancelling = [list(&[(1.0, 0.5), (6.0, 0.0), (1.0, -0.5)]), list(&[])];
+        assert!(gradient(&cancelling, 4).iter().all(|&g| g == 0.0));
+
+        // One column per term, through the model directly.
+        let (mut points, mut z, mut coeffs) = (Vec::new(), Vec::new(), Vec::new());
+        let mut column = [0.0f32; 2];
+        for (b, t) in repeated.iter().enumerate() {
+            for (xi, &c) in t.noise.chunks_exact(2).zip(&t.coefficients) {
+                target.latent(b, xi, &mut column).unwrap();
+                z.extend_from_slice(&column);
+                points.push(b);
+                coeffs.push(c as f32);
+            }
+        }
+        let mut unmerged = vec![0.0f32; vae.decoder_params().len()];
+        vae.decoder_gradient(
+            &x,
+            &points,
+            &z,
+            &coeffs,
+            &mut unmerged,
+            &mut VaeWorkspace::new(),
+        )
+        .unwrap();
+        let scale = unmerged.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+        assert!(scale > 0.0);
+        for (a, b) in gradient(&repeated, 4).iter().zip(&unmerged) {
+            assert!((a - b).abs() <= 1e-5 * scale, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn summaries_and_settings() {

@@ -17,7 +17,7 @@
 //! [`squared_distance_of_means`] for `‖E g_a − E g_b‖²` without the upward bias the draws' noise gives a
 //! plain `‖ḡ_a − ḡ_b‖²`.
 
-use super::coupled::{CoupledKernelKind, coupled_terms, decoder_gradient_of_terms};
+use super::coupled::{CoupledConfig, CoupledKernelKind, coupled_terms, decoder_gradient_of_terms};
 use super::estimator::normalise;
 use crate::{Result, TrainError};
 use rand::RngExt;
@@ -123,7 +123,13 @@ pub fn coupled_gradient(
     }
     let mut grad = vec![0.0f32; model.decoder_params().len()];
     let mut ws = VaeWorkspace::new();
-    decoder_gradient_of_terms(&target, &terms, 4096, &mut grad, &mut ws)?;
+    decoder_gradient_of_terms(
+        &target,
+        &terms,
+        CoupledConfig::default().chunk,
+        &mut grad,
+        &mut ws,
+    )?;
     out.gradient = grad.into_iter().map(f64::from).collect();
     Ok(out)
 }
