@@ -344,16 +344,29 @@ fn coupled_training_reports_chains_and_resumes() {
             }
         }
         let bytes = ucg_train::vae::checkpoint::to_bytes(&trainer);
-        // A run written with another gradient chunk (an older default) is refused with a message that
-        // names it.
+        // A run written with another gradient chunk is refused with a message that names it ...
         let mut other = config.clone();
         other.coupled.chunk += 1;
         let err = ucg_train::vae::checkpoint::from_bytes(&bytes, "test", other, P)
             .unwrap_err()
             .to_string();
         assert!(err.contains("gradient chunk"), "{err}");
+        // ... except one written under the earlier default, which keeps its chunk when resumed with the
+        // current default.
+        let mut earlier = config.clone();
+        earlier.coupled.chunk = CoupledConfig::EARLIER_DEFAULT_CHUNK;
+        let old = ucg_train::vae::checkpoint::to_bytes(&Trainer::new(earlier, P).unwrap());
+        let kept = ucg_train::vae::checkpoint::from_bytes(&old, "test", config.clone(), P).unwrap();
+        assert_eq!(
+            kept.config().coupled.chunk,
+            CoupledConfig::EARLIER_DEFAULT_CHUNK
+        );
         let resumed = ucg_train::vae::checkpoint::from_bytes(&bytes, "test", config, P).unwrap();
         assert_eq!(resumed.records(), trainer.records());
+        assert_eq!(
+            resumed.config().coupled.chunk,
+            CoupledConfig::default().chunk
+        );
     }
 }
 

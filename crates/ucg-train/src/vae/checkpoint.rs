@@ -14,6 +14,7 @@
 use std::path::Path;
 
 use super::config::TrainConfig;
+use super::coupled::CoupledConfig;
 use super::estimator::ChainDiagnostics;
 use super::steps::StepRecord;
 use super::trainer::{EpochRecord, Trainer};
@@ -204,6 +205,10 @@ pub fn parameters_from_bytes(
 /// Restores a run from checkpoint bytes; `config` must carry the same identifying settings (its
 /// `epochs` may differ: the run is then trained to the new count). `what` names the source in errors.
 ///
+/// One exception: a coupled run written with [`CoupledConfig::EARLIER_DEFAULT_CHUNK`], resumed with the
+/// current default chunk, continues with the chunk it was written with (the chunk only groups the
+/// gradient's backward passes; keeping it keeps the run's arithmetic what it was).
+///
 /// # Errors
 /// [`TrainError::File`] for a damaged checkpoint or one written under other settings.
 pub fn from_bytes(
@@ -214,13 +219,22 @@ pub fn from_bytes(
 ) -> Result<Trainer> {
     let mut r = open(bytes, what)?;
     let body_len = r.bytes.len();
-    if r.bytes()? != config.identity().as_slice() {
+    let stored = r.bytes()?;
+    let mut earlier = config.clone();
+    earlier.coupled.chunk = CoupledConfig::EARLIER_DEFAULT_CHUNK;
+    let config = if stored == config.identity().as_slice() {
+        config
+    } else if config.coupled.chunk == CoupledConfig::default().chunk
+        && stored == earlier.identity().as_slice()
+    {
+        earlier
+    } else {
         return Err(r.bad(
             "it was written with other settings (estimator, D, K, batch, learning rate, optimiser, \
              binarisation, seed or test subset, or a coupled estimator's β rule, t0, L, cap or gradient \
-             chunk, whose default was 4096 terms in earlier versions)",
+             chunk)",
         ));
-    }
+    };
     let epoch = r.u64()? as usize;
     let mut trainer = Trainer::without_initial_parameters(config, data_dim)?;
     let shape = trainer.model.shape();

@@ -77,6 +77,11 @@ impl Default for CoupledConfig {
 }
 
 impl CoupledConfig {
+    /// The default [`CoupledConfig::chunk`] of earlier versions. A run checkpointed under it keeps it
+    /// when resumed with the current default ([`super::checkpoint::from_bytes`]), so a long study
+    /// started before the change can still be finished.
+    pub const EARLIER_DEFAULT_CHUNK: usize = 4096;
+
     /// The lagged estimator's settings.
     ///
     /// # Errors
