@@ -54,8 +54,13 @@ pub fn verdict(d: &PairedDifference) -> String {
     } else {
         "cannot be told apart from"
     };
+    let images = if d.method.starts_with(TRAIN_IWAE) {
+        "training"
+    } else {
+        "test"
+    };
     format!(
-        "{} {what} {} by {} nats (paired over {} test points, {}; z = {:.1})",
+        "{} {what} {} by {} nats (paired over {} {images} points, {}; z = {:.1})",
         d.a,
         d.b,
         pm(d.mean, d.se),
@@ -77,8 +82,8 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
     s.push_str("# VAE: unbiased gradients against ELBO and IWAE\n\n");
     s.push_str(&format!(
         "Written by `{}` (preset `{}`). Settings: K = {}, batch {}, hidden width {}{}, RMSProp {}{}, β {}, \
-         cap {}; evaluation IWAE-{} on the first {} test images and AIS ({} chains, {} steps, {} leapfrog) \
-         on the first {}, common random numbers for every model. Protocol: `docs/vae/README.md`.\n\n",
+         cap {}; evaluation IWAE-{} on the first {} test images{}{}, common random numbers for every model. \
+         Protocol: `docs/vae/README.md`.\n\n",
         summary.command,
         c.preset,
         c.k,
@@ -108,12 +113,21 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
         c.cap,
         c.eval.iwae_k,
         c.eval.iwae_points,
-        c.eval.ais_chains,
-        c.eval.ais_steps,
-        c.eval.ais_leapfrog,
-        c.eval.ais_points
+        if c.eval.ais_points == 0 {
+            ", no AIS".to_string()
+        } else {
+            format!(
+                " and AIS ({} chains, {} steps, {} leapfrog) on the first {}",
+                c.eval.ais_chains, c.eval.ais_steps, c.eval.ais_leapfrog, c.eval.ais_points
+            )
+        },
+        if c.eval.train_points == 0 {
+            String::new()
+        } else {
+            format!(", and IWAE-{} on the first {} training images", c.eval.iwae_k, c.eval.train_points)
+        }
     ));
-    s.push_str("## Verdict\n\nDifferences are paired over the same test points (a − b in nats, ± one standard error); \"beats\" needs z > 2, \"is worse than\" z < −2.\n\n");
+    s.push_str("## Verdict\n\nDifferences are paired over the same test (or, for `train-iwae`, training) points (a − b in nats, ± one standard error); \"beats\" needs z > 2, \"is worse than\" z < −2.\n\n");
     if summary.differences.is_empty() {
         s.push_str("No coupled run has been evaluated yet.\n");
     } else {
