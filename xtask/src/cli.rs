@@ -83,7 +83,7 @@ pub struct VaeArgs {
     /// points at each β of {0, 0.5, 0.9}; the smallest measured variance × cost wins and stays fixed).
     /// Default: the preset's (0 for default and small, from the measured meeting times; ess, the paper's
     /// rule, for quick and full).
-    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
+    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = study_beta_arg)]
     pub beta: Option<StudyBeta>,
     /// Changes to the preset's settings.
     #[command(flatten)]
@@ -211,7 +211,7 @@ pub struct PpcaArgs {
     /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule's warm-up, then frozen), a number in [0, 1) for
     /// every K and D, or `pilot` (a short pilot per K and D keeps the candidate of {0, 0.3, 0.5, 0.7, 0.9}
     /// with the smallest measured variance × cost). Default: the preset's (0, from the β sweep).
-    #[arg(long, value_name = "ess|VALUE|pilot", value_parser = study_beta_arg)]
+    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = study_beta_arg)]
     pub beta: Option<StudyBeta>,
     /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
     /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS

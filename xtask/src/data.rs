@@ -11,12 +11,12 @@ pub fn data_command(which: &str) -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<String> = match which {
         "mnist" => {
             let paths = mnist::ensure(&dir)?;
-            println!("MNIST: 4 files verified against the canonical MD5 digests");
+            crate::output::say("MNIST: 4 files verified against the canonical MD5 digests");
             paths.all().iter().map(|p| show(p)).collect()
         }
         "fashion-mnist" | "fashion" => {
             let paths = fashion::ensure(&dir)?;
-            println!("Fashion-MNIST: 4 files verified against the canonical MD5 digests");
+            crate::output::say("Fashion-MNIST: 4 files verified against the canonical MD5 digests");
             paths.all().iter().map(|p| show(p)).collect()
         }
         "cifar10" | "cifar-10" => {
@@ -24,7 +24,7 @@ pub fn data_command(which: &str) -> Result<(), Box<dyn std::error::Error>> {
             for p in paths.train.iter().chain([&paths.test]) {
                 cifar::read_batch_file(p)?;
             }
-            println!("CIFAR-10: 6 batch files read");
+            crate::output::say("CIFAR-10: 6 batch files read");
             paths
                 .train
                 .iter()
@@ -40,7 +40,7 @@ pub fn data_command(which: &str) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     for f in files {
-        println!("  {f}");
+        crate::output::say(format!("  {f}"));
     }
     Ok(())
 }

@@ -86,14 +86,14 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         set_threads(args.run.threads)?;
         let summary = run_beta_sweep(&config, &sweep, &args.out, ui, command)?;
         for p in &summary.points {
-            println!(
+            crate::output::say(format!(
                 "{}: variance × cost {:.3e} ± {:.1e}, {} of {} replicates touched by truncation",
                 p.label,
                 p.inefficiency.value,
                 p.inefficiency.se,
                 p.touched_replicates,
                 p.replicates
-            );
+            ));
         }
         return Ok(());
     }
@@ -104,10 +104,10 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         let summary = run_window_sweep(&config, &sweep, &args.out, ui, command)?;
         for e in &summary.estimators {
             print!("{}", e.estimator);
-            println!(
+            crate::output::say(format!(
                 ": {}",
                 ucg_experiments::ppca::window_sweep_summary::findings(&summary, e).trim_end()
-            );
+            ));
         }
         return Ok(());
     }
@@ -117,11 +117,11 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         set_threads(args.run.threads)?;
         let summary = run_tails(&config, &tails, &args.out, ui, command)?;
         for e in &summary.estimators {
-            println!(
+            crate::output::say(format!(
                 "{}:\n{}",
                 e.estimator,
                 ucg_experiments::ppca::tails_summary::tail_findings(e).trim_end()
-            );
+            ));
         }
         return Ok(());
     }
@@ -144,7 +144,7 @@ pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 
 fn print_lines(lines: &[String]) {
     for line in lines {
-        println!("{line}");
+        crate::output::say(line);
     }
 }
 

@@ -59,7 +59,7 @@ pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args)?;
     set_threads(args.run.threads)?;
     let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
-    verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
+    verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())
 }
 
@@ -70,7 +70,7 @@ pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     merge_folders(&args.shards, &args.out)?;
     let summary = write_outputs(&args.out, command, ui)?;
-    verdict_lines(&summary).iter().for_each(|l| println!("{l}"));
+    verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())
 }
 

@@ -1,0 +1,39 @@
+//! The `cargo xtask` binary as a user meets it: a reader that stops listening is not an error, and a bad
+//! value gets the option's own message.
+
+use std::process::{Command, Stdio};
+
+fn xtask() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+}
+
+/// `cargo xtask reproduce vae --preset quick | head -0`: the verdict lines meet a closed pipe; the run
+/// still ends with status 0 and no panic message.
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = xtask()
+        .args(["reproduce", "vae", "--preset", "quick", "--out"])
+        .arg(dir.path().join("vae"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(dir.path().join("vae/report.md").is_file());
+}
+
+#[test]
+fn a_negative_beta_gets_the_range_message() {
+    let out = xtask()
+        .args(["reproduce", "vae", "--beta", "-0.1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("a number in [0, 1), got -0.1"), "{stderr}");
+}
