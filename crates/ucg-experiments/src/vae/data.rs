@@ -102,7 +102,8 @@ pub fn load(
         .into());
     }
     let test: Vec<f32> = test.iter().map(|&b| f32::from(b)).collect();
-    let train_images = train[..m * p].to_vec();
+    let mut train_images = train;
+    train_images.truncate(m * p);
     let train = VaeData::binary(train_images.clone(), p, test[..curve_points * p].to_vec())?;
     Ok(StudyData {
         train,

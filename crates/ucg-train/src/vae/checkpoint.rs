@@ -202,6 +202,16 @@ pub fn parameters_from_bytes(
     Ok((model, theta, phi))
 }
 
+/// `config` with the earlier default gradient chunk, if it has the current default (the only chunk change
+/// a resumed run is allowed).
+fn earlier_default_chunk(config: &TrainConfig) -> Option<TrainConfig> {
+    (config.coupled.chunk == CoupledConfig::default().chunk).then(|| {
+        let mut earlier = config.clone();
+        earlier.coupled.chunk = CoupledConfig::EARLIER_DEFAULT_CHUNK;
+        earlier
+    })
+}
+
 /// Restores a run from checkpoint bytes; `config` must carry the same identifying settings (its
 /// `epochs` may differ: the run is then trained to the new count). `what` names the source in errors.
 ///
@@ -220,13 +230,10 @@ pub fn from_bytes(
     let mut r = open(bytes, what)?;
     let body_len = r.bytes.len();
     let stored = r.bytes()?;
-    let mut earlier = config.clone();
-    earlier.coupled.chunk = CoupledConfig::EARLIER_DEFAULT_CHUNK;
+    let earlier = earlier_default_chunk(&config);
     let config = if stored == config.identity().as_slice() {
         config
-    } else if config.coupled.chunk == CoupledConfig::default().chunk
-        && stored == earlier.identity().as_slice()
-    {
+    } else if let Some(earlier) = earlier.filter(|e| stored == e.identity().as_slice()) {
         earlier
     } else {
         return Err(r.bad(
