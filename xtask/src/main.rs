@@ -34,7 +34,7 @@ fn run(cli: Cli) -> AnyResult<()> {
         Command::Train { model } => match model {
             TrainModel::Vae(args) => {
                 cli::set_threads(args.threads)?;
-                train::train_vae(&args, &Ui::terminal())
+                train::train_vae(&args, &command_line(), &Ui::terminal())
             }
         },
         Command::Eval { model } => match model {

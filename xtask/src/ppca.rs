@@ -136,8 +136,8 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 /// # Errors
 /// Shards of different runs, a shard given twice, or unreadable folders.
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    merge_folders(&args.shards, &args.out)?;
-    let summary = write_outputs(&args.out, command, ui)?;
+    let folder = merge_folders(&args.shards, &args.out, command)?;
+    let summary = write_outputs(&folder, command, ui)?;
     print_lines(&verdict_lines(&summary));
     Ok(())
 }

@@ -42,9 +42,10 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
 ///
 /// # Errors
 /// Invalid settings, MNIST unavailable, a checkpoint problem, a diverged run: one line each.
-pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
+pub fn train_vae(args: &TrainVaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config(args);
     config.validate()?;
+    let folder = ucg_train::vae::run::claim_folder(&args.out, command)?;
     let data = ucg_train::vae::load_mnist(config.binarization, args.subset, config.test_points)?;
     ui.note(format!(
         "training the VAE (D = {}, K = {}, {} θ-gradient) on {} images for {} epochs into {}",
@@ -68,7 +69,7 @@ pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
         }
     };
     let mut progress = ucg_experiments::vae::bars::epoch_bars(ui, String::new(), note);
-    let trainer = ucg_train::vae::run(config, &data, &args.out, args.resume, &mut progress)?;
+    let trainer = ucg_train::vae::run(config, &data, &folder, args.resume, &mut progress)?;
     ui.note(format!(
         "done: {} epochs; metrics.csv, steps.csv, meetings.csv, checkpoint.bin and model.bin in {}",
         trainer.epoch(),

@@ -68,8 +68,8 @@ pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 /// # Errors
 /// Shards of different studies, runs that differ between shards, unreadable folders.
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    merge_folders(&args.shards, &args.out)?;
-    let summary = write_outputs(&args.out, command, ui)?;
+    let folder = merge_folders(&args.shards, &args.out, command)?;
+    let summary = write_outputs(&folder, command, ui)?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())
 }

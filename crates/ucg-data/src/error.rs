@@ -154,6 +154,19 @@ pub enum DataError {
     /// An invalid argument (zero batch size, index out of range, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// A folder or file that this crate may not write (see `ucg_files`).
+    #[error(transparent)]
+    Files(ucg_files::FilesError),
+}
+
+impl From<ucg_files::FilesError> for DataError {
+    fn from(e: ucg_files::FilesError) -> Self {
+        match e {
+            ucg_files::FilesError::Io { path, source } => DataError::Io { path, source },
+            other => DataError::Files(other),
+        }
+    }
 }
 
 impl DataError {

@@ -9,7 +9,7 @@ use ucg_experiments::shard::Shard;
 use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::merge::merge_folders;
 use ucg_experiments::vae::plan::{Role, units};
-use ucg_experiments::vae::study::{prepare_folder, run_study, write_outputs};
+use ucg_experiments::vae::study::{claim_folder, prepare_folder, run_study, write_outputs};
 use ucg_experiments::vae::unit::{run_dir, run_unit};
 
 fn bytes(dir: &Path, name: &str, file: &str) -> Vec<u8> {
@@ -88,14 +88,16 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
         })
         .collect();
     let merged = dir.path().join("merged");
-    merge_folders(&shards, &merged).unwrap();
-    let merged_summary = write_outputs(&merged, "merge", &Ui::quiet()).unwrap();
+    let claimed = merge_folders(&shards, &merged, "merge").unwrap();
+    let merged_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
+    drop(claimed);
     assert_eq!(deterministic_files(&config, &merged), expected);
     assert_eq!(merged_summary.runs.len(), 5);
 
     // Interrupted: the pretrain done, the coupled run stopped after its first epoch; then resumed.
     let resumed = dir.path().join("resumed");
-    prepare_folder(&config, &resumed).unwrap();
+    let claimed = claim_folder(&resumed, "test").unwrap();
+    prepare_folder(&config, &claimed).unwrap();
     let plan = units(&config);
     let data = ucg_experiments::vae::data::load(
         config.blocks[0].dataset,
@@ -108,8 +110,9 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     assert_eq!(partial.role, Role::Main);
     partial.epochs = 1;
     for u in [&plan[0], &partial] {
-        run_unit(&config, &plan, u, &data, &resumed, &Ui::quiet()).unwrap();
+        run_unit(&config, &plan, u, &data, &claimed, &Ui::quiet()).unwrap();
     }
+    drop(claimed);
     std::fs::remove_file(run_dir(&resumed, &partial.name).join("model.bin")).unwrap();
     for f in ["eval-iwae.csv", "eval-ais.csv"] {
         std::fs::remove_file(run_dir(&resumed, &partial.name).join(f)).unwrap();
@@ -166,7 +169,7 @@ fn bad_input_is_one_clear_error() {
     let err = one_line(run_study(&config, Shard::WHOLE, &file, &Ui::quiet(), "t").unwrap_err());
     assert!(err.contains("is a file"), "{err}");
     let out = dir.path().join("out");
-    prepare_folder(&config, &out).unwrap();
+    prepare_folder(&config, &claim_folder(&out, "t").unwrap()).unwrap();
     let err = one_line(
         run_study(
             &Config::quick_preset(2),
@@ -179,11 +182,17 @@ fn bad_input_is_one_clear_error() {
     );
     assert!(err.contains("other settings"), "{err}");
     let other = dir.path().join("other");
-    prepare_folder(&Config::quick_preset(2), &other).unwrap();
-    let err = one_line(merge_folders(&[out.clone(), other], &dir.path().join("m")).unwrap_err());
-    assert!(err.contains("different studies"), "{err}");
+    prepare_folder(
+        &Config::quick_preset(2),
+        &claim_folder(&other, "t").unwrap(),
+    )
+    .unwrap();
     let err =
-        one_line(merge_folders(&[dir.path().join("missing")], &dir.path().join("m")).unwrap_err());
+        one_line(merge_folders(&[out.clone(), other], &dir.path().join("m"), "t").unwrap_err());
+    assert!(err.contains("different studies"), "{err}");
+    let err = one_line(
+        merge_folders(&[dir.path().join("missing")], &dir.path().join("m"), "t").unwrap_err(),
+    );
     assert!(err.contains("not a VAE results folder"), "{err}");
     let mut bad = Config::quick_preset(1);
     bad.eval.iwae_points = 10_000;

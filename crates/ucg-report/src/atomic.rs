@@ -1,15 +1,9 @@
-//! Writing a whole file atomically: write a uniquely named temporary file in the target's folder, sync
-//! it, then rename it over the target.
-//!
-//! A reader (another thread, another process, or a run resumed after a crash) therefore sees either
-//! the old file or the complete new one, never a half-written file; and two writers of the same path
-//! never share a temporary file (its name is unique, not derived from the process id), so both
-//! succeed and the last rename wins. The same approach as `ucg_data::atomic`.
+//! Writing a whole file atomically, by the workspace's one atomic writer (`ucg_files::atomic`): a
+//! reader (another thread, another process, or a run resumed after a crash) sees either the old file or
+//! the complete new one, never a half-written file, and two writers of the same path both succeed.
 
 use std::fs::File;
 use std::path::Path;
-
-use tempfile::NamedTempFile;
 
 use crate::error::{Result, io_err};
 
@@ -27,30 +21,7 @@ pub(crate) fn write_atomically<R>(
     path: &Path,
     write: impl FnOnce(&File) -> Result<R>,
 ) -> Result<R> {
-    create_parent(path)?;
-    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => dir,
-        None => Path::new("."),
-    };
-    let tmp = NamedTempFile::new_in(dir).map_err(io_err(dir))?;
-    let result = write(tmp.as_file())?;
-    make_readable(tmp.as_file())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(io_err(tmp.path()))?;
-    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
-    Ok(result)
-}
-
-/// Temporary files are created readable by their owner only; reports are for everyone to read.
-#[cfg(unix)]
-fn make_readable(file: &File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn make_readable(_file: &File) -> std::io::Result<()> {
-    Ok(())
+    ucg_files::write_atomic_with(path, write)
 }
 
 #[cfg(test)]

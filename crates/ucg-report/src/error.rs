@@ -57,6 +57,18 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    /// A file the run may not write (see `ucg_files::RunFolder`).
+    #[error(transparent)]
+    Files(ucg_files::FilesError),
+}
+
+impl From<ucg_files::FilesError> for ReportError {
+    fn from(e: ucg_files::FilesError) -> Self {
+        match e {
+            ucg_files::FilesError::Io { path, source } => ReportError::Io { path, source },
+            other => ReportError::Files(other),
+        }
+    }
 }
 
 /// `Result` with [`ReportError`] as the default error type.

@@ -26,6 +26,15 @@ pub enum TrainError {
         /// What went wrong.
         reason: String,
     },
+    /// An output folder that cannot be used as asked (another kind of run, a user's files, in use by
+    /// another process).
+    #[error("{path}: {reason}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An invalid setting.
     #[error("invalid setting `{name}`: {reason}")]
     InvalidSetting {

@@ -36,6 +36,11 @@ fn config(epochs: usize) -> TrainConfig {
     c
 }
 
+/// `dir` claimed as a training run's folder (released when the value is dropped).
+fn folder(dir: &Path) -> ucg_files::RunFolder {
+    run::claim_folder(dir, "test").unwrap()
+}
+
 fn quiet() -> impl FnMut(run::RunEvent<'_>) {
     |_| {}
 }
@@ -67,13 +72,20 @@ fn an_interrupted_and_resumed_run_ends_bit_identical() {
             c.binarization = Binarization::Dynamic;
         }
         let straight = tempfile::tempdir().unwrap();
-        let t = run::run(c.clone(), &d, straight.path(), false, &mut quiet()).unwrap();
+        let t = run::run(c.clone(), &d, &folder(straight.path()), false, &mut quiet()).unwrap();
         assert_eq!(t.epoch(), 3);
         let interrupted = tempfile::tempdir().unwrap();
         let mut short = c.clone();
         short.epochs = 1;
-        run::run(short, &d, interrupted.path(), false, &mut quiet()).unwrap();
-        run::run(c.clone(), &d, interrupted.path(), true, &mut quiet()).unwrap();
+        run::run(short, &d, &folder(interrupted.path()), false, &mut quiet()).unwrap();
+        run::run(
+            c.clone(),
+            &d,
+            &folder(interrupted.path()),
+            true,
+            &mut quiet(),
+        )
+        .unwrap();
         assert_eq!(
             read(straight.path(), MODEL_FILE),
             read(interrupted.path(), MODEL_FILE),
@@ -105,7 +117,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
             .build()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        pool.install(|| run::run(config(1), &d, dir.path(), false, &mut quiet()).unwrap());
+        pool.install(|| run::run(config(1), &d, &folder(dir.path()), false, &mut quiet()).unwrap());
         read(dir.path(), MODEL_FILE)
     };
     let one = train(1);
@@ -117,7 +129,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
 fn damaged_or_mismatched_checkpoints_are_refused() {
     let d = data(false);
     let dir = tempfile::tempdir().unwrap();
-    run::run(config(1), &d, dir.path(), false, &mut quiet()).unwrap();
+    run::run(config(1), &d, &folder(dir.path()), false, &mut quiet()).unwrap();
     let path = dir.path().join(CHECKPOINT_FILE);
     let good = std::fs::read(&path).unwrap();
     assert!(checkpoint::from_bytes(&good, "c", config(2), P).is_ok());
@@ -147,12 +159,12 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
         .to_string();
     assert!(err.contains("other settings"), "{err}");
     // An existing run is not overwritten without --resume; --resume needs a checkpoint.
-    assert!(run::run(config(2), &d, dir.path(), false, &mut quiet()).is_err());
+    assert!(run::run(config(2), &d, &folder(dir.path()), false, &mut quiet()).is_err());
     let empty = tempfile::tempdir().unwrap();
-    assert!(run::run(config(2), &d, empty.path(), true, &mut quiet()).is_err());
+    assert!(run::run(config(2), &d, &folder(empty.path()), true, &mut quiet()).is_err());
     // A corrupted checkpoint on disk: resume fails with one line naming the file.
     std::fs::write(&path, &good[..good.len() / 2]).unwrap();
-    let err = run::run(config(2), &d, dir.path(), true, &mut quiet())
+    let err = run::run(config(2), &d, &folder(dir.path()), true, &mut quiet())
         .unwrap_err()
         .to_string();
     assert!(
@@ -197,7 +209,7 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
     use ucg_train::vae::run::{MEETINGS_FILE, STEPS_FILE};
     let d = data(false);
     let pretrain = tempfile::tempdir().unwrap();
-    run::run(config(1), &d, pretrain.path(), false, &mut quiet()).unwrap();
+    run::run(config(1), &d, &folder(pretrain.path()), false, &mut quiet()).unwrap();
     let steps = String::from_utf8(read(pretrain.path(), STEPS_FILE)).unwrap();
     // 240 images, batch 30: 8 steps of B·K = 120 shared particles, no chains.
     assert_eq!(steps.lines().count(), 9, "{steps}");
@@ -210,7 +222,7 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
     c.steps_per_epoch = Some(3);
     c.init = Some(InitialParameters::of_file(&pretrain.path().join(CHECKPOINT_FILE)).unwrap());
     let straight = tempfile::tempdir().unwrap();
-    let t = run::run(c.clone(), &d, straight.path(), false, &mut quiet()).unwrap();
+    let t = run::run(c.clone(), &d, &folder(straight.path()), false, &mut quiet()).unwrap();
     assert_eq!(t.step_records().len(), 6);
     let counts = t.meeting_counts();
     assert_eq!(counts.len(), 2);
@@ -223,8 +235,15 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
     let interrupted = tempfile::tempdir().unwrap();
     let mut short = c.clone();
     short.epochs = 1;
-    run::run(short, &d, interrupted.path(), false, &mut quiet()).unwrap();
-    run::run(c.clone(), &d, interrupted.path(), true, &mut quiet()).unwrap();
+    run::run(short, &d, &folder(interrupted.path()), false, &mut quiet()).unwrap();
+    run::run(
+        c.clone(),
+        &d,
+        &folder(interrupted.path()),
+        true,
+        &mut quiet(),
+    )
+    .unwrap();
     for file in [MODEL_FILE, MEETINGS_FILE] {
         assert_eq!(
             read(straight.path(), file),
@@ -243,12 +262,18 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
         checksum: 1,
         ..c.init.clone().unwrap()
     });
-    let err = run::run(other.clone(), &d, interrupted.path(), true, &mut quiet())
-        .unwrap_err()
-        .to_string();
+    let err = run::run(
+        other.clone(),
+        &d,
+        &folder(interrupted.path()),
+        true,
+        &mut quiet(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("other settings"), "{err}");
     let fresh = tempfile::tempdir().unwrap();
-    let err = run::run(other, &d, fresh.path(), false, &mut quiet())
+    let err = run::run(other, &d, &folder(fresh.path()), false, &mut quiet())
         .unwrap_err()
         .to_string();
     assert!(err.contains("initial parameters changed"), "{err}");

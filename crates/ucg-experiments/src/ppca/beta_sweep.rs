@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::derive_seed;
 use ucg_estimators::summary::Moments;
+use ucg_files::RunFolder;
 use ucg_report::{read_json, write_json};
 use ucg_train::ppca::{BatchGradient, CoupledKernelKind, CoupledSettings, PpcaProblem};
 
@@ -224,10 +225,19 @@ pub fn run_beta_sweep(
         sweep: sweep.clone(),
     };
     let OpenedSweep {
+        folder,
         layout,
         cached,
         main,
-    } = open_sweep(config, out, &record, "β sweep", |s: &SweepSetup| &s.fit, ui)?;
+    } = open_sweep(
+        config,
+        out,
+        &record,
+        "β sweep",
+        |s: &SweepSetup| &s.fit,
+        ui,
+        command,
+    )?;
     let problem = main.problem()?;
     let exact = problem.exact_gradient()?.to_vec();
     let setup = match cached {
@@ -245,7 +255,7 @@ pub fn run_beta_sweep(
                 fit: main.fit.clone(),
                 ess_rule,
             };
-            write_json(layout.setup(), &s)?;
+            write_json(folder.file_path(&layout.setup())?, &s)?;
             s
         }
     };
@@ -253,10 +263,10 @@ pub fn run_beta_sweep(
     let mut done = Vec::with_capacity(points.len());
     for point in points {
         done.push(run_point(
-            config, sweep, point, &problem, &exact, &layout, ui,
+            config, sweep, point, &problem, &exact, &layout, &folder, ui,
         )?);
     }
-    write_sweep_outputs(out, config, sweep, &setup, &done, command, ui)
+    write_sweep_outputs(&folder, config, sweep, &setup, &done, command, ui)
 }
 
 /// The points of the sweep in report order: C-ISIR, the fixed β ascending, the ESS rule's β.
@@ -279,6 +289,7 @@ fn run_point(
     problem: &PpcaProblem<'_>,
     exact: &[f64],
     layout: &Layout,
+    folder: &RunFolder,
     ui: &Ui,
 ) -> AnyResult<PointCheckpoint> {
     let path = layout.checkpoint(&point.id());
@@ -311,7 +322,7 @@ fn run_point(
     };
     let bar = ui.bar(sweep.replicates, point.label());
     bar.set_position(first);
-    let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
+    let mut save = PeriodicSave::new(folder, path, CHECKPOINT_EVERY)?;
     for r in first..sweep.replicates {
         let estimate = problem.coupled_gradient(&settings, sweep_seed(config, r))?;
         let (replicate, errors) = reduce(&estimate, exact, config.main_k);

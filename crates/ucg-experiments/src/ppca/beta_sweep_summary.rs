@@ -6,8 +6,6 @@
 //! inefficiency `variance × cost`, each with a standard error; and the cap at which at most 1 % of the
 //! replicates would have been touched, with the kernel applications that cap costs.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use ucg_estimators::pilot::mean_and_se;
 use ucg_estimators::summary::Moments;
@@ -23,6 +21,7 @@ use super::figures::save_figure;
 use super::meeting::{MeetingCounts, MeetingStats};
 use crate::AnyResult;
 use crate::progress::Ui;
+use ucg_files::RunFolder;
 
 /// The largest share of replicates with a capped chain that the study accepts (issue 12).
 pub const TRUNCATION_BUDGET: f64 = 0.01;
@@ -220,7 +219,7 @@ pub fn summarise_point(
 /// # Errors
 /// Points without replicates, or I/O errors.
 pub fn write_sweep_outputs(
-    out: &Path,
+    folder: &RunFolder,
     config: &Config,
     sweep: &BetaSweepSettings,
     setup: &SweepSetup,
@@ -260,9 +259,9 @@ pub fn write_sweep_outputs(
         best,
         betas_reducing_variance,
     };
-    write_json(out.join("summary.json"), &summary)?;
-    let figures = draw_figures(&out.join("figures"), &summary, ui)?;
-    write_text(out.join("report.md"), &report(&summary, &figures))?;
+    write_json(folder.file("summary.json")?, &summary)?;
+    let figures = draw_figures(folder, &summary, ui)?;
+    write_text(folder.file("report.md")?, &report(&summary, &figures))?;
     Ok(summary)
 }
 
@@ -438,7 +437,11 @@ fn metric_chart(
 }
 
 /// Draws the sweep's figures into `dir`; returns `(stem relative to the folder, caption)` pairs.
-fn draw_figures(dir: &Path, s: &BetaSweepSummary, ui: &Ui) -> AnyResult<Vec<(String, String)>> {
+fn draw_figures(
+    folder: &RunFolder,
+    s: &BetaSweepSummary,
+    ui: &Ui,
+) -> AnyResult<Vec<(String, String)>> {
     let charts = [
         (
             "beta_sweep_inefficiency",
@@ -476,7 +479,7 @@ fn draw_figures(dir: &Path, s: &BetaSweepSummary, ui: &Ui) -> AnyResult<Vec<(Str
     ];
     let mut out = Vec::new();
     for (name, chart, caption) in charts {
-        out.push((save_figure(dir, name, chart, ui)?, caption.to_string()));
+        out.push((save_figure(folder, name, chart, ui)?, caption.to_string()));
     }
     Ok(out)
 }

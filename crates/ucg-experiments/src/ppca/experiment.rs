@@ -34,14 +34,14 @@ pub fn run_study(
     command: &str,
 ) -> AnyResult<Summary> {
     config.validate()?;
-    let mut store = Store::open(out, config, shard, ui)?;
+    let mut store = Store::open(out, config, shard, ui, command)?;
     let cells = config.cells();
     if store.layout().setup().exists() && cells.iter().all(|c| store.is_complete(c)) {
         ui.note(format!(
             "{}: every replicate of shard {shard} is done; regenerating the outputs",
             out.display()
         ));
-        return write_outputs(out, command, ui);
+        return write_outputs(store.folder(), command, ui);
     }
     let x = config.data.load(config.points)?;
     ui.note(format!(
@@ -57,12 +57,14 @@ pub fn run_study(
         None
     };
     let layout = store.layout().clone();
+    let folder = store.folder().clone();
     let main = prepare_cached(
         config,
         config.latent_dim,
         x.clone(),
         cached.as_ref().map(|s| &s.main_fit),
         &layout,
+        &folder,
         "main",
         ui,
     )?;
@@ -74,7 +76,16 @@ pub fn run_study(
         .enumerate()
         .map(|(i, &d)| {
             let fit = cached.as_ref().and_then(|s| s.dimension_fits.get(i));
-            prepare_cached(config, d, sweep_points.clone(), fit, &layout, "dsweep", ui)
+            prepare_cached(
+                config,
+                d,
+                sweep_points.clone(),
+                fit,
+                &layout,
+                &folder,
+                "dsweep",
+                ui,
+            )
         })
         .collect::<AnyResult<Vec<Prepared>>>()?;
 
@@ -136,7 +147,7 @@ pub fn run_study(
         )?;
     }
     drop(store);
-    write_outputs(out, command, ui)
+    write_outputs(&folder, command, ui)
 }
 
 /// Runs the replicates of `cell` in this shard that are not done yet, appending rows and checkpointing.

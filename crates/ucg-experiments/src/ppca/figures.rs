@@ -1,8 +1,8 @@
 //! The figures of a results folder, each as PNG and SVG under `figures/`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
+use ucg_files::RunFolder;
 use ucg_report::{
     Axis, BarChart, BoxPlot, ErrorBarChart, ErrorPoint, Figure, Histogram, HistogramLayout,
     LineChart, SeriesStyle,
@@ -11,7 +11,6 @@ use ucg_report::{
 use super::cells::{Estimator, Sweep};
 use super::checkpoint::CellCheckpoint;
 use super::config::BetaChoice;
-use super::layout::Layout;
 use super::meeting::MeetingCounts;
 use super::replicate::ReplicateRow;
 use super::summary::{CellSummary, ComponentSummary, Summary, UnbiasednessCheck};
@@ -39,7 +38,7 @@ fn style(e: Estimator) -> SeriesStyle {
 }
 
 struct Saver<'a> {
-    dir: &'a Path,
+    folder: &'a RunFolder,
     ui: &'a Ui,
     out: Vec<FigureInfo>,
 }
@@ -47,7 +46,7 @@ struct Saver<'a> {
 impl Saver<'_> {
     fn save(&mut self, name: &str, figure: impl Figure, caption: String) -> AnyResult<()> {
         let title = figure.title().to_string();
-        let stem = save_figure(self.dir, name, figure, self.ui)?;
+        let stem = save_figure(self.folder, name, figure, self.ui)?;
         self.out.push(FigureInfo {
             stem,
             title,
@@ -57,17 +56,23 @@ impl Saver<'_> {
     }
 }
 
-/// Writes `figure` as `dir/name.png` and `.svg`, notes its warnings on `ui`, and returns its stem
-/// relative to the results folder (`figures/name`).
+/// Writes `figure` as `figures/name.png` and `.svg` in the claimed `folder`, notes its warnings on `ui`,
+/// and returns its stem relative to the folder (`figures/name`).
 ///
 /// # Errors
-/// Drawing or I/O failures.
-pub fn save_figure(dir: &Path, name: &str, figure: impl Figure, ui: &Ui) -> AnyResult<String> {
-    let saved = figure.save(dir.join(name))?;
+/// Drawing or I/O failures, or a file of that name that the run did not write.
+pub fn save_figure(
+    folder: &RunFolder,
+    name: &str,
+    figure: impl Figure,
+    ui: &Ui,
+) -> AnyResult<String> {
+    let stem = format!("figures/{name}");
+    let saved = figure.save(crate::folder::figure(folder, &stem)?)?;
     for w in &saved.warnings {
         ui.note(format!("figure {name}: {w}"));
     }
-    Ok(format!("figures/{name}"))
+    Ok(stem)
 }
 
 /// Draws every figure the results allow; returns them in report order.
@@ -75,15 +80,14 @@ pub fn save_figure(dir: &Path, name: &str, figure: impl Figure, ui: &Ui) -> AnyR
 /// # Errors
 /// Drawing or I/O failures.
 pub fn draw_all(
-    layout: &Layout,
+    folder: &RunFolder,
     summary: &Summary,
     rows: &[ReplicateRow],
     checkpoints: &BTreeMap<String, CellCheckpoint>,
     ui: &Ui,
 ) -> AnyResult<Vec<FigureInfo>> {
-    let dir = layout.figures();
     let mut s = Saver {
-        dir: &dir,
+        folder,
         ui,
         out: Vec::new(),
     };

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use ucg_files::RunFolder;
 use ucg_report::read_json;
 
 use super::checkpoint::CellCheckpoint;
@@ -137,31 +138,61 @@ pub fn load_rows(layout: &Layout) -> AnyResult<CheckedRows> {
     read_rows(&layout.replicates())
 }
 
-/// Checks that `root` can be a results folder: it does not exist yet, or it is a folder.
-///
-/// # Errors
-/// `root` is a file (or something else that is not a folder).
-pub fn check_folder(root: &Path) -> AnyResult<()> {
-    if root.exists() && !root.is_dir() {
-        return Err(format!(
-            "--out {} is a file, not a folder: give the path of a folder for the results (it is created if \
-             needed)",
-            root.display()
-        )
-        .into());
-    }
-    Ok(())
+/// The kind of run a PPCA study's folder records (a run, a shard or merged shards).
+pub const STUDY_KIND: &str = "PPCA study";
+
+/// Whether `relative` is a file an earlier version of the tool wrote in a PPCA results folder.
+fn written_by_earlier_version(relative: &Path) -> bool {
+    let top = [
+        "run.json",
+        "sweep.json",
+        "setup.json",
+        "replicates.csv",
+        "summary.json",
+        "report.md",
+    ];
+    top.iter().any(|t| relative == Path::new(t))
+        || crate::folder::is_figure(relative)
+        || [("checkpoints", "json"), ("cache", "json")]
+            .iter()
+            .any(|(dir, ext)| {
+                relative.parent() == Some(Path::new(dir))
+                    && relative.extension().is_some_and(|e| e == *ext)
+            })
 }
 
-/// Claims `root` for a sweep described by `record`: checks that it can be a results folder, then writes
-/// `sweep.json` on the first run, or checks that the one already there describes the same sweep (so a
-/// restart resumes it). `what` names the sweep in the error.
+/// Claims `root` for a PPCA study (a new or empty folder, or a PPCA study's, also one an earlier version
+/// wrote); `command` names this process to a second one.
 ///
 /// # Errors
-/// `root` is a file, or holds a sweep with other settings.
-pub fn claim_sweep_folder<T: Serialize>(root: &Path, record: &T, what: &str) -> AnyResult<()> {
-    check_folder(root)?;
-    let path = root.join("sweep.json");
+/// `root` is a file, a folder of other files or of another kind of run, or in use by another process.
+pub fn claim_study_folder(root: &Path, command: &str) -> AnyResult<RunFolder> {
+    crate::folder::claim(root, STUDY_KIND, command, |r| {
+        read_json::<RunRecord>(r.join("run.json"))
+            .is_ok()
+            .then(|| crate::folder::files_under(r, written_by_earlier_version))
+    })
+}
+
+/// Claims `root` for a sweep described by `record` (`what` names its kind, such as `"β sweep"`): a new
+/// or empty folder, or one of the same kind of sweep; then writes `sweep.json` on the first run, or
+/// checks that the one already there describes the same sweep (so a restart resumes it).
+///
+/// # Errors
+/// `root` is a file, a folder of other files or another kind of run, in use by another process, or holds
+/// a sweep with other settings.
+pub fn claim_sweep_folder<T: Serialize>(
+    root: &Path,
+    record: &T,
+    what: &str,
+    command: &str,
+) -> AnyResult<RunFolder> {
+    let folder = crate::folder::claim(root, what, command, |r| {
+        r.join("sweep.json")
+            .is_file()
+            .then(|| crate::folder::files_under(r, written_by_earlier_version))
+    })?;
+    let path = folder.path("sweep.json");
     if path.exists() {
         if !same_json(record, &path)? {
             return Err(format!(
@@ -172,9 +203,9 @@ pub fn claim_sweep_folder<T: Serialize>(root: &Path, record: &T, what: &str) -> 
             .into());
         }
     } else {
-        ucg_report::write_json(&path, record)?;
+        ucg_report::write_json(folder.file("sweep.json")?, record)?;
     }
-    Ok(())
+    Ok(folder)
 }
 
 /// Writes a running checkpoint to its file at most once per period (a checkpoint can be tens of MB),
@@ -186,13 +217,16 @@ pub struct PeriodicSave {
 }
 
 impl PeriodicSave {
-    /// Saves to `path` at most once per `every`.
-    pub fn new(path: PathBuf, every: Duration) -> Self {
-        PeriodicSave {
-            path,
+    /// Saves to `path` (a file of the claimed `folder`) at most once per `every`.
+    ///
+    /// # Errors
+    /// `path` exists but the run did not write it.
+    pub fn new(folder: &RunFolder, path: PathBuf, every: Duration) -> AnyResult<Self> {
+        Ok(PeriodicSave {
+            path: folder.file_path(&path)?,
             every,
             last: Instant::now(),
-        }
+        })
     }
 
     /// Writes `value` if the period has passed since the last write.
@@ -233,9 +267,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("results.txt");
         std::fs::write(&file, "x").unwrap();
-        let err = check_folder(&file).unwrap_err().to_string();
+        let err = claim_study_folder(&file, "test").unwrap_err().to_string();
         assert!(err.contains("is a file, not a folder"), "{err}");
-        check_folder(dir.path()).unwrap();
-        check_folder(&dir.path().join("new")).unwrap();
+        drop(claim_study_folder(&dir.path().join("new"), "test").unwrap());
+        let err = claim_study_folder(dir.path(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a results folder of this tool"), "{err}");
+    }
+
+    #[test]
+    fn an_earlier_versions_run_is_adopted_by_its_own_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = RunRecord {
+            config: Config::tiny(1),
+            shards: vec![Shard::WHOLE],
+            merged: false,
+        };
+        ucg_report::write_json(dir.path().join("run.json"), &record).unwrap();
+        for f in [
+            "replicates.csv",
+            "figures/bias.png",
+            "figures/notes.txt",
+            "mine.md",
+        ] {
+            std::fs::create_dir_all(dir.path().join(f).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let folder = claim_study_folder(dir.path(), "test").unwrap();
+        for f in ["run.json", "replicates.csv", "figures/bias.png"] {
+            assert!(folder.wrote(f), "{f}");
+        }
+        assert!(!folder.wrote("figures/notes.txt") && !folder.wrote("mine.md"));
     }
 }

@@ -6,21 +6,36 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ucg_files::RunFolder;
 use ucg_report::{read_json, write_csv, write_json};
 
 use super::checkpoint::CellCheckpoint;
 use super::layout::{
-    Layout, RunRecord, check_folder, fresh_value, load_checkpoints, load_rows, stored_value,
+    Layout, RunRecord, claim_study_folder, fresh_value, load_checkpoints, load_rows, stored_value,
 };
 use super::replicate::ReplicateRow;
 use crate::AnyResult;
 
-/// Merges the results folders `shards` into `out` (run record, setup, checkpoints, replicate rows).
+/// Merges the results folders `shards` into `out` (run record, setup, checkpoints, replicate rows), which
+/// is claimed for the merge (`command` names this process to a second one); returns the claimed folder,
+/// for writing the outputs.
 ///
 /// # Errors
-/// Shards of different runs, overlapping replicates, `out` holding an unmerged run, or I/O errors.
-pub fn merge_folders(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
-    check_folder(out)?;
+/// Shards of different runs, overlapping replicates, `out` given as one of the shards or holding an
+/// unmerged run or other files, or I/O errors.
+pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(s) = shards.iter().find(|s| same(s, out)) {
+        return Err(format!(
+            "--out {} is one of the shards being merged; give a new folder for the merged results",
+            s.display()
+        )
+        .into());
+    }
+    let folder = claim_study_folder(out, command)?;
     let target = Layout::new(out);
     if target.run().exists() {
         let existing: RunRecord = read_json(target.run())?;
@@ -109,15 +124,20 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
         .map(|(i, c)| (c.id(), i))
         .collect();
     rows.sort_by_key(|r| (order.get(&r.cell).copied(), r.replicate));
-    if target.checkpoints().exists() {
-        std::fs::remove_dir_all(target.checkpoints())?;
+    // An earlier merge's checkpoints are replaced as a whole (only those the merge wrote).
+    for file in folder.written() {
+        if file.starts_with("checkpoints") {
+            folder.remove(&file)?;
+        }
     }
-    write_json(target.run(), &record)?;
-    std::fs::create_dir_all(out)?;
-    std::fs::copy(Layout::new(&first_dir).setup(), target.setup())?;
+    write_json(folder.file_path(&target.run())?, &record)?;
+    std::fs::copy(
+        Layout::new(&first_dir).setup(),
+        folder.file_path(&target.setup())?,
+    )?;
     for (id, c) in &checkpoints {
-        write_json(target.checkpoint(id), c)?;
+        write_json(folder.file_path(&target.checkpoint(id))?, c)?;
     }
-    write_csv(target.replicates(), &rows)?;
-    Ok(())
+    write_csv(folder.file_path(&target.replicates())?, &rows)?;
+    Ok(folder)
 }

@@ -18,6 +18,7 @@ use super::layout::{Layout, claim_sweep_folder};
 use super::warmup::BetaRecord;
 use crate::AnyResult;
 use crate::progress::Ui;
+use ucg_files::RunFolder;
 
 /// What fitting one problem's encoder did, per data point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,6 +106,7 @@ pub fn prepare_cached(
     x: DMatrix<f64>,
     cached: Option<&FitRecord>,
     layout: &Layout,
+    folder: &RunFolder,
     part: &str,
     ui: &Ui,
 ) -> AnyResult<Prepared> {
@@ -137,12 +139,14 @@ pub fn prepare_cached(
         .iter()
         .map(|v| v.to_bits())
         .collect();
-    write_json(&path, &bits)?;
+    write_json(folder.file_path(&path)?, &bits)?;
     Ok(prepared)
 }
 
 /// A sweep's folder opened on the study's main problem.
 pub struct OpenedSweep<S> {
+    /// The claimed folder, for writing.
+    pub folder: RunFolder,
     /// The folder's files.
     pub layout: Layout,
     /// The setup an earlier run of the same sweep wrote (`setup.json`), if any.
@@ -164,8 +168,9 @@ pub fn open_sweep<R: Serialize, S: DeserializeOwned>(
     what: &str,
     fit: impl Fn(&S) -> &FitRecord,
     ui: &Ui,
+    command: &str,
 ) -> AnyResult<OpenedSweep<S>> {
-    claim_sweep_folder(out, record, what)?;
+    let folder = claim_sweep_folder(out, record, what, command)?;
     let layout = Layout::new(out);
     let cached: Option<S> = if layout.setup().exists() {
         Some(read_json(layout.setup())?)
@@ -179,10 +184,12 @@ pub fn open_sweep<R: Serialize, S: DeserializeOwned>(
         x,
         cached.as_ref().map(fit),
         &layout,
+        &folder,
         "main",
         ui,
     )?;
     Ok(OpenedSweep {
+        folder,
         layout,
         cached,
         main,

@@ -126,8 +126,9 @@ fn pipeline_runs_resumes_and_merges() {
         })
         .collect();
     let merged = tmp.path().join("merged");
-    merge_folders(&shards, &merged).unwrap();
-    let m = write_outputs(&merged, "merge", &ui).unwrap();
+    let claimed = merge_folders(&shards, &merged, "merge").unwrap();
+    let m = write_outputs(&claimed, "merge", &ui).unwrap();
+    drop(claimed);
     assert!(m.complete);
     assert_eq!(rows_without_timing(&Layout::new(&merged)), rows);
     for (id, z) in max_z(&m) {
@@ -136,12 +137,13 @@ fn pipeline_runs_resumes_and_merges() {
     assert!(
         merge_folders(
             &[shards[0].clone(), shards[0].clone()],
-            &tmp.path().join("m2")
+            &tmp.path().join("m2"),
+            "merge"
         )
         .is_err()
     );
     assert!(
-        merge_folders(&shards, &whole).is_err(),
+        merge_folders(&shards, &whole, "merge").is_err(),
         "a run folder is not overwritten"
     );
 
@@ -151,7 +153,8 @@ fn pipeline_runs_resumes_and_merges() {
     std::fs::write(layout.replicates(), format!("{text}{second_line}\n")).unwrap();
     let err = run_study(&config, Shard::WHOLE, &whole, &ui, "test").unwrap_err();
     assert!(err.to_string().contains("rows 1 and"), "{err}");
-    let err = write_outputs(&whole, "test", &ui).unwrap_err();
+    let claimed = super::layout::claim_study_folder(&whole, "test").unwrap();
+    let err = write_outputs(&claimed, "test", &ui).unwrap_err();
     assert!(err.to_string().contains("both hold"), "{err}");
 }
 
@@ -165,7 +168,7 @@ fn figures_handle_missing_cells() {
     summary.cells.retain(|c| c.cell.k == 2);
     let dir = tmp.path().join("sparse");
     let figures = draw_all(
-        &Layout::new(&dir),
+        &super::layout::claim_study_folder(&dir, "test").unwrap(),
         &summary,
         &[],
         &BTreeMap::new(),
@@ -187,6 +190,6 @@ fn out_naming_a_file_says_so() {
     std::fs::write(&file, "notes").unwrap();
     let err = run_study(&Config::tiny(1), Shard::WHOLE, &file, &Ui::quiet(), "test").unwrap_err();
     assert!(err.to_string().contains("is a file, not a folder"), "{err}");
-    let err = merge_folders(&[tmp.path().to_path_buf()], &file).unwrap_err();
+    let err = merge_folders(&[tmp.path().to_path_buf()], &file, "merge").unwrap_err();
     assert!(err.to_string().contains("is a file, not a folder"), "{err}");
 }

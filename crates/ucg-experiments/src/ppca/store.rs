@@ -11,14 +11,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ucg_files::RunFolder;
 use ucg_report::{CsvAppender, read_json, write_csv, write_json};
 
 use super::cells::Cell;
 use super::checkpoint::CellCheckpoint;
 use super::config::Config;
 use super::layout::{
-    Layout, RunRecord, check_folder, fresh_value, json_differences, load_checkpoints, load_rows,
-    same_json, stored_value,
+    Layout, RunRecord, claim_study_folder, fresh_value, json_differences, load_checkpoints,
+    load_rows, same_json, stored_value,
 };
 use super::replicate::ReplicateRow;
 use super::setup::SetupRecord;
@@ -28,19 +29,28 @@ use crate::shard::Shard;
 
 /// An open results folder of one shard of a run: checkpoints in memory, replicate rows appended.
 pub struct Store {
+    folder: RunFolder,
     layout: Layout,
     checkpoints: BTreeMap<String, CellCheckpoint>,
     csv: CsvAppender,
 }
 
 impl Store {
-    /// Opens `root` for the run `config`, shard `shard`: creates it, or resumes it when it holds the same
-    /// run (dropping CSV rows written after the last checkpoint).
+    /// Claims `root` for the run `config`, shard `shard` (`command` names this process to a second one):
+    /// creates it, or resumes it when it holds the same run (dropping CSV rows written after the last
+    /// checkpoint).
     ///
     /// # Errors
-    /// The folder holds another run (other settings or shard, or merged results), or unreadable files.
-    pub fn open(root: &Path, config: &Config, shard: Shard, ui: &Ui) -> AnyResult<Self> {
-        check_folder(root)?;
+    /// The folder cannot be claimed (see [`claim_study_folder`]), holds another run (other settings or
+    /// shard, or merged results), or has unreadable files.
+    pub fn open(
+        root: &Path,
+        config: &Config,
+        shard: Shard,
+        ui: &Ui,
+        command: &str,
+    ) -> AnyResult<Self> {
+        let folder = claim_study_folder(root, command)?;
         let layout = Layout::new(root);
         let record = RunRecord {
             config: config.clone(),
@@ -79,7 +89,7 @@ impl Store {
                 )
                 .into());
             }
-            write_json(layout.run(), &record)?;
+            write_json(folder.file_path(&layout.run())?, &record)?;
         }
         let checkpoints = load_checkpoints(&layout)?;
         let loaded = load_rows(&layout)?;
@@ -100,10 +110,11 @@ impl Store {
         // Rewritten without the rows the checkpoints do not cover, and without a torn row (appending after
         // it would continue its line).
         if kept.len() != total || torn {
-            write_csv(layout.replicates(), &kept)?;
+            write_csv(folder.file_path(&layout.replicates())?, &kept)?;
         }
-        let csv = CsvAppender::open(layout.replicates())?;
+        let csv = CsvAppender::open(folder.file_path(&layout.replicates())?)?;
         Ok(Store {
+            folder,
             layout,
             checkpoints,
             csv,
@@ -113,6 +124,11 @@ impl Store {
     /// The folder's layout.
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// The claimed folder, for writing.
+    pub fn folder(&self) -> &RunFolder {
+        &self.folder
     }
 
     /// Whether `cell`'s replicates of this shard are all done.
@@ -158,7 +174,10 @@ impl Store {
     /// I/O errors.
     pub fn save(&mut self, checkpoint: &CellCheckpoint) -> AnyResult<()> {
         let id = checkpoint.cell.id();
-        write_json(self.layout.checkpoint(&id), checkpoint)?;
+        write_json(
+            self.folder.file_path(&self.layout.checkpoint(&id))?,
+            checkpoint,
+        )?;
         self.checkpoints.insert(id, checkpoint.clone());
         Ok(())
     }
@@ -189,6 +208,6 @@ impl Store {
             }
             return Ok(());
         }
-        Ok(write_json(path, setup)?)
+        Ok(write_json(self.folder.file_path(&path)?, setup)?)
     }
 }

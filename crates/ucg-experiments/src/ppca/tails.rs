@@ -121,6 +121,7 @@ pub fn run_tails(
         tails: tails.clone(),
     };
     let OpenedSweep {
+        folder,
         layout,
         cached,
         main,
@@ -131,6 +132,7 @@ pub fn run_tails(
         "tails study",
         |s: &TailsSetup| &s.fit,
         ui,
+        command,
     )?;
     let setup = match cached {
         Some(s) => s,
@@ -139,7 +141,7 @@ pub fn run_tails(
                 fit: main.fit.clone(),
                 gaps: main.model.encoder_gaps(&main.encoder, &main.x)?,
             };
-            write_json(layout.setup(), &s)?;
+            write_json(folder.file_path(&layout.setup())?, &s)?;
             s
         }
     };
@@ -169,7 +171,7 @@ pub fn run_tails(
             format!("{} meeting times", estimator.name()),
         );
         bar.set_position(c.runs);
-        let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
+        let mut save = PeriodicSave::new(&folder, path, CHECKPOINT_EVERY)?;
         while c.runs < tails.replicates {
             let end = (c.runs + CHUNK).min(tails.replicates);
             let seeds: Vec<u64> = (c.runs..end).map(|r| tails_seed(config, r)).collect();
@@ -187,7 +189,7 @@ pub fn run_tails(
         bar.finish();
         done.push(c);
     }
-    write_tails_outputs(out, config, tails, &setup, &done, command, ui)
+    write_tails_outputs(&folder, config, tails, &setup, &done, command, ui)
 }
 
 #[cfg(test)]

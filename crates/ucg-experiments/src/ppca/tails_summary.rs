@@ -2,8 +2,6 @@
 //! the survival function of τ over all points and for the worst points, each point's mean τ and capped
 //! count beside its encoder gap, and how concentrated the capped chains are.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use ucg_report::{
     Axis, ErrorBarChart, ErrorPoint, LineChart, MarkdownTable, SeriesStyle, format_number_sig,
@@ -17,6 +15,7 @@ use super::meeting::{MeetingCounts, MeetingStats};
 use super::tails::{TailsCheckpoint, TailsSettings, TailsSetup};
 use crate::AnyResult;
 use crate::progress::Ui;
+use ucg_files::RunFolder;
 
 /// The share of the data points (the worst ones) on which the concentration of capped chains is measured.
 pub const CONCENTRATION_SHARE: f64 = 0.05;
@@ -193,7 +192,7 @@ pub fn summarise_tails(
 /// # Errors
 /// Checkpoints without runs, or I/O errors.
 pub fn write_tails_outputs(
-    out: &Path,
+    folder: &RunFolder,
     config: &Config,
     tails: &TailsSettings,
     setup: &TailsSetup,
@@ -211,10 +210,10 @@ pub fn write_tails_outputs(
         tails: tails.clone(),
         estimators,
     };
-    write_json(out.join("summary.json"), &summary)?;
-    let figures = draw_figures(&out.join("figures"), &summary, done, ui)?;
+    write_json(folder.file("summary.json")?, &summary)?;
+    let figures = draw_figures(folder, &summary, done, ui)?;
     write_text(
-        out.join("report.md"),
+        folder.file("report.md")?,
         &report(&summary, &setup.gaps, &figures),
     )?;
     Ok(summary)
@@ -376,7 +375,7 @@ fn gap_chart(s: &TailsSummary) -> ErrorBarChart {
 
 /// Draws the figures into `dir`; returns `(stem relative to the folder, caption)` pairs.
 fn draw_figures(
-    dir: &Path,
+    folder: &RunFolder,
     s: &TailsSummary,
     done: &[TailsCheckpoint],
     ui: &Ui,
@@ -385,7 +384,7 @@ fn draw_figures(
     for (e, c) in s.estimators.iter().zip(done) {
         let name = format!("tails_survival_{}", c.estimator.slug());
         out.push((
-            save_figure(dir, &name, survival_chart(e, c), ui)?,
+            save_figure(folder, &name, survival_chart(e, c), ui)?,
             format!(
                 "{}: empirical survival function P(τ > t) over all points (solid) and for the {} points with \
                  the largest mean τ (dashed), log-log; a curve's last value at the cap is its share of capped \
@@ -396,7 +395,7 @@ fn draw_figures(
         ));
     }
     out.push((
-        save_figure(dir, "tails_gap", gap_chart(s), ui)?,
+        save_figure(folder, "tails_gap", gap_chart(s), ui)?,
         "Each data point's mean meeting time (log scale) against its encoder gap, for both coupled \
          estimators."
             .into(),

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ucg_estimators::LagSettings;
 use ucg_estimators::seeding::derive_seed;
 use ucg_estimators::summary::Moments;
+use ucg_files::RunFolder;
 use ucg_report::{read_json, write_json};
 use ucg_train::ppca::{CoupledKernelKind, PpcaProblem};
 
@@ -233,6 +234,7 @@ pub fn run_window_sweep(
         sweep: sweep.clone(),
     };
     let OpenedSweep {
+        folder,
         layout,
         cached,
         main,
@@ -243,6 +245,7 @@ pub fn run_window_sweep(
         "window sweep",
         |s: &WindowSetup| &s.fit,
         ui,
+        command,
     )?;
     let problem = main.problem()?;
     let exact = problem.exact_gradient()?.to_vec();
@@ -257,7 +260,7 @@ pub fn run_window_sweep(
                 fit: main.fit.clone(),
                 pilots,
             };
-            write_json(layout.setup(), &s)?;
+            write_json(folder.file_path(&layout.setup())?, &s)?;
             s
         }
     };
@@ -267,13 +270,14 @@ pub fn run_window_sweep(
         problem: &problem,
         exact: &exact,
         layout: &layout,
+        folder: &folder,
         ui,
     };
     let mut done = Vec::new();
     for ((estimator, kind), pilot) in coupled_estimators(config)?.into_iter().zip(&setup.pilots) {
         done.push(run_estimator(&context, estimator, kind, pilot)?);
     }
-    write_window_outputs(out, config, sweep, &setup, &done, command, ui)
+    write_window_outputs(&folder, config, sweep, &setup, &done, command, ui)
 }
 
 /// The pilot of one estimator: meeting times at the paper's window, their quantiles, the grid.
@@ -319,6 +323,7 @@ struct Context<'a> {
     problem: &'a PpcaProblem<'a>,
     exact: &'a [f64],
     layout: &'a Layout,
+    folder: &'a RunFolder,
     ui: &'a Ui,
 }
 
@@ -336,6 +341,7 @@ fn run_estimator(
         problem,
         exact,
         layout,
+        folder,
         ui,
     } = *context;
     let path = layout.checkpoint(estimator.slug());
@@ -368,7 +374,7 @@ fn run_estimator(
         format!("{} ({} windows)", estimator.name(), windows.len()),
     );
     bar.set_position(first);
-    let mut save = PeriodicSave::new(path, CHECKPOINT_EVERY);
+    let mut save = PeriodicSave::new(folder, path, CHECKPOINT_EVERY)?;
     for r in first..sweep.replicates {
         let estimates = problem.coupled_gradient_windows(
             kind,

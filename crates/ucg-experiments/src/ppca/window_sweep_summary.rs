@@ -7,8 +7,6 @@
 //! paper's `(t0, t0 + L − 1)`, and how the windows Jacob, O'Leary & Atchadé advise (`k` at a high quantile
 //! of τ, `m` several times `k`) compare.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use ucg_estimators::summary::bonferroni_z;
 use ucg_report::{
@@ -23,6 +21,7 @@ use super::verdict::Verdict;
 use super::window_sweep::{PilotRecord, WindowCheckpoint, WindowSetup, WindowSweepSettings};
 use crate::AnyResult;
 use crate::progress::Ui;
+use ucg_files::RunFolder;
 
 /// The smallest multiple `m / k` that counts as "several times k" in Jacob, O'Leary & Atchadé's advice.
 pub const SEVERAL: usize = 5;
@@ -194,7 +193,7 @@ pub fn summarise_estimator(
 /// # Errors
 /// Checkpoints without replicates, or I/O errors.
 pub fn write_window_outputs(
-    out: &Path,
+    folder: &RunFolder,
     config: &Config,
     sweep: &WindowSweepSettings,
     setup: &WindowSetup,
@@ -218,9 +217,9 @@ pub fn write_window_outputs(
         bound,
         estimators,
     };
-    write_json(out.join("summary.json"), &summary)?;
-    let figures = draw_figures(&out.join("figures"), &summary, ui)?;
-    write_text(out.join("report.md"), &report(&summary, &figures))?;
+    write_json(folder.file("summary.json")?, &summary)?;
+    let figures = draw_figures(folder, &summary, ui)?;
+    write_text(folder.file("report.md")?, &report(&summary, &figures))?;
     Ok(summary)
 }
 
@@ -436,7 +435,11 @@ fn window_chart(
 }
 
 /// Draws the sweep's figures into `dir`; returns `(stem relative to the folder, caption)` pairs.
-fn draw_figures(dir: &Path, s: &WindowSweepSummary, ui: &Ui) -> AnyResult<Vec<(String, String)>> {
+fn draw_figures(
+    folder: &RunFolder,
+    s: &WindowSweepSummary,
+    ui: &Ui,
+) -> AnyResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for e in &s.estimators {
         let slug = e.estimator.to_lowercase().replace(' ', "-");
@@ -448,7 +451,7 @@ fn draw_figures(dir: &Path, s: &WindowSweepSummary, ui: &Ui) -> AnyResult<Vec<(S
             e.paper().map(|w| w.efficiency.inefficiency.value),
         );
         out.push((
-            save_figure(dir, &format!("window_inefficiency_{slug}"), chart, ui)?,
+            save_figure(folder, &format!("window_inefficiency_{slug}"), chart, ui)?,
             format!(
                 "{}: variance × cost of H_{{k:m}} against m for each k (log-log, ±2 s.e.); the dashed line \
                  is the paper's window's.",
@@ -466,7 +469,7 @@ fn draw_figures(dir: &Path, s: &WindowSweepSummary, ui: &Ui) -> AnyResult<Vec<(S
             Some(1.0),
         );
         out.push((
-            save_figure(dir, &format!("window_ratio_{slug}"), chart, ui)?,
+            save_figure(folder, &format!("window_ratio_{slug}"), chart, ui)?,
             format!(
                 "{}: variance × cost of each window divided by the paper's, with ±2 paired standard errors \
                  (the windows share their runs, so their ratio is much better determined than either value).",

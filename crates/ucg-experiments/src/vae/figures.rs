@@ -1,8 +1,7 @@
 //! The study's figures (PNG and SVG, through `ucg-report`): training curves (the paper's Fig. 3 / 7),
 //! meeting-time histograms of C-ISIR against C-ISIR-DISIR (Fig. 4 / 8) and the cost of a step.
 
-use std::path::Path;
-
+use ucg_files::RunFolder;
 use ucg_report::{Axis, BarChart, Figure, Histogram, LineChart};
 
 use super::config::Estimator;
@@ -40,15 +39,14 @@ pub fn short(r: &RunSummary) -> String {
     r.unit.name.trim_start_matches(&prefix).to_string()
 }
 
-/// Writes every figure into `out/figures/` and returns the stems written (relative to `out`).
+/// Writes every figure into the folder's `figures/` and returns the stems written (relative to it).
 ///
 /// # Errors
-/// Unreadable run folders or drawing failures.
-pub fn write_figures(summary: &Summary, out: &Path) -> AnyResult<Vec<String>> {
+/// Unreadable run folders, a figure's file that the study did not write, or drawing failures.
+pub fn write_figures(summary: &Summary, folder: &RunFolder) -> AnyResult<Vec<String>> {
     // The figures' warnings only list skipped non-finite values (an epoch without chains has no τ),
     // which the report's tables show anyway.
-    let dir = out.join("figures");
-    std::fs::create_dir_all(&dir)?;
+    let out = folder.dir();
     let mut written = Vec::new();
     for (b, (title, runs)) in blocks(summary).into_iter().enumerate() {
         let continued: Vec<&&RunSummary> = runs
@@ -80,10 +78,10 @@ pub fn write_figures(summary: &Summary, out: &Path) -> AnyResult<Vec<String>> {
             );
         }
         let stem = format!("figures/curves-epoch-{b}");
-        let _drawn = by_epoch.save(out.join(&stem))?;
+        let _drawn = by_epoch.save(crate::folder::figure(folder, &stem)?)?;
         written.push(stem);
         let stem = format!("figures/curves-time-{b}");
-        let _drawn = by_time.save(out.join(&stem))?;
+        let _drawn = by_time.save(crate::folder::figure(folder, &stem)?)?;
         written.push(stem);
 
         let mut hist = Histogram::new(
@@ -100,13 +98,13 @@ pub fn write_figures(summary: &Summary, out: &Path) -> AnyResult<Vec<String>> {
         }) {
             hist = hist.series(
                 r.unit.estimator.label(),
-                all_meetings(&run_dir(out, &r.unit.name))?.values(),
+                all_meetings(&run_dir(&out, &r.unit.name))?.values(),
             );
             any = true;
         }
         if any {
             let stem = format!("figures/meeting-times-{b}");
-            let _drawn = hist.save(out.join(&stem))?;
+            let _drawn = hist.save(crate::folder::figure(folder, &stem)?)?;
             written.push(stem);
         }
 
@@ -122,7 +120,7 @@ pub fn write_figures(summary: &Summary, out: &Path) -> AnyResult<Vec<String>> {
             )
             .with_value_labels(true);
             let stem = format!("figures/cost-{b}");
-            let _drawn = cost.save(out.join(&stem))?;
+            let _drawn = cost.save(crate::folder::figure(folder, &stem)?)?;
             written.push(stem);
         }
     }

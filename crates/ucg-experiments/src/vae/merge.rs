@@ -1,38 +1,57 @@
 //! Merging the folders of a study's shards: the same settings everywhere, each run folder copied once,
-//! and a run present in several shards (a pretrain each computed) must be bit-identical.
+//! and a run present in several shards (a pretrain each computed) must be bit-identical. The merged
+//! folder is claimed like a study's own (see [`crate::folder`]); a shard is never the output.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use ucg_files::RunFolder;
+use ucg_files::atomic::TEMPORARY_PREFIX;
 
 use super::config::Config;
-use super::study::{CONFIG_FILE, prepare_folder};
+use super::study::{CONFIG_FILE, claim_folder, prepare_folder};
 use crate::AnyResult;
 
-fn copy_dir(from: &Path, to: &Path) -> AnyResult<()> {
-    std::fs::create_dir_all(to)?;
+pub use super::study::is_vae_folder;
+
+/// Copies the files under `from` into the claimed view `to` (recorded as the merge's own); temporary
+/// files a killed writer left in a shard are skipped.
+fn copy_dir(from: &Path, to: &RunFolder) -> AnyResult<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
-        let target = to.join(entry.file_name());
+        let name = entry.file_name();
         if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
+            copy_dir(&entry.path(), &to.at(&name))?;
+        } else if !name.to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+            std::fs::create_dir_all(to.dir())?;
+            std::fs::copy(entry.path(), to.file(&name)?)?;
         }
     }
     Ok(())
 }
 
-/// Whether `dir` holds a VAE study (its settings file).
-pub fn is_vae_folder(dir: &Path) -> bool {
-    ucg_report::read_json::<Config>(dir.join(CONFIG_FILE)).is_ok()
+/// Whether `a` and `b` name the same folder (`b` may not exist yet).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
-/// Merges the shards' folders into `out`.
+/// Merges the shards' folders into `out`, which is claimed for the merge (`command` names this process
+/// to a second one); returns the claimed folder, for writing the outputs.
 ///
 /// # Errors
-/// A folder that is not a VAE study, shards of different settings, a run that differs between shards,
-/// file failures.
-pub fn merge_folders(shards: &[std::path::PathBuf], out: &Path) -> AnyResult<()> {
+/// A folder that is not a VAE study, shards of different settings, `out` given as one of the shards, a
+/// run that differs between shards, an `out` that cannot be claimed, file failures.
+pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
     let first = shards.first().ok_or("no shard folders to merge")?;
+    if let Some(s) = shards.iter().find(|s| same_folder(s, out)) {
+        return Err(format!(
+            "--out {} is one of the shards being merged; give a new folder for the merged study",
+            s.display()
+        )
+        .into());
+    }
     let read = |dir: &Path| -> AnyResult<Config> {
         ucg_report::read_json(dir.join(CONFIG_FILE))
             .map_err(|e| format!("{} is not a VAE results folder: {e}", dir.display()).into())
@@ -48,7 +67,8 @@ pub fn merge_folders(shards: &[std::path::PathBuf], out: &Path) -> AnyResult<()>
             .into());
         }
     }
-    prepare_folder(&config, out)?;
+    let folder = claim_folder(out, command)?;
+    prepare_folder(&config, &folder)?;
     for s in shards {
         let runs = s.join("runs");
         if !runs.is_dir() {
@@ -56,10 +76,10 @@ pub fn merge_folders(shards: &[std::path::PathBuf], out: &Path) -> AnyResult<()>
         }
         for entry in std::fs::read_dir(&runs)? {
             let entry = entry?;
-            let target = out.join("runs").join(entry.file_name());
+            let target = folder.at("runs").at(entry.file_name());
             let model = |d: &Path| std::fs::read(d.join(ucg_train::vae::run::MODEL_FILE)).ok();
-            if target.is_dir() {
-                if model(&target) != model(&entry.path()) {
+            if target.dir().is_dir() {
+                if model(&target.dir()) != model(&entry.path()) {
                     return Err(format!(
                         "run {} differs between shards (its model.bin): not the same study",
                         entry.file_name().to_string_lossy()
@@ -71,5 +91,5 @@ pub fn merge_folders(shards: &[std::path::PathBuf], out: &Path) -> AnyResult<()>
             copy_dir(&entry.path(), &target)?;
         }
     }
-    Ok(())
+    Ok(folder)
 }

@@ -100,20 +100,44 @@ pub fn meetings(dir: &Path, steps: &[StepRow]) -> AnyResult<BTreeMap<usize, Meet
     Ok(out)
 }
 
-/// The file of a run's per-point evaluation by `method` (`iwae` or `ais`).
-pub fn eval_file(dir: &Path, method: &str) -> std::path::PathBuf {
-    dir.join(format!("eval-{method}.csv"))
+/// The name of a run's per-point evaluation file by `method` (`iwae`, `ais` or `train-iwae`).
+pub fn eval_file_name(method: &str) -> String {
+    format!("eval-{method}.csv")
 }
 
-/// A run's per-point evaluation by `method`, if done.
+/// The file of a run's per-point evaluation by `method`.
+pub fn eval_file(dir: &Path, method: &str) -> std::path::PathBuf {
+    dir.join(eval_file_name(method))
+}
+
+/// A run's per-point evaluation by `method` on `points` points, if done: checked on reading, so that a
+/// damaged file is never summarised as if it were whole. Non-finite estimates are kept (a diverged model
+/// is reported as diverged, by the summary).
 ///
 /// # Errors
-/// A malformed file.
-pub fn evaluation(dir: &Path, method: &str) -> AnyResult<Option<Vec<PointRow>>> {
+/// A malformed file, or one that does not hold exactly points `0..points` in order.
+pub fn evaluation(dir: &Path, method: &str, points: usize) -> AnyResult<Option<Vec<PointRow>>> {
     let path = eval_file(dir, method);
-    if path.is_file() {
-        read(&path).map(Some)
-    } else {
-        Ok(None)
+    if !path.is_file() {
+        return Ok(None);
     }
+    let rows: Vec<PointRow> = read(&path)?;
+    let misplaced = rows.iter().enumerate().find(|(i, r)| r.point != *i);
+    if rows.len() != points || misplaced.is_some() {
+        let what = match misplaced {
+            Some((i, r)) => format!(
+                "line {} holds point {} where point {i} belongs",
+                i + 2,
+                r.point
+            ),
+            None => format!("{} points where the study evaluates {points}", rows.len()),
+        };
+        return Err(format!(
+            "{}: {what} (a damaged or foreign file); delete it and rerun the same command to evaluate \
+             again",
+            path.display()
+        )
+        .into());
+    }
+    Ok(Some(rows))
 }

@@ -6,7 +6,7 @@ use ucg_report::{MarkdownTable, format_number};
 use super::config::{DatasetKind, Estimator};
 use super::figures::{blocks, iwae_evaluations_per_step, iwae_seconds_per_step, short};
 use super::plan::Role;
-use super::summary::{PairedDifference, Summary};
+use super::summary::{Finding, MIN_POINTS_FOR_VERDICT, PairedDifference, Summary};
 use super::unit::{PILOT_POINTS, TRAIN_IWAE};
 use crate::beta_choice::BetaChoice;
 
@@ -44,15 +44,34 @@ fn pm(mean: f64, se: f64) -> String {
     }
 }
 
-/// One plain sentence per paired difference: whether the coupled model beats the other, by how much.
+/// One plain sentence per paired difference: whether the coupled model beats the other, by how much, or
+/// why there is no verdict (a diverged model, too few points).
 pub fn verdict(d: &PairedDifference) -> String {
-    let z = d.mean / d.se;
-    let what = if z > 2.0 {
-        "beats"
-    } else if z < -2.0 {
-        "is worse than"
-    } else {
-        "cannot be told apart from"
+    let z = d.z();
+    let what = match d.finding() {
+        Finding::Beats => "beats",
+        Finding::Worse => "is worse than",
+        Finding::NoDifference => "cannot be told apart from",
+        Finding::Diverged(runs) => {
+            return format!(
+                "{} against {} ({}): no verdict, {} diverged (non-finite log-likelihoods)",
+                d.a,
+                d.b,
+                d.method,
+                runs.join(" and ")
+            );
+        }
+        Finding::TooFewPoints => {
+            return format!(
+                "{} against {} ({}): no verdict on {} points (at least {MIN_POINTS_FOR_VERDICT} are \
+                 needed); a − b = {}",
+                d.a,
+                d.b,
+                d.method,
+                d.points,
+                pm(d.mean, d.se)
+            );
+        }
     };
     let images = if d.method.starts_with(TRAIN_IWAE) {
         "training"
@@ -127,28 +146,37 @@ pub fn report_markdown(summary: &Summary, figures: &[String]) -> String {
             format!(", and IWAE-{} on the first {} training images", c.eval.iwae_k, c.eval.train_points)
         }
     ));
+    if !summary.missing.is_empty() {
+        s.push_str(&format!(
+            "**Partial results**: {} of the plan's {} runs are not evaluated in this folder ({}); run the \
+             other shards and merge them.\n\n",
+            summary.missing.len(),
+            summary.missing.len() + summary.runs.len(),
+            summary.missing.join(", ")
+        ));
+    }
     s.push_str("## Verdict\n\nDifferences are paired over the same test (or, for `train-iwae`, training) points (a − b in nats, ± one standard error); \"beats\" needs z > 2, \"is worse than\" z < −2.\n\n");
     if summary.differences.is_empty() {
         s.push_str("No coupled run has been evaluated yet.\n");
     } else {
         let mut t = MarkdownTable::new(["a", "b", "method", "points", "a − b", "z", "verdict"]);
         for d in &summary.differences {
-            let z = d.mean / d.se;
             t.push_row([
                 d.a.clone(),
                 d.b.clone(),
                 d.method.clone(),
                 d.points.to_string(),
                 pm(d.mean, d.se),
-                format!("{z:.1}"),
-                if z > 2.0 {
-                    "a beats b"
-                } else if z < -2.0 {
-                    "a is worse"
-                } else {
-                    "no difference detected"
-                }
-                .to_string(),
+                format!("{:.1}", d.z()),
+                match d.finding() {
+                    Finding::Beats => "a beats b".to_string(),
+                    Finding::Worse => "a is worse".to_string(),
+                    Finding::NoDifference => "no difference detected".to_string(),
+                    Finding::Diverged(runs) => format!("none: {} diverged", runs.join(", ")),
+                    Finding::TooFewPoints => {
+                        format!("none: fewer than {MIN_POINTS_FOR_VERDICT} points")
+                    }
+                },
             ]);
         }
         s.push_str(&t.to_markdown());

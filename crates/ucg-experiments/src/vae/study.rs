@@ -1,8 +1,11 @@
-//! The whole study in an output folder: settings checked against the folder, the shard's units run (each
-//! resumable), then `summary.json`, `report.md` and the figures written from what the folder holds.
+//! The whole study in an output folder: the folder claimed (see [`crate::folder`]), settings checked
+//! against it, the shard's units run (each resumable), then `summary.json`, `report.md` and the figures
+//! written from what the folder holds.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use ucg_files::RunFolder;
 
 use super::config::{Config, DatasetKind};
 use super::data::{StudyData, load};
@@ -18,16 +21,43 @@ use crate::shard::Shard;
 /// The settings file of a results folder.
 pub const CONFIG_FILE: &str = "config.json";
 
-/// Creates `out` (or checks an existing one holds a study of the same settings) and records `config`.
+/// The kind of run a VAE study's folder records.
+pub const STUDY_KIND: &str = "VAE study";
+
+/// Claims `out` for a VAE study (a new or empty folder, or a VAE study's, also one an earlier version
+/// wrote); `command` names this process to a second one.
 ///
 /// # Errors
-/// `out` is a file, or holds a study of other settings, or cannot be written.
-pub fn prepare_folder(config: &Config, out: &Path) -> AnyResult<()> {
-    if out.exists() && !out.is_dir() {
-        return Err(format!("{} is a file, not a results folder", out.display()).into());
+/// `out` is a file, a folder of other files or of another kind of run, or in use by another process.
+pub fn claim_folder(out: &Path, command: &str) -> AnyResult<RunFolder> {
+    crate::folder::claim(out, STUDY_KIND, command, earlier_study_files)
+}
+
+/// The files an earlier version of the tool wrote in a VAE study's folder, if `root` is one.
+fn earlier_study_files(root: &Path) -> Option<Vec<PathBuf>> {
+    if !is_vae_folder(root) {
+        return None;
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let path = out.join(CONFIG_FILE);
+    Some(crate::folder::files_under(root, |p| {
+        let top = ["config.json", "summary.json", "report.md"];
+        top.iter().any(|t| p == Path::new(t))
+            || crate::folder::is_figure(p)
+            || p.starts_with("runs")
+    }))
+}
+
+/// Whether `dir` holds a VAE study (its settings file).
+pub fn is_vae_folder(dir: &Path) -> bool {
+    ucg_report::read_json::<Config>(dir.join(CONFIG_FILE)).is_ok()
+}
+
+/// Records `config` in the claimed `folder`, or checks that the study there has the same settings.
+///
+/// # Errors
+/// The folder holds a study of other settings, or cannot be written.
+pub fn prepare_folder(config: &Config, folder: &RunFolder) -> AnyResult<()> {
+    let out = folder.dir();
+    let path = folder.path(CONFIG_FILE);
     if path.is_file() {
         let existing: Config = ucg_report::read_json(&path)?;
         if &existing != config {
@@ -40,7 +70,7 @@ pub fn prepare_folder(config: &Config, out: &Path) -> AnyResult<()> {
         }
         return Ok(());
     }
-    ucg_report::write_json(&path, config)?;
+    ucg_report::write_json(folder.file(CONFIG_FILE)?, config)?;
     Ok(())
 }
 
@@ -56,7 +86,8 @@ pub fn run_study(
     command: &str,
 ) -> AnyResult<Summary> {
     config.validate()?;
-    prepare_folder(config, out)?;
+    let folder = claim_folder(out, command)?;
+    prepare_folder(config, &folder)?;
     let plan = units(config);
     let mine = shard_units(&plan, shard);
     ui.note(format!(
@@ -89,26 +120,41 @@ pub fn run_study(
                 e.insert(d)
             }
         };
-        run_unit(config, &plan, unit, loaded, out, ui)?;
+        run_unit(config, &plan, unit, loaded, &folder, ui)?;
     }
-    write_outputs(out, command, ui)
+    write_outputs(&folder, command, ui)
 }
 
-/// Writes `summary.json`, `report.md` and the figures from the runs in `out` (after a run or a merge).
+/// Writes `summary.json`, `report.md` and the figures from the runs in the claimed `folder` (after a run
+/// or a merge); says when runs of the plan are missing (a shard, or a merge of some of the shards).
 ///
 /// # Errors
-/// No settings file, malformed run files, drawing failures.
-pub fn write_outputs(out: &Path, command: &str, ui: &Ui) -> AnyResult<Summary> {
-    let config: Config = ucg_report::read_json(out.join(CONFIG_FILE))
+/// No settings file, malformed or incomplete run files, drawing failures.
+pub fn write_outputs(folder: &RunFolder, command: &str, ui: &Ui) -> AnyResult<Summary> {
+    let out = folder.dir();
+    let config: Config = ucg_report::read_json(folder.path(CONFIG_FILE))
         .map_err(|e| format!("{} is not a VAE results folder: {e}", out.display()))?;
-    let summary = summarise(&config, out, command)?;
-    ucg_report::write_json(out.join("summary.json"), &summary)?;
-    let figures = write_figures(&summary, out)?;
-    ucg_report::write_text(out.join("report.md"), &report_markdown(&summary, &figures))?;
+    let summary = summarise(&config, &out, command)?;
+    ucg_report::write_json(folder.file("summary.json")?, &summary)?;
+    let figures = write_figures(&summary, folder)?;
+    crate::folder::remove_stale_figures(folder, &figures)?;
+    ucg_report::write_text(
+        folder.file("report.md")?,
+        &report_markdown(&summary, &figures),
+    )?;
+    if !summary.missing.is_empty() {
+        ui.note(format!(
+            "partial results: {} of {} runs of the plan are evaluated (missing: {}); run the other \
+             shards and merge them",
+            summary.runs.len(),
+            summary.runs.len() + summary.missing.len(),
+            summary.missing.join(", ")
+        ));
+    }
     ui.note(format!(
         "{} runs summarised: {}",
         summary.runs.len(),
-        out.join("report.md").display()
+        folder.path("report.md").display()
     ));
     Ok(summary)
 }

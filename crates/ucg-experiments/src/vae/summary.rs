@@ -24,6 +24,9 @@ pub struct Estimate {
     pub mean: f64,
     /// Standard error of the mean (NaN for one point).
     pub se: f64,
+    /// Points whose estimate is not finite (a diverged model; the mean is then NaN).
+    #[serde(default)]
+    pub non_finite: usize,
 }
 
 /// One epoch of a run.
@@ -87,6 +90,54 @@ pub struct PairedDifference {
     pub mean: f64,
     /// Its standard error.
     pub se: f64,
+    /// The runs among `a` and `b` whose estimates are not all finite (diverged models): then there is no
+    /// difference to report.
+    #[serde(default)]
+    pub diverged: Vec<String>,
+}
+
+/// The fewest common points on which a paired difference is judged: below it the standard error is too
+/// unreliable for a verdict.
+pub const MIN_POINTS_FOR_VERDICT: usize = 20;
+
+/// What a paired difference `a − b` shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// `a` is better: z > 2.
+    Beats,
+    /// `a` is worse: z < −2.
+    Worse,
+    /// |z| ≤ 2.
+    NoDifference,
+    /// A model's estimates are not finite: these runs diverged.
+    Diverged(Vec<String>),
+    /// Fewer than [`MIN_POINTS_FOR_VERDICT`] common points.
+    TooFewPoints,
+}
+
+impl PairedDifference {
+    /// `mean / se`.
+    pub fn z(&self) -> f64 {
+        self.mean / self.se
+    }
+
+    /// The verdict, or why there is none.
+    pub fn finding(&self) -> Finding {
+        if !self.diverged.is_empty() {
+            return Finding::Diverged(self.diverged.clone());
+        }
+        if self.points < MIN_POINTS_FOR_VERDICT {
+            return Finding::TooFewPoints;
+        }
+        let z = self.z();
+        if z > 2.0 {
+            Finding::Beats
+        } else if z < -2.0 {
+            Finding::Worse
+        } else {
+            Finding::NoDifference
+        }
+    }
 }
 
 /// The whole study's summary.
@@ -100,6 +151,9 @@ pub struct Summary {
     pub runs: Vec<RunSummary>,
     /// C-ISIR-DISIR (and C-ISIR) against every other model of the same block, by each method.
     pub differences: Vec<PairedDifference>,
+    /// The runs of the plan not evaluated in this folder (another shard's, or not run yet).
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 fn mean_se(v: &[f64]) -> (f64, f64) {
@@ -139,15 +193,21 @@ fn run_summary(config: &Config, unit: &Unit, dir: &Path) -> AnyResult<RunSummary
     let steps = records::steps(dir)?;
     let meetings = records::meetings(dir, &steps)?;
     let mut test = Vec::new();
-    for (method, _) in methods(&config.eval) {
-        if let Some(rows) = records::evaluation(dir, method)? {
+    for (method, points) in methods(&config.eval) {
+        if let Some(rows) = records::evaluation(dir, method, points)? {
             let v: Vec<f64> = rows.iter().map(|r| r.log_likelihood).collect();
-            let (mean, se) = mean_se(&v);
+            let non_finite = v.iter().filter(|x| !x.is_finite()).count();
+            let (mean, se) = if non_finite > 0 {
+                (f64::NAN, f64::NAN)
+            } else {
+                mean_se(&v)
+            };
             test.push(Estimate {
                 method: label(config, method),
                 points: v.len(),
                 mean,
                 se,
+                non_finite,
             });
         }
     }
@@ -208,10 +268,13 @@ pub fn all_meetings(dir: &Path) -> AnyResult<MeetingCounts> {
 pub fn summarise(config: &Config, out: &Path, command: &str) -> AnyResult<Summary> {
     let plan = units(config);
     let mut runs = Vec::new();
+    let mut missing = Vec::new();
     for u in &plan {
         let dir = run_dir(out, &u.name);
-        if records::evaluation(&dir, "iwae")?.is_some() {
+        if records::evaluation(&dir, "iwae", config.eval.iwae_points)?.is_some() {
             runs.push(run_summary(config, u, &dir)?);
+        } else {
+            missing.push(u.name.clone());
         }
     }
     let mut differences = Vec::new();
@@ -228,14 +291,26 @@ pub fn summarise(config: &Config, out: &Path, command: &str) -> AnyResult<Summar
                     == (a.unit.dataset, a.unit.latent, a.unit.seed)
         };
         for b in runs.iter().filter(same_block) {
-            for (method, _) in methods(&config.eval) {
+            for (method, count) in methods(&config.eval) {
                 let (ra, rb) = (
-                    records::evaluation(&run_dir(out, &a.unit.name), method)?,
-                    records::evaluation(&run_dir(out, &b.unit.name), method)?,
+                    records::evaluation(&run_dir(out, &a.unit.name), method, count)?,
+                    records::evaluation(&run_dir(out, &b.unit.name), method, count)?,
                 );
                 if let (Some(ra), Some(rb)) = (ra, rb)
                     && let Some((points, mean, se)) = paired(&ra, &rb)
                 {
+                    let finite =
+                        |rows: &[PointRow]| rows.iter().all(|r| r.log_likelihood.is_finite());
+                    let diverged: Vec<String> = [(&a.unit.name, &ra), (&b.unit.name, &rb)]
+                        .into_iter()
+                        .filter(|(_, rows)| !finite(rows))
+                        .map(|(name, _)| name.clone())
+                        .collect();
+                    let (mean, se) = if diverged.is_empty() {
+                        (mean, se)
+                    } else {
+                        (f64::NAN, f64::NAN)
+                    };
                     differences.push(PairedDifference {
                         a: a.unit.name.clone(),
                         b: b.unit.name.clone(),
@@ -243,6 +318,7 @@ pub fn summarise(config: &Config, out: &Path, command: &str) -> AnyResult<Summar
                         points,
                         mean,
                         se,
+                        diverged,
                     });
                 }
             }
@@ -253,6 +329,7 @@ pub fn summarise(config: &Config, out: &Path, command: &str) -> AnyResult<Summar
         command: command.to_string(),
         runs,
         differences,
+        missing,
     })
 }
 

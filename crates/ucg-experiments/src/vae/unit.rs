@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ucg_files::RunFolder;
 use ucg_models::vae::VaeOnData;
 use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, SigmoidSchedule};
 use ucg_train::vae::InitialParameters;
@@ -59,9 +60,21 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// The view of unit `name`'s folder in the study's claimed folder.
+pub fn run_folder(study: &RunFolder, name: &str) -> RunFolder {
+    study.at(Path::new("runs").join(name))
+}
+
 /// Fixes (or reads back) the length of a same-wall-time run.
-fn wall_time(out: &Path, unit: &Unit, plan: &[Unit], whole_epoch: usize) -> AnyResult<WallTime> {
-    let path = run_dir(out, &unit.name).join("walltime.json");
+fn wall_time(
+    study: &RunFolder,
+    unit: &Unit,
+    plan: &[Unit],
+    whole_epoch: usize,
+) -> AnyResult<WallTime> {
+    let out = &study.dir();
+    let run = run_folder(study, &unit.name);
+    let path = run.path("walltime.json");
     if path.is_file() {
         return Ok(ucg_report::read_json(&path)?);
     }
@@ -97,8 +110,7 @@ fn wall_time(out: &Path, unit: &Unit, plan: &[Unit], whole_epoch: usize) -> AnyR
         epochs: target_steps.div_ceil(steps_per_epoch),
         steps_per_epoch,
     };
-    std::fs::create_dir_all(run_dir(out, &unit.name))?;
-    ucg_report::write_json(&path, &w)?;
+    ucg_report::write_json(run.file("walltime.json")?, &w)?;
     Ok(w)
 }
 
@@ -111,18 +123,19 @@ pub fn run_unit(
     plan: &[Unit],
     unit: &Unit,
     data: &StudyData,
-    out: &Path,
+    study: &RunFolder,
     ui: &Ui,
 ) -> AnyResult<()> {
-    let dir = run_dir(out, &unit.name);
-    std::fs::create_dir_all(&dir)?;
+    let out = &study.dir();
+    let run = run_folder(study, &unit.name);
+    let dir = run.dir();
     let mut tc = config.train_config(unit.estimator, unit.latent, unit.seed);
     (tc.epochs, tc.steps_per_epoch) = (unit.epochs, unit.steps_per_epoch);
     if let Some(lr) = unit.learning_rate {
         tc.learning_rate = lr;
     }
     if unit.role == Role::SameWallTime {
-        let w = wall_time(out, unit, plan, data.train.len() / config.batch)?;
+        let w = wall_time(study, unit, plan, data.train.len() / config.batch)?;
         (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
     }
     if let Some(from) = &unit.from {
@@ -130,12 +143,12 @@ pub fn run_unit(
         tc.init = Some(InitialParameters::of_file(&ckpt)?);
     }
     if let (BetaChoice::Pilot(p), Estimator::CoupledIsirDisir) = (&config.beta, unit.estimator) {
-        let choice = pilot(p, &tc, data, &dir, ui)?;
+        let choice = pilot(p, &tc, data, &run, ui)?;
         tc.coupled.beta = ucg_train::vae::BetaPolicy::Fixed(choice.best_beta());
     }
     let mut resolved = unit.clone();
     (resolved.epochs, resolved.steps_per_epoch) = (tc.epochs, tc.steps_per_epoch);
-    ucg_report::write_json(dir.join("unit.json"), &resolved)?;
+    ucg_report::write_json(run.file("unit.json")?, &resolved)?;
     let resume = dir.join(CHECKPOINT_FILE).is_file();
     let note = |r: &ucg_train::vae::EpochRecord| {
         ui.note(format!(
@@ -144,8 +157,8 @@ pub fn run_unit(
         ));
     };
     let mut progress = super::bars::epoch_bars(ui, format!("{} ", unit.name), note);
-    ucg_train::vae::run(tc, &data.train, &dir, resume, &mut progress)?;
-    evaluate_unit(&config.eval, &dir, data, ui)
+    ucg_train::vae::run(tc, &data.train, &run, resume, &mut progress)?;
+    evaluate_unit(&config.eval, &run, data, ui)
 }
 
 /// C-ISIR-DISIR's β for the run `tc` by a pilot on the model it starts from (its initial parameters, or
@@ -155,10 +168,10 @@ fn pilot(
     settings: &PilotSettings,
     tc: &ucg_train::vae::TrainConfig,
     data: &StudyData,
-    dir: &Path,
+    run: &RunFolder,
     ui: &Ui,
 ) -> AnyResult<ucg_estimators::pilot::PilotChoice> {
-    let path = dir.join(PILOT_FILE);
+    let path = run.path(PILOT_FILE);
     if path.is_file() {
         return Ok(ucg_report::read_json(&path)?);
     }
@@ -192,7 +205,7 @@ fn pilot(
             "not separated from every other candidate by 2 s.e."
         }
     ));
-    ucg_report::write_json(&path, &choice)?;
+    ucg_report::write_json(run.file(PILOT_FILE)?, &choice)?;
     Ok(choice)
 }
 
@@ -212,13 +225,15 @@ pub fn methods(eval: &EvalConfig) -> Vec<(&'static str, usize)> {
 /// The method name of the IWAE bound on training images.
 pub const TRAIN_IWAE: &str = "train-iwae";
 
-/// Evaluates the model in `dir` by every method not yet done.
-fn evaluate_unit(eval: &EvalConfig, dir: &Path, data: &StudyData, ui: &Ui) -> AnyResult<()> {
+/// Evaluates the model in `run` by every method not yet done.
+fn evaluate_unit(eval: &EvalConfig, run: &RunFolder, data: &StudyData, ui: &Ui) -> AnyResult<()> {
+    let dir = &run.dir();
     for (method, points) in methods(eval) {
         let file = records::eval_file(dir, method);
         if file.is_file() {
             continue;
         }
+        let file = run.file(records::eval_file_name(method))?;
         let (images, which) = if method == TRAIN_IWAE {
             (data.first_train_images(points), "training")
         } else {

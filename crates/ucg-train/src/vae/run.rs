@@ -9,8 +9,15 @@
 //!   pairs' meeting times per epoch ([`super::steps::MEETINGS_CSV_HEADER`]), both rewritten atomically from
 //!   the checkpoint's records like `metrics.csv`;
 //! - `model.bin`: the parameters after the last epoch (`ucg_models::vae::file`).
+//!
+//! The folder is a claimed [`RunFolder`] ([`claim_folder`] for a run of its own, or a subfolder of a
+//! study's): one writer at a time, and only files the run wrote are ever replaced. A fresh run refuses a
+//! folder that already holds a run's files, finished or not; a finished run whose checkpoint was deleted
+//! is therefore never overwritten.
 
 use std::path::{Path, PathBuf};
+
+use ucg_files::RunFolder;
 
 use super::checkpoint;
 use super::config::TrainConfig;
@@ -59,8 +66,50 @@ pub fn metrics_csv(records: &[EpochRecord]) -> String {
     )
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    ucg_data::atomic::write_atomic(path, bytes).map_err(|e| TrainError::File {
+/// The kind of run [`claim_folder`] records in its folder.
+pub const RUN_KIND: &str = "VAE training run";
+
+/// The files a run writes, in the order a user would look for them.
+pub const RUN_FILES: [&str; 5] = [
+    CHECKPOINT_FILE,
+    METRICS_FILE,
+    STEPS_FILE,
+    MEETINGS_FILE,
+    MODEL_FILE,
+];
+
+/// Claims `out` for a training run of its own (`cargo xtask train vae`): a new or empty folder, or one a
+/// training run wrote, also an earlier version's (recognised by its checkpoint or final parameters).
+/// `holder` (the command line) names this process to a second one.
+///
+/// # Errors
+/// `out` is a file, a folder of other files or another kind of run, or in use by another process.
+pub fn claim_folder(out: &Path, holder: &str) -> Result<RunFolder> {
+    RunFolder::claim_or_adopt(out, RUN_KIND, holder, |root| {
+        [CHECKPOINT_FILE, MODEL_FILE]
+            .iter()
+            .any(|f| root.join(f).is_file())
+            .then(|| RUN_FILES.iter().map(PathBuf::from).collect())
+    })
+    .map_err(|e| folder_error(out, e))
+}
+
+fn folder_error(out: &Path, e: ucg_files::FilesError) -> TrainError {
+    match e {
+        ucg_files::FilesError::Io { path, source } => TrainError::File {
+            path: path.display().to_string(),
+            reason: source.to_string(),
+        },
+        other => TrainError::Folder {
+            path: out.display().to_string(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn write(out: &RunFolder, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = out.file(name).map_err(|e| folder_error(&out.dir(), e))?;
+    ucg_data::atomic::write_atomic(&path, bytes).map_err(|e| TrainError::File {
         path: path.display().to_string(),
         reason: e.to_string(),
     })
@@ -69,19 +118,20 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Trains `config.epochs` epochs (in total, counting those of a resumed checkpoint) on `data`, in `out`.
 ///
 /// With `resume`, continues from `out/checkpoint.bin` (which must exist and match the settings); without,
-/// refuses an `out` that already holds a checkpoint.
+/// refuses an `out` that already holds any of a run's files ([`RUN_FILES`]).
 ///
 /// # Errors
-/// A checkpoint present without `resume`, missing or unusable with it; training and file failures.
+/// A run's files present without `resume`, a checkpoint missing or unusable with it; training and file
+/// failures.
 pub fn run(
     config: TrainConfig,
     data: &VaeData,
-    out: &Path,
+    out: &RunFolder,
     resume: bool,
     progress: &mut dyn FnMut(RunEvent<'_>),
 ) -> Result<Trainer> {
     config.validate()?;
-    let ckpt: PathBuf = out.join(CHECKPOINT_FILE);
+    let ckpt: PathBuf = out.path(CHECKPOINT_FILE);
     let mut trainer = if resume {
         if !ckpt.is_file() {
             return Err(TrainError::File {
@@ -99,6 +149,15 @@ pub fn run(
                 reason: "a run already exists here; pass --resume to continue it or choose another output folder".into(),
             });
         }
+        if let Some(found) = RUN_FILES.iter().find(|f| out.path(f).exists()) {
+            return Err(TrainError::Folder {
+                path: out.dir().display().to_string(),
+                reason: format!(
+                    "holds {found} of a finished run but no {CHECKPOINT_FILE} to resume; nothing was \
+                     changed: choose another output folder"
+                ),
+            });
+        }
         Trainer::new(config.clone(), data.dim())?
     };
     while trainer.epoch() < trainer.config().epochs {
@@ -114,23 +173,26 @@ pub fn run(
             steps,
         });
         let record = trainer.train_epoch(data, &mut |step, _| progress(RunEvent::Step { step }))?;
+        let ckpt = out
+            .file(CHECKPOINT_FILE)
+            .map_err(|e| folder_error(&out.dir(), e))?;
         checkpoint::save(&trainer, &ckpt)?;
+        write(out, METRICS_FILE, metrics_csv(trainer.records()).as_bytes())?;
         write(
-            &out.join(METRICS_FILE),
-            metrics_csv(trainer.records()).as_bytes(),
-        )?;
-        write(
-            &out.join(STEPS_FILE),
+            out,
+            STEPS_FILE,
             steps_csv(trainer.step_records()).as_bytes(),
         )?;
         write(
-            &out.join(MEETINGS_FILE),
+            out,
+            MEETINGS_FILE,
             meetings_csv(trainer.meeting_counts()).as_bytes(),
         )?;
         progress(RunEvent::EpochEnd(&record));
     }
     write(
-        &out.join(MODEL_FILE),
+        out,
+        MODEL_FILE,
         &ucg_models::vae::file::to_bytes(trainer.model()),
     )?;
     Ok(trainer)
