@@ -92,8 +92,32 @@ impl RunFolder {
             return Err(FilesError::NotAFolder(root.to_path_buf()));
         }
         std::fs::create_dir_all(root).map_err(|e| FilesError::io(root, e))?;
-        let lock = FolderLock::acquire(root, holder)?;
         let record = root.join(RECORD_FILE);
+        // A folder of someone else's files is refused before anything (the lock file included) is
+        // written into it.
+        let mut adopted = BTreeSet::new();
+        if !record.exists() {
+            let others = foreign_entries(root)?;
+            if !others.is_empty() {
+                let Some(files) = earlier(root) else {
+                    let mut shown: Vec<String> = others.iter().take(3).cloned().collect();
+                    if others.len() > 3 {
+                        shown.push(format!("and {} more", others.len() - 3));
+                    }
+                    return Err(FilesError::NotARun {
+                        folder: root.to_path_buf(),
+                        found: shown.join(", "),
+                    });
+                };
+                adopted = files
+                    .iter()
+                    .filter(|p| root.join(p).is_file())
+                    .map(|p| key(p))
+                    .collect::<Result<_, _>>()?;
+            }
+        }
+        let lock = FolderLock::acquire(root, holder)?;
+        // Read under the lock: another process may have claimed the folder in the meantime.
         let files = if record.exists() {
             let (found, files) = read_record(&record)?;
             if found != kind {
@@ -105,25 +129,7 @@ impl RunFolder {
             }
             files
         } else {
-            let others = foreign_entries(root)?;
-            if others.is_empty() {
-                BTreeSet::new()
-            } else if let Some(adopted) = earlier(root) {
-                adopted
-                    .iter()
-                    .filter(|p| root.join(p).is_file())
-                    .map(|p| key(p))
-                    .collect::<Result<_, _>>()?
-            } else {
-                let mut shown: Vec<String> = others.iter().take(3).cloned().collect();
-                if others.len() > 3 {
-                    shown.push(format!("and {} more", others.len() - 3));
-                }
-                return Err(FilesError::NotARun {
-                    folder: root.to_path_buf(),
-                    found: shown.join(", "),
-                });
-            }
+            adopted
         };
         remove_temporaries(root)?;
         let folder = RunFolder {

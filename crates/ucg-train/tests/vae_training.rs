@@ -285,3 +285,31 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
         .to_string();
     assert!(err.contains("format version 1"), "{err}");
 }
+
+/// A finished run whose checkpoint was deleted to save space is never overwritten by a fresh run; a
+/// folder of a user's files is not claimed at all.
+#[test]
+fn a_finished_run_without_its_checkpoint_and_a_users_folder_are_left_alone() {
+    let d = data(false);
+    let dir = tempfile::tempdir().unwrap();
+    run::run(config(1), &d, &folder(dir.path()), false, &mut quiet()).unwrap();
+    std::fs::remove_file(dir.path().join(CHECKPOINT_FILE)).unwrap();
+    let (model, metrics) = (read(dir.path(), MODEL_FILE), read(dir.path(), METRICS_FILE));
+    let err = run::run(config(1), &d, &folder(dir.path()), false, &mut quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("finished run") && err.contains(CHECKPOINT_FILE),
+        "{err}"
+    );
+    assert_eq!(read(dir.path(), MODEL_FILE), model);
+    assert_eq!(read(dir.path(), METRICS_FILE), metrics);
+
+    let user = tempfile::tempdir().unwrap();
+    std::fs::write(user.path().join(MODEL_FILE), b"my own weights").unwrap();
+    let err = run::claim_folder(user.path(), "test")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a results folder of this tool"), "{err}");
+    assert_eq!(std::fs::read_dir(user.path()).unwrap().count(), 1);
+}

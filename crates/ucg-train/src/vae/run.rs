@@ -79,17 +79,19 @@ pub const RUN_FILES: [&str; 5] = [
 ];
 
 /// Claims `out` for a training run of its own (`cargo xtask train vae`): a new or empty folder, or one a
-/// training run wrote, also an earlier version's (recognised by its checkpoint or final parameters).
+/// training run wrote, also an earlier version's (recognised by its `metrics.csv` beside its checkpoint
+/// or final parameters).
 /// `holder` (the command line) names this process to a second one.
 ///
 /// # Errors
 /// `out` is a file, a folder of other files or another kind of run, or in use by another process.
 pub fn claim_folder(out: &Path, holder: &str) -> Result<RunFolder> {
     RunFolder::claim_or_adopt(out, RUN_KIND, holder, |root| {
-        [CHECKPOINT_FILE, MODEL_FILE]
-            .iter()
-            .any(|f| root.join(f).is_file())
-            .then(|| RUN_FILES.iter().map(PathBuf::from).collect())
+        let earlier_run = root.join(METRICS_FILE).is_file()
+            && [CHECKPOINT_FILE, MODEL_FILE]
+                .iter()
+                .any(|f| root.join(f).is_file());
+        earlier_run.then(|| RUN_FILES.iter().map(PathBuf::from).collect())
     })
     .map_err(|e| folder_error(out, e))
 }
