@@ -246,3 +246,77 @@ fn a_beta_pilot_runs_once_per_coupled_run_and_its_choice_is_used_for_every_step(
     });
     assert!(bad.validate().is_err());
 }
+
+/// The study checks the per-point files it summarises: a damaged file is refused, a diverged model is
+/// reported as diverged (not as a tie), too few points give no verdict, and a shard says it is partial.
+#[test]
+fn damaged_evaluations_are_refused_and_a_diverged_model_is_reported_as_diverged() {
+    use ucg_experiments::vae::report::verdict_lines;
+    use ucg_experiments::vae::summary::Finding;
+
+    let mut config = Config::quick_preset(10);
+    config.blocks[0].same_wall_time = false;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vae");
+    run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
+    let coupled = "synthetic-d2-s10-coupled-isir-disir";
+    let file = run_dir(&out, coupled).join("eval-iwae.csv");
+    let whole = std::fs::read_to_string(&file).unwrap();
+    let outputs = || {
+        let folder = claim_folder(&out, "test").unwrap();
+        write_outputs(&folder, "test", &Ui::quiet())
+    };
+
+    // Torn: half the points.
+    let lines: Vec<&str> = whole.lines().collect();
+    std::fs::write(&file, lines[..lines.len() / 2].join("\n") + "\n").unwrap();
+    let err = outputs().unwrap_err().to_string();
+    assert!(
+        err.contains("eval-iwae.csv") && err.contains("where the study evaluates 20"),
+        "{err}"
+    );
+
+    // Diverged: one point's log-likelihood is NaN.
+    let mut rows: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    rows[3] = format!("{},NaN", rows[3].split(',').next().unwrap());
+    std::fs::write(&file, rows.join("\n") + "\n").unwrap();
+    let summary = outputs().unwrap();
+    let against_iwae = summary
+        .differences
+        .iter()
+        .find(|d| d.a == coupled && d.b.ends_with("-iwae") && d.method.starts_with("iwae"))
+        .unwrap();
+    assert_eq!(
+        against_iwae.finding(),
+        Finding::Diverged(vec![coupled.to_string()])
+    );
+    let lines = verdict_lines(&summary);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(coupled) && l.contains("diverged")),
+        "{lines:?}"
+    );
+    // AIS on the quick preset's 4 points: no verdict.
+    assert!(
+        summary
+            .differences
+            .iter()
+            .filter(|d| d.method == "ais")
+            .all(|d| d.finding() == Finding::TooFewPoints)
+    );
+
+    // One shard of three: partial, and said so.
+    let shard = dir.path().join("shard");
+    let s = run_study(
+        &config,
+        Shard { index: 0, count: 3 },
+        &shard,
+        &Ui::quiet(),
+        "t",
+    )
+    .unwrap();
+    assert!(!s.missing.is_empty());
+    let report = std::fs::read_to_string(shard.join("report.md")).unwrap();
+    assert!(report.contains("Partial results"), "{report}");
+}
