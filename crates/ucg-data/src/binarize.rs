@@ -3,7 +3,8 @@
 //!
 //! * **Static**: the whole set is binarised once for a seed ([`binarize_static`]); image `i` uses the random
 //!   stream `(seed, i)`, so its bits do not depend on the other images or on subsets. The result can be stored
-//!   in the data folder ([`binarize_static_cached`]) and reused.
+//!   in the data folder, or in the user's cache folder when the data folder is read-only, with an MD5
+//!   digest beside it ([`binarize_static_cached`]), and reused while the digest matches.
 //! * **Dynamic**: a fresh binarisation of each minibatch from a generator passed in ([`binarize_batch`]).
 //!
 //! The paper's experiments use the fixed binarisation of Larochelle & Murray (2011), which cannot be obtained
@@ -160,39 +161,85 @@ pub fn static_cache_path(data_dir: &Path, dataset: &str, split: Split, seed: u64
     ))
 }
 
-/// The static binarisation for `seed`, read from `cache` if it holds a binarisation of the same shape, else
-/// computed and written there atomically (as an IDX file of 0/1 bytes, `n × rows × cols`).
-///
-/// The cache is keyed by its file name only: use a name that identifies the source set, as
-/// [`static_cache_path`] does (the source files themselves are verified by digest).
-pub fn binarize_static_cached(
-    images: &Images,
-    seed: u64,
-    cache: &Path,
-) -> Result<BinaryImages, DataError> {
-    if cache.is_file()
-        && let Ok(array) = idx::read_idx_file(cache)
-        && array.dims
-            == [
-                images.len(),
-                images.rows() * images.channels(),
-                images.cols(),
-            ]
-        && let Ok(cached) = BinaryImages::new(images, array.data)
-    {
-        return Ok(cached);
+/// Where a static binarisation may be cached, in order of preference: [`static_cache_path`] in the data
+/// folder, then the same name in the user's cache folder ([`crate::dir::cache_dir`]), used when the data
+/// folder cannot be written (a read-only, verified copy of MNIST).
+pub fn static_cache_paths(data_dir: &Path, dataset: &str, split: Split, seed: u64) -> Vec<PathBuf> {
+    vec![
+        static_cache_path(data_dir, dataset, split, seed),
+        static_cache_path(&crate::dir::cache_dir(), dataset, split, seed),
+    ]
+}
+
+/// The file beside a cache that holds its MD5 digest (`<cache>.md5`, 32 hexadecimal digits).
+pub fn digest_path(cache: &Path) -> PathBuf {
+    let mut name = cache.as_os_str().to_owned();
+    name.push(".md5");
+    PathBuf::from(name)
+}
+
+/// The cached binarisation at `cache`, if its file matches the digest beside it and has the shape of
+/// `images`.
+fn read_cache(images: &Images, cache: &Path) -> Option<BinaryImages> {
+    let bytes = std::fs::read(cache).ok()?;
+    let digest = std::fs::read_to_string(digest_path(cache)).ok()?;
+    if digest.trim() != format!("{:x}", md5::compute(&bytes)) {
+        return None;
     }
-    let fresh = binarize_static(images, seed);
-    idx::write_idx_file(
-        cache,
-        &[
+    let array = idx::parse_idx(&bytes, "").ok()?;
+    if array.dims
+        != [
             images.len(),
             images.rows() * images.channels(),
             images.cols(),
-        ],
-        &fresh.bits,
-        false,
-    )?;
+        ]
+    {
+        return None;
+    }
+    BinaryImages::new(images, array.data).ok()
+}
+
+/// Writes `bits` as an IDX file at `cache` and its digest beside it (each atomically; the digest last,
+/// so an interrupted write leaves a cache that is not trusted).
+fn write_cache(images: &Images, bits: &[u8], cache: &Path) -> Result<(), DataError> {
+    let dims = [
+        images.len(),
+        images.rows() * images.channels(),
+        images.cols(),
+    ];
+    let bytes = idx::encode_idx(&dims, bits)?;
+    crate::atomic::write_atomic(cache, &bytes)?;
+    crate::atomic::write_atomic(
+        &digest_path(cache),
+        format!("{:x}\n", md5::compute(&bytes)).as_bytes(),
+    )
+}
+
+/// The static binarisation for `seed`: read from the first of `caches` that holds it with a matching digest
+/// (a flipped bit or a torn file is never used), else computed and written to the first of `caches` that
+/// can be written (as an IDX file of 0/1 bytes, `n × rows × cols`, with its MD5 digest in `<file>.md5`).
+/// When none can be written, the binarisation is returned all the same: the cache only saves time.
+///
+/// The cache is keyed by its file name only: use a name that identifies the source set, as
+/// [`static_cache_path`] does (the source files themselves are verified by digest).
+///
+/// # Errors
+/// None today (the result is computed whenever no cache can be used); the `Result` leaves room for
+/// sources that can fail.
+pub fn binarize_static_cached(
+    images: &Images,
+    seed: u64,
+    caches: &[PathBuf],
+) -> Result<BinaryImages, DataError> {
+    if let Some(cached) = caches.iter().find_map(|c| read_cache(images, c)) {
+        return Ok(cached);
+    }
+    let fresh = binarize_static(images, seed);
+    for cache in caches {
+        if write_cache(images, &fresh.bits, cache).is_ok() {
+            break;
+        }
+    }
     Ok(fresh)
 }
 
@@ -281,18 +328,56 @@ mod tests {
         let images = grey(3);
         let path = static_cache_path(dir.path(), "grey", Split::Train, 5);
         assert!(path.ends_with("binarized/grey-train-seed5-v2.idx"));
-        let first = binarize_static_cached(&images, 5, &path).unwrap();
+        let caches = [path.clone()];
+        let first = binarize_static_cached(&images, 5, &caches).unwrap();
         assert_eq!(first, binarize_static(&images, 5));
-        assert!(path.is_file());
-        assert_eq!(binarize_static_cached(&images, 5, &path).unwrap(), first);
+        assert!(path.is_file() && digest_path(&path).is_file());
+        assert_eq!(binarize_static_cached(&images, 5, &caches).unwrap(), first);
         std::fs::write(&path, b"garbage").unwrap();
-        assert_eq!(binarize_static_cached(&images, 5, &path).unwrap(), first);
+        assert_eq!(binarize_static_cached(&images, 5, &caches).unwrap(), first);
         // A cache of another shape is replaced.
         let other = grey(2);
         assert_eq!(
-            binarize_static_cached(&other, 5, &path).unwrap(),
+            binarize_static_cached(&other, 5, &caches).unwrap(),
             binarize_static(&other, 5)
         );
+    }
+
+    #[test]
+    fn a_flipped_bit_in_the_cache_is_never_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = grey(3);
+        let caches = [static_cache_path(dir.path(), "grey", Split::Train, 5)];
+        let first = binarize_static_cached(&images, 5, &caches).unwrap();
+        let mut bytes = std::fs::read(&caches[0]).unwrap();
+        // The last pixel flipped: still a valid IDX file of 0/1 bytes.
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&caches[0], &bytes).unwrap();
+        assert_eq!(binarize_static_cached(&images, 5, &caches).unwrap(), first);
+        assert_ne!(
+            std::fs::read(&caches[0]).unwrap(),
+            bytes,
+            "the cache is rebuilt"
+        );
+    }
+
+    #[test]
+    fn a_read_only_data_folder_uses_the_next_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the data folder's cache folder would be: nothing can be written there.
+        let blocked = dir.path().join("data");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("binarized"), b"not a folder").unwrap();
+        let images = grey(3);
+        let caches = [
+            static_cache_path(&blocked, "grey", Split::Train, 5),
+            static_cache_path(&dir.path().join("cache"), "grey", Split::Train, 5),
+        ];
+        let first = binarize_static_cached(&images, 5, &caches).unwrap();
+        assert_eq!(first, binarize_static(&images, 5));
+        assert!(caches[1].is_file() && digest_path(&caches[1]).is_file());
+        assert_eq!(binarize_static_cached(&images, 5, &caches).unwrap(), first);
     }
 
     #[test]

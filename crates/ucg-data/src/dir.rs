@@ -18,6 +18,24 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("data"))
 }
 
+/// The environment variable that overrides the cache folder.
+pub const CACHE_DIR_ENV: &str = "UCG_CACHE_DIR";
+
+/// The folder for derived files that can be rebuilt (binarisations) when the data folder cannot be
+/// written: `$UCG_CACHE_DIR` if set and non-empty, else `$XDG_CACHE_HOME/ucg`, else `$HOME/.cache/ucg`,
+/// else `ucg-cache` in the system's temporary folder.
+pub fn cache_dir() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var(CACHE_DIR_ENV)
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("ucg")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("ucg")))
+        .unwrap_or_else(|| std::env::temp_dir().join("ucg-cache"))
+}
+
 /// The workspace root: the nearest ancestor of the current directory, or else of this crate's source folder,
 /// whose `Cargo.toml` declares a `[workspace]`.
 pub fn workspace_root() -> Option<PathBuf> {

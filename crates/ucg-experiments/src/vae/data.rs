@@ -1,7 +1,7 @@
 //! The images of a study: statically binarised training images for the runs, and the binary test images
 //! on which every final model is evaluated.
 
-use ucg_data::binarize::{binarize_static_cached, static_cache_path};
+use ucg_data::binarize::{binarize_static_cached, static_cache_paths};
 use ucg_data::{Dataset, Split};
 use ucg_train::vae::VaeData;
 use ucg_train::vae::data::synthetic_images;
@@ -52,7 +52,7 @@ fn binarized(
     seed: u64,
     dir: &std::path::Path,
 ) -> AnyResult<Vec<u8>> {
-    let cache = static_cache_path(dir, name, split, seed);
+    let cache = static_cache_paths(dir, name, split, seed);
     Ok(binarize_static_cached(set.images(), seed, &cache)?
         .bits()
         .to_vec())

@@ -176,7 +176,7 @@ pub fn load_mnist(
         )));
     }
     let static_binary = |images: &Images, split: Split, seed: u64| {
-        let cache = binarize::static_cache_path(&dir, "mnist", split, seed);
+        let cache = binarize::static_cache_paths(&dir, "mnist", split, seed);
         binarize::binarize_static_cached(images, seed, &cache).map_err(data_err)
     };
     let test_seed = match binarization {
@@ -221,7 +221,7 @@ fn binarized_test(
     seed: u64,
     points: usize,
 ) -> Result<Vec<f32>> {
-    let cache = binarize::static_cache_path(dir, "mnist", Split::Test, seed);
+    let cache = binarize::static_cache_paths(dir, "mnist", Split::Test, seed);
     let bits = binarize::binarize_static_cached(test.images(), seed, &cache)
         .map_err(|e| TrainError::Data(format!("MNIST in {}: {e}", dir.display())))?;
     Ok(bits.bits()[..points * bits.dim()]
