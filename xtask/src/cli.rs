@@ -44,7 +44,8 @@ pub enum Command {
     /// Merge the output folders of the shards of one run (`--shard i/n`) and regenerate the summary,
     /// the report and the figures.
     Merge(MergeArgs),
-    /// Find or fetch a data set (mnist, fashion-mnist or cifar10), verify it, and print where it is.
+    /// Fetch (mnist, fashion-mnist) or locate (cifar10, supplied by the user) a data set, verify it, and
+    /// print where it is.
     Data {
         /// mnist, fashion-mnist or cifar10.
         which: String,
@@ -66,9 +67,10 @@ pub enum Experiment {
 /// Options of `reproduce vae`.
 #[derive(Debug, Clone, Args)]
 pub struct VaeArgs {
-    /// Output folder (created; an existing one from the same settings is resumed).
-    #[arg(long, default_value = "results/vae")]
-    pub out: PathBuf,
+    /// Output folder (created; an existing one from the same settings is resumed); by default
+    /// `results/vae` for the default preset and `results/vae-<preset>` for the others.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// quick (seconds, synthetic images, no download), default (MNIST D = 20: IWAE pretrain then each
     /// estimator continued for 100 steps; about an hour on 2 cores), small (MNIST D = 5, hidden width 100:
     /// a long pretrain, then 600 steps at a smaller learning rate) or full (the paper's protocol; days,
@@ -189,9 +191,11 @@ pub struct RunOptions {
 /// Options of `reproduce ppca`.
 #[derive(Debug, Clone, Args)]
 pub struct PpcaArgs {
-    /// Output folder (created; an existing one from the same settings is resumed).
-    #[arg(long, default_value = "results/ppca")]
-    pub out: PathBuf,
+    /// Output folder (created; an existing one from the same settings is resumed); by default
+    /// `results/ppca` for the default preset's study, and a folder of its own for every other preset and
+    /// sweep (`results/ppca-quick`, `results/ppca-beta-sweep`, `results/ppca-tails-quick`, …).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// The size of the run: quick (about a minute, synthetic data, no download), default (MNIST, a few
     /// hundred replicates, minutes) or full (the paper's 50,000 replicates; hours).
     #[arg(long, value_enum, default_value_t = Preset::Default)]
@@ -516,7 +520,7 @@ mod tests {
         let a = parse(&["--replicates", "5", "--shard", "2/4", "--out", "x"]).unwrap();
         assert_eq!(a.replicates, Some(5));
         assert_eq!(a.run.shard, Shard { index: 2, count: 4 });
-        assert_eq!(a.out, PathBuf::from("x"));
+        assert_eq!(a.out, Some(PathBuf::from("x")));
         assert_eq!((a.preset, a.full), (Preset::Default, false));
         assert_eq!(parse(&["--preset", "quick"]).unwrap().preset, Preset::Quick);
         assert!(parse(&["--preset", "quick", "--full"]).is_err());

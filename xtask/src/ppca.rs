@@ -1,5 +1,7 @@
 //! `reproduce ppca` and `merge`: the settings from the flags, then `ucg_experiments::ppca` does the work.
 
+use std::path::{Path, PathBuf};
+
 use ucg_experiments::AnyResult;
 use ucg_experiments::ppca::beta_sweep::{BetaSweepSettings, run_beta_sweep};
 use ucg_experiments::ppca::config::{Config, PilotSettings};
@@ -12,6 +14,29 @@ use ucg_experiments::ppca::window_sweep::{WindowSweepSettings, run_window_sweep}
 use ucg_experiments::progress::Ui;
 
 use crate::cli::{MergeArgs, PpcaArgs, Preset, SweepArg, set_threads};
+
+/// The output folder: `--out`, else one per preset and sweep, so that a quick run never meets the main
+/// job's folder (`results/ppca`, `results/ppca-quick`, `results/ppca-full`, `results/ppca-beta-sweep`,
+/// `results/ppca-window-sweep-quick`, …).
+pub fn out_folder(args: &PpcaArgs) -> PathBuf {
+    if let Some(out) = &args.out {
+        return out.clone();
+    }
+    let preset = if args.full { Preset::Full } else { args.preset };
+    let mut name = String::from("ppca");
+    match args.sweep {
+        Some(SweepArg::Beta) => name.push_str("-beta-sweep"),
+        Some(SweepArg::Window) => name.push_str("-window-sweep"),
+        Some(SweepArg::Tails) => name.push_str("-tails"),
+        None => {}
+    }
+    match preset {
+        Preset::Quick => name.push_str("-quick"),
+        Preset::Default => {}
+        Preset::Full => name.push_str("-full"),
+    }
+    Path::new("results").join(name)
+}
 
 /// The settings for the command-line options: a preset with the overrides applied.
 pub fn config_from_args(args: &PpcaArgs) -> Config {
@@ -78,13 +103,14 @@ pub fn tails_from_args(args: &PpcaArgs) -> TailsSettings {
 /// # Errors
 /// Invalid settings or any failure of the run, as one message.
 pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    let out = out_folder(args);
     let config = config_from_args(args);
     config.validate()?;
     if let Some(SweepArg::Beta) = args.sweep {
         let sweep = beta_sweep_from_args(args);
         sweep.validate(&config)?;
         set_threads(args.run.threads)?;
-        let summary = run_beta_sweep(&config, &sweep, &args.out, ui, command)?;
+        let summary = run_beta_sweep(&config, &sweep, &out, ui, command)?;
         for p in &summary.points {
             crate::output::say(format!(
                 "{}: variance × cost {:.3e} ± {:.1e}, {} of {} replicates touched by truncation",
@@ -101,7 +127,7 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         let sweep = window_sweep_from_args(args);
         sweep.validate(&config)?;
         set_threads(args.run.threads)?;
-        let summary = run_window_sweep(&config, &sweep, &args.out, ui, command)?;
+        let summary = run_window_sweep(&config, &sweep, &out, ui, command)?;
         for e in &summary.estimators {
             print!("{}", e.estimator);
             crate::output::say(format!(
@@ -115,7 +141,7 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         let tails = tails_from_args(args);
         tails.validate(&config)?;
         set_threads(args.run.threads)?;
-        let summary = run_tails(&config, &tails, &args.out, ui, command)?;
+        let summary = run_tails(&config, &tails, &out, ui, command)?;
         for e in &summary.estimators {
             crate::output::say(format!(
                 "{}:\n{}",
@@ -126,7 +152,7 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         return Ok(());
     }
     set_threads(args.run.threads)?;
-    let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
+    let summary = run_study(&config, args.run.shard, &out, ui, command)?;
     print_lines(&verdict_lines(&summary));
     Ok(())
 }
@@ -186,6 +212,21 @@ mod tests {
         let t = tails_from_args(&args(&["--sweep", "tails", "--preset", "quick"]));
         assert_eq!(t.replicates, 500);
         assert_eq!(tails_from_args(&args(&[])).replicates, 5000);
+    }
+
+    #[test]
+    fn every_preset_and_sweep_has_its_own_default_folder() {
+        let folder = |a: &[&str]| out_folder(&args(a)).display().to_string();
+        assert_eq!(folder(&[]), "results/ppca");
+        assert_eq!(folder(&["--preset", "quick"]), "results/ppca-quick");
+        assert_eq!(folder(&["--full"]), "results/ppca-full");
+        assert_eq!(folder(&["--sweep", "beta"]), "results/ppca-beta-sweep");
+        assert_eq!(
+            folder(&["--sweep", "window", "--preset", "quick"]),
+            "results/ppca-window-sweep-quick"
+        );
+        assert_eq!(folder(&["--sweep", "tails"]), "results/ppca-tails");
+        assert_eq!(folder(&["--out", "x", "--preset", "quick"]), "x");
     }
 
     #[test]

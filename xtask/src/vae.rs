@@ -1,6 +1,8 @@
 //! `reproduce vae` and the VAE side of `merge`: the settings from the flags, then `ucg_experiments::vae`
 //! does the work.
 
+use std::path::{Path, PathBuf};
+
 use ucg_experiments::AnyResult;
 use ucg_experiments::beta_choice::PilotSettings;
 use ucg_experiments::progress::Ui;
@@ -11,6 +13,25 @@ use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
 
 use crate::cli::{MergeArgs, VaeArgs, VaeOverrideArgs, VaePreset, set_threads};
+
+/// The output folder: `--out`, else `results/vae` for the default preset and `results/vae-<preset>` for
+/// the others, so that a quick run never meets the main job's folder.
+pub fn out_folder(args: &VaeArgs) -> PathBuf {
+    if let Some(out) = &args.out {
+        return out.clone();
+    }
+    let preset = if args.full {
+        VaePreset::Full
+    } else {
+        args.preset
+    };
+    Path::new("results").join(match preset {
+        VaePreset::Default => "vae",
+        VaePreset::Quick => "vae-quick",
+        VaePreset::Small => "vae-small",
+        VaePreset::Full => "vae-full",
+    })
+}
 
 /// The settings for the command-line options: the preset, `--beta`, then the overrides.
 ///
@@ -58,7 +79,7 @@ fn overrides(o: &VaeOverrideArgs) -> Overrides {
 pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args)?;
     set_threads(args.run.threads)?;
-    let summary = run_study(&config, args.run.shard, &args.out, ui, command)?;
+    let summary = run_study(&config, args.run.shard, &out_folder(args), ui, command)?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())
 }
@@ -96,7 +117,15 @@ mod tests {
     fn flags_give_the_presets_and_bad_flags_are_refused() {
         let a = parse(&[]).unwrap();
         assert_eq!(config_from_args(&a).unwrap(), Config::default_preset(2021));
-        assert_eq!(a.out, std::path::PathBuf::from("results/vae"));
+        assert_eq!(out_folder(&a), PathBuf::from("results/vae"));
+        for (preset, folder) in [
+            ("quick", "vae-quick"),
+            ("small", "vae-small"),
+            ("full", "vae-full"),
+        ] {
+            let a = parse(&["--preset", preset]).unwrap();
+            assert_eq!(out_folder(&a), Path::new("results").join(folder));
+        }
         let a = parse(&["--preset", "quick", "--seed", "3", "--shard", "1/2"]).unwrap();
         assert_eq!(config_from_args(&a).unwrap(), Config::quick_preset(3));
         assert_eq!(a.run.shard, Shard { index: 1, count: 2 });
