@@ -251,7 +251,7 @@ fn line_charts_write_png_and_svg() {
     .save(stem(dir.path(), "lines"))
     .unwrap();
     let svg = check(&saved, "Meeting time against D");
-    assert!(svg.contains("meeting time (iterations)"));
+    assert!(svg.contains("meeting time (iterations, log scale)"));
     assert!(svg.contains("99% quantile"));
     // An unnamed reference line has no legend entry; a named one has.
     assert!(!svg.contains("threshold"));

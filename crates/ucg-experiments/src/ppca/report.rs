@@ -382,6 +382,12 @@ fn meeting_table(
 
 fn dimension_table(md: &mut String, s: &Summary) {
     let _ = writeln!(md, "### Meeting times against the latent dimension\n");
+    if [Estimator::CIsir, Estimator::CIsirDisir]
+        .iter()
+        .all(|&e| s.by_d(e).is_empty())
+    {
+        let _ = writeln!(md, "Not run: these settings have no dimension sweep.\n");
+    }
     for e in [Estimator::CIsir, Estimator::CIsirDisir] {
         let cells = s.by_d(e);
         if !cells.is_empty() {
@@ -450,6 +456,18 @@ fn ess_rule_setting(c: &Config) -> String {
 mod tests {
     use super::*;
     use crate::ppca::test_support::tiny_summary;
+
+    #[test]
+    fn a_run_without_a_dimension_sweep_says_so_instead_of_an_empty_section() {
+        let mut summary = tiny_summary();
+        let with = render(&summary, &[]);
+        assert!(!with.contains("Not run: these settings have no dimension sweep"));
+        summary
+            .cells
+            .retain(|c| c.cell.sweep != crate::ppca::cells::Sweep::Dimension);
+        let without = render(&summary, &[]);
+        assert!(without.contains("Not run: these settings have no dimension sweep"));
+    }
 
     #[test]
     fn truncation_is_stated_next_to_every_coupled_z_test() {

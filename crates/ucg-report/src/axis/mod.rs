@@ -30,6 +30,7 @@ pub enum Scale {
 /// let k = Axis::log("number of particles K").with_ticks([2.0, 5.0, 10.0, 50.0, 100.0]);
 /// let t = Axis::new("wall time").with_unit("s").with_range(0.0, 10.0);
 /// assert_eq!(t.description(), "wall time (s)");
+/// assert_eq!(k.description(), "number of particles K (log scale)");
 /// assert_eq!(k.scale, Scale::Log);
 /// ```
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -87,11 +88,20 @@ impl Axis {
         self
     }
 
-    /// The text drawn along the axis: the label, then the unit in parentheses if any.
+    /// The text drawn along the axis: the label, then in parentheses the unit if any and, on a log axis,
+    /// "log scale" (a reader must not take decades for equal steps).
     pub fn description(&self) -> String {
-        match &self.unit {
-            Some(u) if !u.is_empty() => format!("{} ({u})", self.label),
-            _ => self.label.clone(),
+        let mut notes: Vec<&str> = Vec::new();
+        if let Some(u) = self.unit.as_deref().filter(|u| !u.is_empty()) {
+            notes.push(u);
+        }
+        if self.scale == Scale::Log {
+            notes.push("log scale");
+        }
+        if notes.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} ({})", self.label, notes.join(", "))
         }
     }
 
