@@ -22,6 +22,25 @@ pub fn claim(
     Ok(RunFolder::claim_or_adopt(out, kind, command, earlier)?)
 }
 
+/// Refuses a merge whose output is one of its inputs (the merge would rewrite a shard while reading it).
+///
+/// # Errors
+/// `out` names the same folder as one of `shards` (compared after resolving links and `..`).
+pub fn refuse_shard_as_output(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
+    let same = |a: &Path| match (a.canonicalize(), out.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    match shards.iter().find(|s| same(s)) {
+        Some(s) => Err(format!(
+            "--out {} is one of the shards being merged; give a new folder for the merged results",
+            s.display()
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// The files under `root` (relative to it, recursively) whose path satisfies `keep`: what an earlier
 /// version of the tool wrote, recognised by name.
 pub fn files_under(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
@@ -77,7 +96,7 @@ pub fn remove_stale_figures(folder: &RunFolder, written: &[String]) -> AnyResult
         }
         let stem = file.with_extension("");
         let stem = stem.to_string_lossy().replace('\\', "/");
-        if !written.iter().any(|w| *w == stem) {
+        if !written.contains(&stem) {
             folder.remove(&file)?;
         }
     }
@@ -101,7 +120,7 @@ mod tests {
         }
         std::fs::write(tmp.path().join("figures/mine.png"), b"user").unwrap();
         remove_stale_figures(&folder, &["figures/kept".to_string()]).unwrap();
-        let left: Vec<String> = files_under(tmp.path(), |p| is_figure(p))
+        let left: Vec<String> = files_under(tmp.path(), is_figure)
             .iter()
             .map(|p| p.display().to_string())
             .collect();

@@ -24,17 +24,7 @@ use crate::AnyResult;
 /// Shards of different runs, overlapping replicates, `out` given as one of the shards or holding an
 /// unmerged run or other files, or I/O errors.
 pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if let Some(s) = shards.iter().find(|s| same(s, out)) {
-        return Err(format!(
-            "--out {} is one of the shards being merged; give a new folder for the merged results",
-            s.display()
-        )
-        .into());
-    }
+    crate::folder::refuse_shard_as_output(shards, out)?;
     let folder = claim_study_folder(out, command)?;
     let target = Layout::new(out);
     if target.run().exists() {

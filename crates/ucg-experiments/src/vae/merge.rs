@@ -29,14 +29,6 @@ fn copy_dir(from: &Path, to: &RunFolder) -> AnyResult<()> {
     Ok(())
 }
 
-/// Whether `a` and `b` name the same folder (`b` may not exist yet).
-fn same_folder(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 /// Merges the shards' folders into `out`, which is claimed for the merge (`command` names this process
 /// to a second one); returns the claimed folder, for writing the outputs.
 ///
@@ -45,13 +37,7 @@ fn same_folder(a: &Path, b: &Path) -> bool {
 /// run that differs between shards, an `out` that cannot be claimed, file failures.
 pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
     let first = shards.first().ok_or("no shard folders to merge")?;
-    if let Some(s) = shards.iter().find(|s| same_folder(s, out)) {
-        return Err(format!(
-            "--out {} is one of the shards being merged; give a new folder for the merged study",
-            s.display()
-        )
-        .into());
-    }
+    crate::folder::refuse_shard_as_output(shards, out)?;
     let read = |dir: &Path| -> AnyResult<Config> {
         ucg_report::read_json(dir.join(CONFIG_FILE))
             .map_err(|e| format!("{} is not a VAE results folder: {e}", dir.display()).into())
