@@ -58,6 +58,20 @@ pub enum FilesError {
         wanted: String,
     },
 
+    /// A folder that holds files of a run claimed at an enclosing folder (a study's training run).
+    #[error(
+        "{folder} is part of the {kind} in {run}; run the command that wrote {run} instead, or choose \
+         another folder"
+    )]
+    PartOfRun {
+        /// The folder asked for.
+        folder: PathBuf,
+        /// The enclosing run's folder.
+        run: PathBuf,
+        /// Its kind.
+        kind: String,
+    },
+
     /// A file in a run's folder that the run did not write (a user's file): it is never replaced or deleted.
     #[error(
         "{0} was not written by this tool, and would be replaced: move it elsewhere or choose another folder"

@@ -91,6 +91,7 @@ impl RunFolder {
         if root.exists() && !root.is_dir() {
             return Err(FilesError::NotAFolder(root.to_path_buf()));
         }
+        refuse_part_of_enclosing_run(root)?;
         std::fs::create_dir_all(root).map_err(|e| FilesError::io(root, e))?;
         let record = root.join(RECORD_FILE);
         // A folder of someone else's files is refused before anything (the lock file included) is
@@ -319,6 +320,35 @@ fn read_record(path: &Path) -> Result<(String, BTreeSet<String>), FilesError> {
     Ok((kind, files))
 }
 
+/// Refuses `root` when an enclosing folder's record lists files under it: those files belong to that
+/// run (a VAE study's training runs), whose own lock does not cover a second claim at `root`.
+fn refuse_part_of_enclosing_run(root: &Path) -> Result<(), FilesError> {
+    let absolute = std::path::absolute(root).map_err(|e| FilesError::io(root, e))?;
+    for ancestor in absolute.ancestors().skip(1) {
+        let record = ancestor.join(RECORD_FILE);
+        if !record.is_file() {
+            continue;
+        }
+        let Ok(inside) = absolute
+            .strip_prefix(ancestor)
+            .map_err(|_| ())
+            .and_then(|p| key(p).map_err(|_| ()))
+        else {
+            continue;
+        };
+        let (kind, files) = read_record(&record)?;
+        let prefix = format!("{inside}/");
+        if files.iter().any(|f| f.starts_with(&prefix)) {
+            return Err(FilesError::PartOfRun {
+                folder: root.to_path_buf(),
+                run: ancestor.to_path_buf(),
+                kind,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The entries of `root` other than the lock, the record and temporary files, sorted.
 fn foreign_entries(root: &Path) -> Result<Vec<String>, FilesError> {
     let mut names = Vec::new();
@@ -407,6 +437,18 @@ mod tests {
         .unwrap();
         assert!(folder.wrote("run.json"));
         assert!(!folder.wrote("absent.csv") && !folder.wrote("mine.txt"));
+    }
+
+    #[test]
+    fn a_subfolder_of_another_run_is_not_claimed_on_its_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let study = claim(tmp.path()).unwrap();
+        let run = study.at("runs/a");
+        write_atomic(&run.file("model.bin").unwrap(), b"m").unwrap();
+        let err = claim(&tmp.path().join("runs/a")).unwrap_err();
+        assert!(matches!(err, FilesError::PartOfRun { .. }), "{err}");
+        // A sibling the study never wrote into is free.
+        drop(claim(&tmp.path().join("elsewhere")).unwrap());
     }
 
     #[test]
