@@ -35,6 +35,7 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
         BetaArg::Ess => c.coupled.beta,
     };
     c.coupled.cap = args.cap;
+    c.train_subset = args.subset;
     c
 }
 
@@ -45,7 +46,8 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
 pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
     let config = config(args);
     config.validate()?;
-    let data = ucg_train::vae::load_mnist(config.binarization, args.subset, config.test_points)?;
+    let data =
+        ucg_train::vae::load_mnist(config.binarization, config.train_subset, config.test_points)?;
     ui.note(format!(
         "training the VAE (D = {}, K = {}, {} θ-gradient) on {} images for {} epochs into {}",
         config.latent,

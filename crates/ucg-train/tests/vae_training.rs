@@ -145,7 +145,10 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
     let err = checkpoint::from_bytes(&good, "c", other, P)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("trained with --k 4, this command has --k 5"),
+        "{err}"
+    );
     // An existing run is not overwritten without --resume; --resume needs a checkpoint.
     assert!(run::run(config(2), &d, dir.path(), false, &mut quiet()).is_err());
     let empty = tempfile::tempdir().unwrap();
@@ -157,6 +160,56 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
         .to_string();
     assert!(
         err.contains(CHECKPOINT_FILE) && !err.contains('\n'),
+        "{err}"
+    );
+}
+
+/// `train vae --subset 20`, then `--resume` without `--subset` (or with another): refused, naming the
+/// subset; a checkpoint of the earlier format (no subset recorded) resumes as a run on the whole set.
+#[test]
+fn a_resume_on_another_training_subset_is_refused_naming_it() {
+    let d = data(false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_subset = config(1);
+    with_subset.train_subset = Some(20);
+    run::run(with_subset.clone(), &d, dir.path(), false, &mut quiet()).unwrap();
+    for (subset, theirs) in [(None, "no --subset"), (Some(30), "--subset 30")] {
+        let mut again = config(2);
+        again.train_subset = subset;
+        let err = run::run(again, &d, dir.path(), true, &mut quiet())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "checkpoint.bin was trained with --subset 20, this command has {theirs}"
+            )),
+            "{err}"
+        );
+    }
+    with_subset.epochs = 2;
+    run::run(with_subset, &d, dir.path(), true, &mut quiet()).unwrap();
+
+    // The earlier format: the identity without its last (subset) byte.
+    let whole = tempfile::tempdir().unwrap();
+    run::run(config(1), &d, whole.path(), false, &mut quiet()).unwrap();
+    let new = read(whole.path(), CHECKPOINT_FILE);
+    let start = 14 + 4;
+    let len = u64::from_le_bytes(new[start..start + 8].try_into().unwrap()) as usize;
+    assert_eq!(new[start + 8 + len - 1], 0, "no subset is recorded as 0");
+    let mut old = new[..start].to_vec();
+    old.extend_from_slice(&(len as u64 - 1).to_le_bytes());
+    old.extend_from_slice(&new[start + 8..start + 8 + len - 1]);
+    old.extend_from_slice(&new[start + 8 + len..new.len() - 8]);
+    let sum = ucg_models::vae::file::fnv1a64(&old);
+    old.extend_from_slice(&sum.to_le_bytes());
+    assert!(checkpoint::from_bytes(&old, "c", config(2), P).is_ok());
+    let mut subset = config(2);
+    subset.train_subset = Some(20);
+    let err = checkpoint::from_bytes(&old, "c", subset, P)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("trained with no --subset, this command has --subset 20"),
         "{err}"
     );
 }
@@ -246,7 +299,10 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
     let err = run::run(other.clone(), &d, interrupted.path(), true, &mut quiet())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("this command has initial parameters of checksum 0000000000000001"),
+        "{err}"
+    );
     let fresh = tempfile::tempdir().unwrap();
     let err = run::run(other, &d, fresh.path(), false, &mut quiet())
         .unwrap_err()
