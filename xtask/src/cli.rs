@@ -376,9 +376,10 @@ pub struct TrainVaeArgs {
     /// Test images (the first ones) for the per-epoch test bound.
     #[arg(long, default_value_t = 1000)]
     pub test_points: usize,
-    /// Coupled estimator: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9).
-    #[arg(long, value_name = "VALUE|ess", default_value = "ess", value_parser = beta_arg)]
-    pub beta: BetaArg,
+    /// coupled-isir-disir only: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9
+    /// towards ESS = 0.3 K). Default: 0 (the ESS rule capped many chains at D = 20).
+    #[arg(long, value_name = "VALUE|ess", allow_negative_numbers = true, value_parser = beta_arg)]
+    pub beta: Option<BetaArg>,
     /// Coupled estimator: cap on a pair's iterations (capped pairs are counted in metrics.csv).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub cap: usize,

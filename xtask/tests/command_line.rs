@@ -37,3 +37,23 @@ fn a_negative_beta_gets_the_range_message() {
     assert!(!out.status.success());
     assert!(stderr.contains("a number in [0, 1), got -0.1"), "{stderr}");
 }
+
+/// `train vae --estimator iwae --beta 0.5`: refused in one line before any work (β is C-ISIR-DISIR's).
+#[test]
+fn a_beta_for_an_estimator_without_disir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = xtask()
+        .args(["train", "vae", "--estimator", "iwae", "--latent", "2"])
+        .args(["--epochs", "1", "--beta", "0.5", "--out"])
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--beta applies to --estimator coupled-isir-disir only, not iwae"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(!dir.path().join("run").exists());
+}

@@ -46,6 +46,8 @@ pub enum RunEvent<'a> {
     Step {
         /// 1-based step within the epoch.
         step: usize,
+        /// The step's record (its coupled chains, capped ones).
+        record: &'a super::StepRecord,
     },
     /// An epoch finished and was checkpointed.
     EpochEnd(&'a EpochRecord),
@@ -113,7 +115,9 @@ pub fn run(
             epochs: trainer.config().epochs,
             steps,
         });
-        let record = trainer.train_epoch(data, &mut |step, _| progress(RunEvent::Step { step }))?;
+        let record = trainer.train_epoch(data, &mut |step, record| {
+            progress(RunEvent::Step { step, record })
+        })?;
         checkpoint::save(&trainer, &ckpt)?;
         write(
             &out.join(METRICS_FILE),
