@@ -28,7 +28,9 @@ fn a_closed_standard_output_ends_the_command_quietly() {
     assert!(dir.path().join("vae/report.md").is_file());
     // Stderr is a pipe, not a terminal: the bars still report, as plain lines (one per finished bar).
     assert!(
-        stderr.lines().any(|l| l.contains("epoch 1/") && l.contains(": done ")),
+        stderr
+            .lines()
+            .any(|l| l.contains("epoch 1/") && l.contains(": done ")),
         "{stderr}"
     );
 }

@@ -316,3 +316,36 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
         .to_string();
     assert!(err.contains("format version 1"), "{err}");
 }
+
+/// Sizes the command line accepts but no machine holds are refused with the bytes needed, before any
+/// allocation: `train vae --latent 16777216` and `eval vae --method ais --steps 100000000000`.
+#[test]
+fn settings_too_large_for_memory_are_refused_with_the_size() {
+    let d = data(false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut huge = config(1);
+    huge.latent = 1 << 24;
+    let err = run::run(huge, &d, dir.path(), false, &mut quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`latent`: needs about") && err.contains("allowed"),
+        "{err}"
+    );
+    assert!(!dir.path().join(CHECKPOINT_FILE).exists());
+
+    let model = dir.path().join("model.bin");
+    let vae =
+        ucg_models::vae::Vae::<f32>::new(ucg_models::vae::VaeShape::new(784, 8, 2).unwrap(), 1);
+    std::fs::write(&model, ucg_models::vae::file::to_bytes(&vae)).unwrap();
+    let settings = ucg_train::eval::AisSettings::paper()
+        .with_schedule(ucg_train::eval::SigmoidSchedule::new(100_000_000_000, 4.0).unwrap());
+    let method = ucg_train::vae::EvalMethod::Ais(settings);
+    let err = ucg_train::vae::evaluate_vae(&model, &method, 2, 1, 1, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`steps`: needs about 800 GB for 100000000000 annealing temperatures"),
+        "{err}"
+    );
+}

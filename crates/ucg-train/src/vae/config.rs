@@ -184,6 +184,41 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// About the bytes a run on images of `data_dim` pixels holds: the parameters with their gradients
+    /// and optimiser states, and one minibatch's `B·K` particles through the decoder (forward and
+    /// backward). A bound to refuse settings that cannot fit, not an exact count.
+    pub fn memory_bytes(&self, data_dim: usize) -> u128 {
+        let (p, h, d) = (data_dim as u128, self.hidden as u128, self.latent as u128);
+        let params =
+            (p * h + h * h + h * 2 * d + 2 * d + 2 * h) + (d * h + h * h + h * p + p + 2 * h);
+        let columns = self.batch as u128 * self.k as u128;
+        32 * params + 8 * columns * (3 * d + 4 * h + 2 * p)
+    }
+
+    /// Refuses settings whose run would not fit in memory ([`crate::memory`]), naming the largest of
+    /// `--latent`, `--k` and `--batch`.
+    ///
+    /// # Errors
+    /// [`TrainError::InvalidSetting`] with the bytes needed.
+    pub fn check_memory(&self, data_dim: usize) -> Result<()> {
+        let bytes = self.memory_bytes(data_dim);
+        let setting = if self.latent >= self.k.max(self.batch) {
+            "latent"
+        } else if self.k >= self.batch {
+            "K"
+        } else {
+            "batch"
+        };
+        crate::memory::check(
+            setting,
+            &format!(
+                "D = {}, hidden {}, K = {}, batch {} on {data_dim}-pixel images",
+                self.latent, self.hidden, self.k, self.batch
+            ),
+            bytes,
+        )
+    }
+
     /// The settings that identify a run (all but `epochs`), as bytes for checkpoints.
     pub fn identity(&self) -> Vec<u8> {
         let mut out = Vec::new();

@@ -26,6 +26,27 @@ impl EvalMethod {
     }
 }
 
+/// Refuses AIS settings whose schedule and batch of chains would not fit in memory ([`crate::memory`]):
+/// the `T + 1` annealing temperatures, and each batch's current and proposed chains through the decoder.
+fn check_ais_memory(s: &AisSettings, shape: ucg_models::vae::VaeShape) -> Result<()> {
+    let (p, h, d) = (
+        shape.data_dim as u128,
+        shape.hidden as u128,
+        shape.latent as u128,
+    );
+    let steps = s.schedule().steps() as u128;
+    let columns =
+        s.points_per_batch() as u128 * (s.chains() as u128 + s.adaptation().pilot_chains() as u128);
+    let schedule = 8 * (steps + 1);
+    let chains = 2 * columns * 8 * (4 * d + 4 * h + 2 * p);
+    let (setting, what) = if schedule > chains {
+        ("steps", format!("{steps} annealing temperatures"))
+    } else {
+        ("chains", format!("{} chains per point", s.chains()))
+    };
+    crate::memory::check(setting, &what, schedule + chains)
+}
+
 /// Loads the VAE parameter file at `model_path` (as `train vae` writes it: `model.bin`), binds it to the
 /// first `points` test images of MNIST binarised statically with `binarize_seed`, and estimates each
 /// point's `log p(x)` by `method`, point `n` on the stream `(seed, n)`.
@@ -47,6 +68,9 @@ pub fn evaluate_vae(
             "{e} (pass the parameter file `model.bin` that `train vae` writes, not `checkpoint.bin`)"
         ),
     })?;
+    if let EvalMethod::Ais(s) = method {
+        check_ais_memory(s, model.shape())?;
+    }
     let x = load_mnist_test(binarize_seed, points)?;
     let bound = VaeOnData::new(model, x)?;
     let indices: Vec<usize> = (0..points).collect();

@@ -182,6 +182,7 @@ impl Trainer {
     /// being restored brings its own).
     pub(crate) fn without_initial_parameters(config: TrainConfig, data_dim: usize) -> Result<Self> {
         config.validate()?;
+        config.check_memory(data_dim)?;
         let shape = VaeShape::new(data_dim, config.hidden, config.latent)?;
         let model = Vae::new(shape, config.seed);
         Ok(Trainer {
