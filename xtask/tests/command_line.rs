@@ -65,3 +65,126 @@ fn a_beta_for_an_estimator_without_disir_is_refused() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(!dir.path().join("run").exists());
 }
+
+/// `eval vae` on what a user may hand it: the quick preset's 24-pixel model, a training checkpoint, a
+/// file whose version field was damaged. Each gets one line that says what is wrong and names the file.
+#[test]
+fn eval_names_the_file_and_what_is_wrong_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("vae");
+    let out = xtask()
+        .args(["reproduce", "vae", "--preset", "quick", "--out"])
+        .arg(&study)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = study.join("runs/synthetic-d2-s2021-iwae");
+    let damaged = dir.path().join("damaged.bin");
+    let mut bytes = std::fs::read(run.join("model.bin")).unwrap();
+    bytes[8..12].copy_from_slice(&1_048_578u32.to_le_bytes());
+    std::fs::write(&damaged, bytes).unwrap();
+    for (file, expected) in [
+        (
+            run.join("model.bin"),
+            "this model was trained on 24-pixel images, not MNIST's 784",
+        ),
+        (
+            run.join("checkpoint.bin"),
+            "checkpoint.bin: a training checkpoint, not a parameter file",
+        ),
+        (
+            damaged.clone(),
+            "damaged.bin: checksum mismatch (the file is truncated or corrupted)",
+        ),
+    ] {
+        let out = xtask()
+            .args([
+                "eval",
+                "vae",
+                "--method",
+                "iwae",
+                "--points",
+                "2",
+                "--checkpoint",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("version"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
+
+/// Negative numbers in `train vae` and `eval vae` flags reach the option's own message, not clap's
+/// "unexpected argument '-1'".
+#[test]
+fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
+    let train = ["train", "vae", "--estimator", "iwae", "--out", "o"];
+    for (flag, expected) in [
+        (
+            "--latent",
+            "expected a whole number ≥ 0, got the negative -1",
+        ),
+        (
+            "--epochs",
+            "expected a whole number ≥ 0, got the negative -1",
+        ),
+        (
+            "--subset",
+            "expected a whole number ≥ 0, got the negative -1",
+        ),
+        ("--k", "expected a whole number ≥ 0, got the negative -1"),
+        (
+            "--batch",
+            "expected a whole number ≥ 0, got the negative -1",
+        ),
+        (
+            "--test-points",
+            "expected a whole number ≥ 0, got the negative -1",
+        ),
+        ("--cap", "expected a whole number ≥ 0, got the negative -1"),
+        ("--seed", "expected a whole number ≥ 0, got the negative -1"),
+        ("--lr", "expected a positive learning rate, got -1"),
+        ("--beta", "a number in [0, 1), got -1"),
+    ] {
+        let mut args: Vec<&str> = train.to_vec();
+        if flag != "--latent" {
+            args.extend(["--latent", "2"]);
+        }
+        if flag != "--epochs" {
+            args.extend(["--epochs", "1"]);
+        }
+        args.extend([flag, "-1"]);
+        let out = xtask().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains(expected), "{flag}: {stderr}");
+    }
+    for flag in ["--seed", "--binarize-seed"] {
+        let out = xtask()
+            .args([
+                "eval",
+                "vae",
+                "--checkpoint",
+                "m.bin",
+                "--method",
+                "iwae",
+                flag,
+                "-1",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("expected a whole number ≥ 0, got the negative -1"),
+            "{flag}: {stderr}"
+        );
+    }
+}

@@ -308,9 +308,21 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
         .unwrap_err()
         .to_string();
     assert!(err.contains("initial parameters changed"), "{err}");
-    // A version-1 checkpoint is refused with the reason.
+    // A damaged version field reads as damage; a version-1 checkpoint (valid checksum) is refused with
+    // the reason.
     let mut old = read(straight.path(), CHECKPOINT_FILE);
+    old[14..18].copy_from_slice(&1_048_578u32.to_le_bytes());
+    let err = checkpoint::from_bytes(&old, "c", c.clone(), P)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("checksum mismatch") && !err.contains("version"),
+        "{err}"
+    );
     old[14..18].copy_from_slice(&1u32.to_le_bytes());
+    let n = old.len() - 8;
+    let sum = ucg_models::vae::file::fnv1a64(&old[..n]);
+    old[n..].copy_from_slice(&sum.to_le_bytes());
     let err = checkpoint::from_bytes(&old, "c", c, P)
         .unwrap_err()
         .to_string();

@@ -164,6 +164,16 @@ fn open<'a>(bytes: &'a [u8], what: &'a str) -> Result<Reader<'a>> {
     if r.take(MAGIC.len())? != MAGIC {
         return Err(r.bad("wrong magic bytes"));
     }
+    // The checksum first: a damaged version field reads as damage, not as another version.
+    if bytes.len() < r.at + 4 + 8 {
+        return Err(r.bad("truncated"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let mut t = [0u8; 8];
+    t.copy_from_slice(tail);
+    if vae_file::fnv1a64(body) != u64::from_le_bytes(t) {
+        return Err(r.bad("checksum mismatch (truncated or corrupted)"));
+    }
     let mut v = [0u8; 4];
     v.copy_from_slice(r.take(4)?);
     let version = u32::from_le_bytes(v);
@@ -172,15 +182,6 @@ fn open<'a>(bytes: &'a [u8], what: &'a str) -> Result<Reader<'a>> {
             "format version {version}, this program reads version {CHECKPOINT_VERSION} only (version 2 \
              added the per-step log; retrain the run, or finish it with the program that wrote it)"
         )));
-    }
-    if bytes.len() < r.at + 8 {
-        return Err(r.bad("truncated"));
-    }
-    let (body, tail) = bytes.split_at(bytes.len() - 8);
-    let mut t = [0u8; 8];
-    t.copy_from_slice(tail);
-    if vae_file::fnv1a64(body) != u64::from_le_bytes(t) {
-        return Err(r.bad("checksum mismatch (truncated or corrupted)"));
     }
     r.bytes = body;
     Ok(r)

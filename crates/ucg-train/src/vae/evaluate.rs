@@ -26,6 +26,9 @@ impl EvalMethod {
     }
 }
 
+/// Pixels of an MNIST image (28 × 28).
+const MNIST_PIXELS: usize = 28 * 28;
+
 /// Refuses AIS settings whose schedule and batch of chains would not fit in memory ([`crate::memory`]):
 /// the `T + 1` annealing temperatures, and each batch's current and proposed chains through the decoder.
 fn check_ais_memory(s: &AisSettings, shape: ucg_models::vae::VaeShape) -> Result<()> {
@@ -62,14 +65,31 @@ pub fn evaluate_vae(
     seed: u64,
     progress: Option<ProgressHook<'_>>,
 ) -> Result<PointEstimates> {
-    let model = ucg_models::vae::file::load::<f32>(model_path).map_err(|e| TrainError::File {
-        path: model_path.display().to_string(),
-        reason: format!(
-            "{e} (pass the parameter file `model.bin` that `train vae` writes, not `checkpoint.bin`)"
-        ),
+    let what = model_path.display().to_string();
+    let bytes = std::fs::read(model_path).map_err(|e| TrainError::File {
+        path: what.clone(),
+        reason: e.to_string(),
     })?;
+    if super::checkpoint::is_checkpoint(&bytes) {
+        return Err(TrainError::File {
+            path: what,
+            reason: "a training checkpoint, not a parameter file: pass the `model.bin` that `train vae` \
+                     writes next to it"
+                .into(),
+        });
+    }
+    let model = ucg_models::vae::file::from_bytes::<f32>(&bytes, &what)?;
     if let EvalMethod::Ais(s) = method {
         check_ais_memory(s, model.shape())?;
+    }
+    if model.shape().data_dim != MNIST_PIXELS {
+        return Err(TrainError::File {
+            path: what,
+            reason: format!(
+                "this model was trained on {}-pixel images, not MNIST's {MNIST_PIXELS}",
+                model.shape().data_dim
+            ),
+        });
     }
     let x = load_mnist_test(binarize_seed, points)?;
     let bound = VaeOnData::new(model, x)?;
