@@ -341,7 +341,7 @@ pub struct TrainVaeArgs {
     #[arg(long, value_name = "D", allow_negative_numbers = true, value_parser = whole_usize)]
     pub latent: usize,
     /// Total epochs (a resumed run continues up to this count).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = whole_usize)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
     pub epochs: usize,
     /// Train on the first M training images only.
     #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = whole_usize)]
@@ -374,7 +374,7 @@ pub struct TrainVaeArgs {
     #[arg(long, default_value_t = 2021, allow_negative_numbers = true, value_parser = whole_number)]
     pub seed: u64,
     /// Test images (the first ones) for the per-epoch test bound.
-    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = whole_usize)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = at_least_one)]
     pub test_points: usize,
     /// coupled-isir-disir only: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9
     /// towards ESS = 0.3 K). Default: 0 (the ESS rule capped many chains at D = 20).
@@ -466,6 +466,14 @@ fn whole_number(s: &str) -> Result<u64, String> {
 fn whole_usize(s: &str) -> Result<usize, String> {
     let n = whole_number(s)?;
     usize::try_from(n).map_err(|_| format!("{n} is too large for this machine"))
+}
+
+/// [`whole_usize`] of at least 1 (`--epochs 0` would write no epoch, `--test-points 0` a NaN bound).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match whole_usize(s)? {
+        0 => Err("expected at least 1, got 0".into()),
+        n => Ok(n),
+    }
 }
 
 /// The most worker threads accepted per core: more threads than cores only add switching, and a huge

@@ -80,6 +80,9 @@ pub fn tails_from_args(args: &PpcaArgs) -> TailsSettings {
 pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args);
     config.validate()?;
+    if args.longest.is_some() && args.sweep != Some(SweepArg::Window) {
+        return Err("--longest sets the window sweep's largest m; it needs --sweep window".into());
+    }
     if let Some(SweepArg::Beta) = args.sweep {
         let sweep = beta_sweep_from_args(args);
         sweep.validate(&config)?;

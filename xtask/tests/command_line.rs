@@ -188,3 +188,74 @@ fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
         );
     }
 }
+
+/// Settings that would be ignored or produce nonsense are refused in one line before any work: no output
+/// folder appears.
+#[test]
+fn nonsense_settings_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "reproduce",
+                "vae",
+                "--preset",
+                "quick",
+                "--train-points",
+                "500",
+            ],
+            "evaluation on 500 training images; synthetic has 200",
+        ),
+        (
+            &[
+                "reproduce",
+                "vae",
+                "--preset",
+                "quick",
+                "--train-subset",
+                "201",
+            ],
+            "a training subset of 201 images; synthetic has 200",
+        ),
+        (
+            &["reproduce", "ppca", "--preset", "quick", "--longest", "500"],
+            "--longest sets the window sweep's largest m; it needs --sweep window",
+        ),
+        (
+            &[
+                "train",
+                "vae",
+                "--estimator",
+                "iwae",
+                "--latent",
+                "2",
+                "--epochs",
+                "0",
+            ],
+            "'--epochs <N>': expected at least 1, got 0",
+        ),
+        (
+            &[
+                "train",
+                "vae",
+                "--estimator",
+                "iwae",
+                "--latent",
+                "2",
+                "--epochs",
+                "1",
+                "--test-points",
+                "0",
+            ],
+            "expected at least 1, got 0",
+        ),
+    ];
+    for (args, expected) in cases {
+        let result = xtask().args(args).arg("--out").arg(&out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} left {}", out.display());
+    }
+}
