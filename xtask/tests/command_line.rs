@@ -189,13 +189,24 @@ fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
     }
 }
 
-/// Settings that would be ignored or produce nonsense are refused in one line before any work: no output
-/// folder appears.
+/// Settings that would be ignored, produce nonsense or not fit in memory are refused in one line before
+/// any work: no output folder appears.
 #[test]
 fn nonsense_settings_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &[
+                "reproduce",
+                "vae",
+                "--preset",
+                "quick",
+                "--hidden",
+                "100000000",
+            ],
+            "invalid setting `hidden`: needs about",
+        ),
         (
             &[
                 "reproduce",

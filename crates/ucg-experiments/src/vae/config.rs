@@ -29,6 +29,14 @@ impl DatasetKind {
         }
     }
 
+    /// Pixels of an image (784 for MNIST and Fashion-MNIST, 24 synthetic ones).
+    pub fn pixels(self) -> usize {
+        match self {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => 28 * 28,
+            DatasetKind::Synthetic => super::data::SYNTHETIC_PIXELS,
+        }
+    }
+
     /// The number of training images (60,000 for MNIST and Fashion-MNIST, 200 synthetic ones), known
     /// before loading, so that settings can be checked before any work.
     pub fn training_images(self) -> usize {
@@ -370,7 +378,9 @@ impl Config {
                 ));
             }
             for &e in &b.estimators {
-                self.train_config(e, b.latent, self.seeds[0]).validate()?;
+                let c = self.train_config(e, b.latent, self.seeds[0]);
+                c.validate()?;
+                c.check_memory(b.dataset.pixels())?;
             }
             if let Some(lr) = b.continuation_learning_rate
                 && !(lr.is_finite() && lr > 0.0 && b.pretrain_epochs > 0)

@@ -39,7 +39,8 @@ impl StudyData {
 
 /// Synthetic images: 24 pixels, three prototypes with 10% of the pixels flipped (a fixed generator, so
 /// every process sees the same images).
-const SYNTHETIC_PIXELS: usize = 24;
+/// Pixels of a synthetic image.
+pub const SYNTHETIC_PIXELS: usize = 24;
 /// The number of synthetic training images.
 pub const SYNTHETIC_TRAINING_IMAGES: usize = 200;
 

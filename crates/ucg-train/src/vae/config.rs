@@ -196,19 +196,21 @@ impl TrainConfig {
     }
 
     /// Refuses settings whose run would not fit in memory ([`crate::memory`]), naming the largest of
-    /// `--latent`, `--k` and `--batch`.
+    /// the latent dimension, the hidden width, `K` and the batch.
     ///
     /// # Errors
     /// [`TrainError::InvalidSetting`] with the bytes needed.
     pub fn check_memory(&self, data_dim: usize) -> Result<()> {
         let bytes = self.memory_bytes(data_dim);
-        let setting = if self.latent >= self.k.max(self.batch) {
-            "latent"
-        } else if self.k >= self.batch {
-            "K"
-        } else {
-            "batch"
-        };
+        let setting = [
+            ("latent", self.latent),
+            ("hidden", self.hidden),
+            ("K", self.k),
+            ("batch", self.batch),
+        ]
+        .into_iter()
+        .max_by_key(|&(_, v)| v)
+        .map_or("latent", |(name, _)| name);
         crate::memory::check(
             setting,
             &format!(
