@@ -58,6 +58,7 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
 pub fn train_vae(args: &TrainVaeArgs, ui: &Ui) -> AnyResult<()> {
     let config = config(args)?;
     config.validate()?;
+    config.check_memory(ucg_train::vae::MNIST_PIXELS)?;
     let data =
         ucg_train::vae::load_mnist(config.binarization, config.train_subset, config.test_points)?;
     ui.note(format!(

@@ -269,4 +269,27 @@ fn nonsense_settings_are_refused_before_any_work() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!out.exists(), "{args:?} left {}", out.display());
     }
+    // A model too large for memory: one line, before MNIST is even loaded.
+    let result = xtask()
+        .args([
+            "train",
+            "vae",
+            "--estimator",
+            "iwae",
+            "--latent",
+            "16777216",
+            "--epochs",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: invalid setting `latent`: needs about"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

@@ -27,7 +27,7 @@ impl EvalMethod {
 }
 
 /// Pixels of an MNIST image (28 × 28).
-const MNIST_PIXELS: usize = 28 * 28;
+pub const MNIST_PIXELS: usize = 28 * 28;
 
 /// Refuses AIS settings whose schedule and batch of chains would not fit in memory ([`crate::memory`]):
 /// the `T + 1` annealing temperatures, and each batch's current and proposed chains through the decoder.
