@@ -12,7 +12,9 @@
 //! message saying so (its run must be retrained, or finished with the program that wrote it). The training
 //! subset joined the identity later, at its end: a version-2 checkpoint without it trained on the whole
 //! set and resumes as such. A checkpoint of other settings is refused naming the first setting that
-//! differs ([`TrainConfig::identity_difference`]).
+//! differs ([`TrainConfig::identity_difference`]). The per-step records of steps written before `steps.csv`
+//! took τ over the pairs that met keep the values they were written with (over all pairs, capped ones at
+//! the cap); they differ only for steps with capped pairs.
 
 use std::path::Path;
 
