@@ -195,7 +195,22 @@ fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
 fn nonsense_settings_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &[
+                "reproduce",
+                "ppca",
+                "--sweep",
+                "beta",
+                "--sweep-replicates",
+                "5",
+            ],
+            "a sweep does not use it",
+        ),
+        (
+            &["reproduce", "ppca", "--sweep", "tails", "--shard", "1/2"],
+            "--shard splits the study; a sweep runs whole",
+        ),
         (
             &[
                 "reproduce",
