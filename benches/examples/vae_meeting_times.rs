@@ -21,7 +21,15 @@ use ucg_train::vae::{Binarization, EstimatorKind, TrainConfig, Trainer, load_mni
 const K: usize = 10;
 const BATCH: usize = 100;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let arg = std::env::args().nth(1);
     let binarization = Binarization::Static { seed: 1 };
     let data = load_mnist(binarization, Some(2000), BATCH)?;

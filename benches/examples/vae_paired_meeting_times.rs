@@ -23,7 +23,15 @@ use ucg_train::vae::npz::load_npz;
 
 const K: usize = 10;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (first_seed, args) = match args.as_slice() {
         [rest @ .., first] if rest.len() == 6 => (first.parse::<u64>()?, rest),

@@ -37,16 +37,34 @@ use ucg_train::vae::{Binarization, load_mnist};
 const K: usize = 10;
 const BATCH: usize = 100;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
         return Err("usage: vae_peer_step PARAMS.npz [BETA] [REPS] [CHUNK]".into());
     };
-    let beta: f64 = args.get(1).map_or(Ok(0.9), |s| s.parse())?;
-    let reps: usize = args.get(2).map_or(Ok(3), |s| s.parse())?;
+    let beta: f64 = args
+        .get(1)
+        .map_or(Ok(0.9), |s| s.parse())
+        .map_err(|_| format!("BETA must be a number in [0, 1), got {:?}", args[1]))?;
+    let reps: usize = args
+        .get(2)
+        .map_or(Ok(3), |s| s.parse())
+        .map_err(|_| format!("REPS must be a whole number, got {:?}", args[2]))?;
+    if reps == 0 {
+        return Err("REPS must be at least 1 (the steps to time)".into());
+    }
     let chunk: usize = args
         .get(3)
-        .map_or(Ok(CoupledConfig::default().chunk), |s| s.parse())?;
+        .map_or(Ok(CoupledConfig::default().chunk), |s| s.parse())
+        .map_err(|_| format!("CHUNK must be a whole number, got {:?}", args[3]))?;
     let model = load_npz(std::path::Path::new(path))?;
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
     let p = model.shape().data_dim;

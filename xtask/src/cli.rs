@@ -342,13 +342,13 @@ pub struct TrainVaeArgs {
     #[arg(long, value_enum)]
     pub estimator: EstimatorArg,
     /// Latent dimension D.
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", allow_negative_numbers = true, value_parser = whole_usize)]
     pub latent: usize,
     /// Total epochs (a resumed run continues up to this count).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
     pub epochs: usize,
     /// Train on the first M training images only.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = whole_usize)]
     pub subset: Option<usize>,
     /// Continue the run whose checkpoint is in --out (same settings).
     #[arg(long)]
@@ -357,13 +357,13 @@ pub struct TrainVaeArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Particles per data point K.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = whole_usize)]
     pub k: usize,
     /// Minibatch size.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = whole_usize)]
     pub batch: usize,
     /// Learning rate of both optimisers.
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = 5e-4, allow_negative_numbers = true, value_parser = positive_rate)]
     pub lr: f64,
     /// Optimiser.
     #[arg(long, value_enum, default_value = "rmsprop")]
@@ -372,19 +372,21 @@ pub struct TrainVaeArgs {
     #[arg(long, value_enum, default_value = "static")]
     pub binarization: BinarizationArg,
     /// Seed of the static binarisation.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = whole_number)]
     pub binarize_seed: u64,
     /// Master seed (initial parameters, minibatch order, noise).
-    #[arg(long, default_value_t = 2021)]
+    #[arg(long, default_value_t = 2021, allow_negative_numbers = true, value_parser = whole_number)]
     pub seed: u64,
     /// Test images (the first ones) for the per-epoch test bound.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = at_least_one)]
     pub test_points: usize,
-    /// Coupled estimator: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9).
-    #[arg(long, value_name = "VALUE|ess", default_value = "ess", value_parser = beta_arg)]
-    pub beta: BetaArg,
+    /// coupled-isir-disir only: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9
+    /// towards ESS = 0.3 K). Default: 0 (the ESS rule capped many chains at D = 20).
+    #[arg(long, value_name = "VALUE|ess", allow_negative_numbers = true, value_parser = beta_arg)]
+    pub beta: Option<BetaArg>,
     /// Coupled estimator: cap on a pair's iterations (capped pairs are counted in metrics.csv).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true,
+          value_parser = whole_usize)]
     pub cap: usize,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
@@ -432,10 +434,10 @@ pub struct EvalVaeArgs {
     #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = whole_number)]
     pub leapfrog: u64,
     /// Seed of the test set's static binarisation (the one used in training).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = whole_number)]
     pub binarize_seed: u64,
     /// Seed of the estimator's random streams (point n uses the stream (seed, n)).
-    #[arg(long, default_value_t = 2021)]
+    #[arg(long, default_value_t = 2021, allow_negative_numbers = true, value_parser = whole_number)]
     pub seed: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
@@ -462,6 +464,20 @@ fn whole_number(s: &str) -> Result<u64, String> {
     }
     t.parse()
         .map_err(|_| format!("expected a whole number from 0 to {}, got {t:?}", u64::MAX))
+}
+
+/// [`whole_number`] as a `usize`.
+fn whole_usize(s: &str) -> Result<usize, String> {
+    let n = whole_number(s)?;
+    usize::try_from(n).map_err(|_| format!("{n} is too large for this machine"))
+}
+
+/// [`whole_usize`] of at least 1 (`--epochs 0` would write no epoch, `--test-points 0` a NaN bound).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match whole_usize(s)? {
+        0 => Err("expected at least 1, got 0".into()),
+        n => Ok(n),
+    }
 }
 
 /// The most worker threads accepted per core: more threads than cores only add switching, and a huge

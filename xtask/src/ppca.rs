@@ -106,6 +106,21 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let out = out_folder(args);
     let config = config_from_args(args);
     config.validate()?;
+    if args.longest.is_some() && args.sweep != Some(SweepArg::Window) {
+        return Err("--longest sets the window sweep's largest m; it needs --sweep window".into());
+    }
+    if args.sweep.is_some() && args.sweep_replicates.is_some() {
+        return Err(
+            "--sweep-replicates sets the study's replicates at the other K; a sweep does not use \
+                    it (--replicates sets a sweep's)"
+                .into(),
+        );
+    }
+    if args.sweep.is_some() && args.run.shard != ucg_experiments::shard::Shard::WHOLE {
+        return Err(
+            "--shard splits the study; a sweep runs whole (its folder resumes instead)".into(),
+        );
+    }
     if let Some(SweepArg::Beta) = args.sweep {
         let sweep = beta_sweep_from_args(args);
         sweep.validate(&config)?;

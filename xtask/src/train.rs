@@ -7,7 +7,10 @@ use ucg_experiments::progress::Ui;
 use ucg_train::vae::{BetaPolicy, Binarization, EstimatorKind, OptimizerKind, TrainConfig};
 
 /// The run's settings from the command line.
-pub fn config(args: &TrainVaeArgs) -> TrainConfig {
+///
+/// # Errors
+/// `--beta` with another estimator than coupled-isir-disir.
+pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
     let estimator = match args.estimator {
         EstimatorArg::Elbo => EstimatorKind::Elbo,
         EstimatorArg::Iwae => EstimatorKind::Iwae,
@@ -30,12 +33,22 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
     };
     c.seed = args.seed;
     c.test_points = args.test_points;
-    c.coupled.beta = match args.beta {
-        BetaArg::Fixed(b) => BetaPolicy::Fixed(b),
-        BetaArg::Ess => c.coupled.beta,
-    };
+    if estimator == EstimatorKind::CoupledIsirDisir {
+        c.coupled.beta = match args.beta {
+            None => BetaPolicy::Fixed(0.0),
+            Some(BetaArg::Fixed(b)) => BetaPolicy::Fixed(b),
+            Some(BetaArg::Ess) => c.coupled.beta,
+        };
+    } else if args.beta.is_some() {
+        return Err(format!(
+            "--beta applies to --estimator coupled-isir-disir only, not {}",
+            estimator.name()
+        )
+        .into());
+    }
     c.coupled.cap = args.cap;
-    c
+    c.train_subset = args.subset;
+    Ok(c)
 }
 
 /// Runs `train vae`.
@@ -43,10 +56,12 @@ pub fn config(args: &TrainVaeArgs) -> TrainConfig {
 /// # Errors
 /// Invalid settings, MNIST unavailable, a checkpoint problem, a diverged run: one line each.
 pub fn train_vae(args: &TrainVaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    let config = config(args);
+    let config = config(args)?;
     config.validate()?;
+    config.check_memory(ucg_train::vae::MNIST_PIXELS)?;
     let folder = ucg_train::vae::run::claim_folder(&args.out, command)?;
-    let data = ucg_train::vae::load_mnist(config.binarization, args.subset, config.test_points)?;
+    let data =
+        ucg_train::vae::load_mnist(config.binarization, config.train_subset, config.test_points)?;
     ui.note(format!(
         "training the VAE (D = {}, K = {}, {} θ-gradient) on {} images for {} epochs into {}",
         config.latent,
@@ -63,7 +78,7 @@ pub fn train_vae(args: &TrainVaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         ));
         if let Some(c) = &r.chains {
             ui.note(format!(
-                "            chains {}, capped {}, τ mean {:.2} median {} max {}, β {:.4}",
+                "            chains {}, capped {}, τ of the met: mean {:.2} median {} max {}, β {:.4}",
                 c.chains, c.capped, c.mean_tau, c.median_tau, c.max_tau, c.beta
             ));
         }
@@ -98,11 +113,11 @@ mod tests {
     fn flags_map_to_the_paper_settings_and_bad_flags_are_refused() {
         let a =
             parse("xtask train vae --estimator iwae --latent 20 --epochs 3 --out /tmp/x").unwrap();
-        let c = config(&a);
+        let c = config(&a).unwrap();
         assert_eq!(c, TrainConfig::paper(EstimatorKind::Iwae, 20, 3));
         let a = parse("xtask train vae --estimator elbo --latent 5 --epochs 1 --out o --subset 7 --resume --optimizer adam --binarization dynamic").unwrap();
         assert!(a.resume && a.subset == Some(7));
-        let c = config(&a);
+        let c = config(&a).unwrap();
         assert_eq!(
             (c.optimizer, c.binarization),
             (OptimizerKind::Adam, Binarization::Dynamic)
@@ -116,7 +131,7 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         let a = parse("xtask train vae --estimator coupled-isir-disir --latent 5 --epochs 1 --out o --beta 0.5 --cap 77").unwrap();
-        let c = config(&a);
+        let c = config(&a).unwrap();
         assert_eq!(c.estimator, EstimatorKind::CoupledIsirDisir);
         assert_eq!(
             (c.coupled.beta, c.coupled.cap),
@@ -124,7 +139,24 @@ mod tests {
         );
         let a = parse("xtask train vae --estimator coupled-isir --latent 5 --epochs 1 --out o")
             .unwrap();
-        assert_eq!(config(&a).coupled, ucg_train::vae::CoupledConfig::default());
+        assert_eq!(
+            config(&a).unwrap().coupled,
+            ucg_train::vae::CoupledConfig::default()
+        );
+        // C-ISIR-DISIR: β = 0 unless asked (the ESS rule stays available).
+        let line = "xtask train vae --estimator coupled-isir-disir --latent 5 --epochs 1 --out o";
+        let c = config(&parse(line).unwrap()).unwrap();
+        assert_eq!(c.coupled.beta, BetaPolicy::Fixed(0.0));
+        let c = config(&parse(&format!("{line} --beta ess")).unwrap()).unwrap();
+        assert_eq!(c.coupled.beta, BetaPolicy::Ess { initial: 0.9 });
+        // --beta with an estimator without DISIR is refused, not ignored.
+        for other in ["iwae", "elbo", "coupled-isir"] {
+            let line = format!(
+                "xtask train vae --estimator {other} --latent 5 --epochs 1 --out o --beta 0.5"
+            );
+            let err = config(&parse(&line).unwrap()).unwrap_err().to_string();
+            assert!(err.contains("coupled-isir-disir only"), "{err}");
+        }
         for bad in ["1.0", "-0.1", "nan", "adaptive"] {
             let line = format!(
                 "xtask train vae --estimator coupled-isir --latent 5 --epochs 1 --out o --beta {bad}"
@@ -132,6 +164,6 @@ mod tests {
             assert!(parse(&line).is_err(), "{bad}");
         }
         let zero = parse("xtask train vae --estimator iwae --latent 0 --epochs 1 --out o").unwrap();
-        assert!(config(&zero).validate().is_err());
+        assert!(config(&zero).unwrap().validate().is_err());
     }
 }

@@ -18,7 +18,15 @@ use ucg_experiments::ppca::warmup::warm_up_beta;
 use ucg_experiments::progress::Ui;
 use ucg_report::{Axis, Figure, LineChart, write_json};
 
-fn main() -> AnyResult<()> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> AnyResult<()> {
     let out = std::env::args()
         .nth(1)
         .ok_or("usage: beta_rule_trajectory OUT_DIR")?;

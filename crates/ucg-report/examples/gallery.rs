@@ -7,7 +7,15 @@ use ucg_report::{
     LineChart, SeriesStyle,
 };
 
-fn main() -> Result<(), ucg_report::ReportError> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), ucg_report::ReportError> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "target/ucg-report-gallery".to_owned());

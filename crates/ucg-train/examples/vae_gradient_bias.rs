@@ -24,7 +24,15 @@ const REFERENCE_DRAWS: u64 = 8;
 const DECAY: f64 = 0.99;
 const EPSILON: f64 = 1e-8;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// One `error: …` line and status 1 on failure (not the `Debug` form `main` would print).
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let path = args
         .get(1)

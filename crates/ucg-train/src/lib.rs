@@ -6,6 +6,7 @@
 //!   linear Gaussian encoder on the IWAE bound with DReG gradients.
 //! - [`eval`]: test log-likelihood of any [`ucg_models::LatentModel`] by the IWAE-k bound and by annealed
 //!   importance sampling with HMC.
+//! - [`memory`]: the bound on the memory a setting may ask for, checked before allocating.
 //! - [`vae`]: training the MLP VAE (ELBO / IWAE θ-estimators behind a trait, DReG encoder, RMSProp or
 //!   Adam, checkpoints and resume).
 //!
@@ -34,6 +35,7 @@
 
 pub mod error;
 pub mod eval;
+pub mod memory;
 pub mod optim;
 pub mod ppca;
 pub mod vae;

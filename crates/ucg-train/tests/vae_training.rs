@@ -157,7 +157,10 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
     let err = checkpoint::from_bytes(&good, "c", other, P)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("trained with --k 4, this command has --k 5"),
+        "{err}"
+    );
     // An existing run is not overwritten without --resume; --resume needs a checkpoint.
     assert!(run::run(config(2), &d, &folder(dir.path()), false, &mut quiet()).is_err());
     let empty = tempfile::tempdir().unwrap();
@@ -169,6 +172,63 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
         .to_string();
     assert!(
         err.contains(CHECKPOINT_FILE) && !err.contains('\n'),
+        "{err}"
+    );
+}
+
+/// `train vae --subset 20`, then `--resume` without `--subset` (or with another): refused, naming the
+/// subset; a checkpoint of the earlier format (no subset recorded) resumes as a run on the whole set.
+#[test]
+fn a_resume_on_another_training_subset_is_refused_naming_it() {
+    let d = data(false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_subset = config(1);
+    with_subset.train_subset = Some(20);
+    run::run(
+        with_subset.clone(),
+        &d,
+        &folder(dir.path()),
+        false,
+        &mut quiet(),
+    )
+    .unwrap();
+    for (subset, theirs) in [(None, "no --subset"), (Some(30), "--subset 30")] {
+        let mut again = config(2);
+        again.train_subset = subset;
+        let err = run::run(again, &d, &folder(dir.path()), true, &mut quiet())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "checkpoint.bin was trained with --subset 20, this command has {theirs}"
+            )),
+            "{err}"
+        );
+    }
+    with_subset.epochs = 2;
+    run::run(with_subset, &d, &folder(dir.path()), true, &mut quiet()).unwrap();
+
+    // The earlier format: the identity without its last (subset) byte.
+    let whole = tempfile::tempdir().unwrap();
+    run::run(config(1), &d, &folder(whole.path()), false, &mut quiet()).unwrap();
+    let new = read(whole.path(), CHECKPOINT_FILE);
+    let start = 14 + 4;
+    let len = u64::from_le_bytes(new[start..start + 8].try_into().unwrap()) as usize;
+    assert_eq!(new[start + 8 + len - 1], 0, "no subset is recorded as 0");
+    let mut old = new[..start].to_vec();
+    old.extend_from_slice(&(len as u64 - 1).to_le_bytes());
+    old.extend_from_slice(&new[start + 8..start + 8 + len - 1]);
+    old.extend_from_slice(&new[start + 8 + len..new.len() - 8]);
+    let sum = ucg_models::vae::file::fnv1a64(&old);
+    old.extend_from_slice(&sum.to_le_bytes());
+    assert!(checkpoint::from_bytes(&old, "c", config(2), P).is_ok());
+    let mut subset = config(2);
+    subset.train_subset = Some(20);
+    let err = checkpoint::from_bytes(&old, "c", subset, P)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("trained with no --subset, this command has --subset 20"),
         "{err}"
     );
 }
@@ -271,15 +331,30 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("this command has initial parameters of checksum 0000000000000001"),
+        "{err}"
+    );
     let fresh = tempfile::tempdir().unwrap();
     let err = run::run(other, &d, &folder(fresh.path()), false, &mut quiet())
         .unwrap_err()
         .to_string();
     assert!(err.contains("initial parameters changed"), "{err}");
-    // A version-1 checkpoint is refused with the reason.
+    // A damaged version field reads as damage; a version-1 checkpoint (valid checksum) is refused with
+    // the reason.
     let mut old = read(straight.path(), CHECKPOINT_FILE);
+    old[14..18].copy_from_slice(&1_048_578u32.to_le_bytes());
+    let err = checkpoint::from_bytes(&old, "c", c.clone(), P)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("checksum mismatch") && !err.contains("version"),
+        "{err}"
+    );
     old[14..18].copy_from_slice(&1u32.to_le_bytes());
+    let n = old.len() - 8;
+    let sum = ucg_models::vae::file::fnv1a64(&old[..n]);
+    old[n..].copy_from_slice(&sum.to_le_bytes());
     let err = checkpoint::from_bytes(&old, "c", c, P)
         .unwrap_err()
         .to_string();
@@ -312,4 +387,37 @@ fn a_finished_run_without_its_checkpoint_and_a_users_folder_are_left_alone() {
         .to_string();
     assert!(err.contains("not a results folder of this tool"), "{err}");
     assert_eq!(std::fs::read_dir(user.path()).unwrap().count(), 1);
+}
+
+/// Sizes the command line accepts but no machine holds are refused with the bytes needed, before any
+/// allocation: `train vae --latent 16777216` and `eval vae --method ais --steps 100000000000`.
+#[test]
+fn settings_too_large_for_memory_are_refused_with_the_size() {
+    let d = data(false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut huge = config(1);
+    huge.latent = 1 << 24;
+    let err = run::run(huge, &d, &folder(dir.path()), false, &mut quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`latent`: needs about") && err.contains("allowed"),
+        "{err}"
+    );
+    assert!(!dir.path().join(CHECKPOINT_FILE).exists());
+
+    let model = dir.path().join("model.bin");
+    let vae =
+        ucg_models::vae::Vae::<f32>::new(ucg_models::vae::VaeShape::new(784, 8, 2).unwrap(), 1);
+    std::fs::write(&model, ucg_models::vae::file::to_bytes(&vae)).unwrap();
+    let settings = ucg_train::eval::AisSettings::paper()
+        .with_schedule(ucg_train::eval::SigmoidSchedule::new(100_000_000_000, 4.0).unwrap());
+    let method = ucg_train::vae::EvalMethod::Ais(settings);
+    let err = ucg_train::vae::evaluate_vae(&model, &method, 2, 1, 1, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`steps`: needs about 800 GB for 100000000000 annealing temperatures"),
+        "{err}"
+    );
 }

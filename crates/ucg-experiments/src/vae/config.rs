@@ -28,6 +28,23 @@ impl DatasetKind {
             DatasetKind::Synthetic => "synthetic",
         }
     }
+
+    /// Pixels of an image (784 for MNIST and Fashion-MNIST, 24 synthetic ones).
+    pub fn pixels(self) -> usize {
+        match self {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => 28 * 28,
+            DatasetKind::Synthetic => super::data::SYNTHETIC_PIXELS,
+        }
+    }
+
+    /// The number of training images (60,000 for MNIST and Fashion-MNIST, 200 synthetic ones), known
+    /// before loading, so that settings can be checked before any work.
+    pub fn training_images(self) -> usize {
+        match self {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => 60_000,
+            DatasetKind::Synthetic => super::data::SYNTHETIC_TRAINING_IMAGES,
+        }
+    }
 }
 
 /// θ's estimator in a study (serialisable mirror of [`EstimatorKind`]).
@@ -361,7 +378,9 @@ impl Config {
                 ));
             }
             for &e in &b.estimators {
-                self.train_config(e, b.latent, self.seeds[0]).validate()?;
+                let c = self.train_config(e, b.latent, self.seeds[0]);
+                c.validate()?;
+                c.check_memory(b.dataset.pixels())?;
             }
             if let Some(lr) = b.continuation_learning_rate
                 && !(lr.is_finite() && lr > 0.0 && b.pretrain_epochs > 0)
@@ -396,6 +415,20 @@ impl Config {
                 "evaluation on {} training images; the runs train on the first {n} only",
                 e.train_points
             ));
+        }
+        for b in &self.blocks {
+            let (n, name) = (b.dataset.training_images(), b.dataset.name());
+            if let Some(m) = self.train_subset
+                && m > n
+            {
+                return bad(format!("a training subset of {m} images; {name} has {n}"));
+            }
+            if e.train_points > n {
+                return bad(format!(
+                    "evaluation on {} training images; {name} has {n}",
+                    e.train_points
+                ));
+            }
         }
         if e.ais_points > 0 && (e.ais_chains == 0 || e.ais_steps == 0 || e.ais_leapfrog == 0) {
             return bad("evaluation: AIS needs chains, steps and leapfrog steps ≥ 1".into());

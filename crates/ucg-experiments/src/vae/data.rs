@@ -39,7 +39,10 @@ impl StudyData {
 
 /// Synthetic images: 24 pixels, three prototypes with 10% of the pixels flipped (a fixed generator, so
 /// every process sees the same images).
-const SYNTHETIC_PIXELS: usize = 24;
+/// Pixels of a synthetic image.
+pub const SYNTHETIC_PIXELS: usize = 24;
+/// The number of synthetic training images.
+pub const SYNTHETIC_TRAINING_IMAGES: usize = 200;
 
 fn synthetic(n: usize, offset: u64) -> Vec<u8> {
     synthetic_images(n, SYNTHETIC_PIXELS, 0x2545_f491_4f6c_dd1d_u64 ^ offset)
@@ -72,7 +75,7 @@ pub fn load(
 ) -> AnyResult<StudyData> {
     let (train, test, p) = match dataset {
         DatasetKind::Synthetic => (
-            synthetic(200, 0),
+            synthetic(SYNTHETIC_TRAINING_IMAGES, 0),
             synthetic(40, seed.wrapping_add(1)),
             SYNTHETIC_PIXELS,
         ),

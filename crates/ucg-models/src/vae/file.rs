@@ -86,17 +86,21 @@ pub fn from_bytes<T: Real>(bytes: &[u8], what: &str) -> Result<Vae<T>> {
     if r.take(8)? != MAGIC {
         return Err(r.bad("not a ucg VAE parameter file"));
     }
+    // The checksum first: a damaged version field reads as damage, not as another version.
+    if bytes.len() < MAGIC.len() + 4 + 8 {
+        return Err(r.bad("truncated"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let stored = u64::from_le_bytes(tail.try_into().map_err(|_| r.bad("truncated"))?);
+    if fnv1a64(body) != stored {
+        return Err(r.bad("checksum mismatch (the file is truncated or corrupted)"));
+    }
     let version = u32::from_le_bytes(r.take(4)?.try_into().map_err(|_| r.bad("truncated"))?);
     if version != FORMAT_VERSION {
         return Err(r.bad(format!(
             "format version {version}, this program reads version {FORMAT_VERSION}"
         )));
     }
-    if bytes.len() < 8 {
-        return Err(r.bad("truncated"));
-    }
-    let (body, tail) = bytes.split_at(bytes.len() - 8);
-    let stored = u64::from_le_bytes(tail.try_into().map_err(|_| r.bad("truncated"))?);
     let name_len = usize::from(r.take(1)?[0]);
     let name = r.take(name_len)?;
     if name != T::NAME.as_bytes() {
@@ -122,9 +126,6 @@ pub fn from_bytes<T: Real>(bytes: &[u8], what: &str) -> Result<Vae<T>> {
             expected_len.unwrap_or(0)
         )));
     }
-    if fnv1a64(body) != stored {
-        return Err(r.bad("checksum mismatch (corrupted file)"));
-    }
     let mut read = |n: usize| -> Result<Vec<T>> {
         let raw = r.take(n * T::BYTES)?;
         Ok(raw
@@ -135,6 +136,14 @@ pub fn from_bytes<T: Real>(bytes: &[u8], what: &str) -> Result<Vae<T>> {
     let enc = read(ne)?;
     let dec = read(nd)?;
     Vae::from_params(shape, enc, dec)
+}
+
+/// A shape in words: `784-pixel images, hidden width 200, D = 20`.
+fn describe(s: VaeShape) -> String {
+    format!(
+        "{}-pixel images, hidden width {}, D = {}",
+        s.data_dim, s.hidden, s.latent
+    )
 }
 
 /// Like [`from_bytes`], and the model must have the shape `expected`.
@@ -151,8 +160,9 @@ pub fn from_bytes_expecting<T: Real>(
         return Err(ModelError::InvalidFile {
             what: what.to_string(),
             reason: format!(
-                "holds a model of shape {:?}, expected {expected:?}",
-                vae.shape()
+                "holds a model of {}, expected one of {}",
+                describe(vae.shape()),
+                describe(expected)
             ),
         });
     }
@@ -232,6 +242,14 @@ mod tests {
             b[i] ^= 0x10;
             assert!(from_bytes::<f32>(&b, "b").is_err(), "byte {i}");
         }
+        // A damaged version field reads as damage, not as another version.
+        let mut b = bytes.clone();
+        b[10] ^= 0x10;
+        let err = from_bytes::<f32>(&b, "b").unwrap_err().to_string();
+        assert!(
+            err.contains("checksum mismatch") && !err.contains("version"),
+            "{err}"
+        );
         // Another version (checksum recomputed so only the version is wrong).
         let mut b = bytes.clone();
         b[8] = 2;
@@ -252,7 +270,7 @@ mod tests {
             from_bytes_expecting::<f32>(&bytes, "b", other)
                 .unwrap_err()
                 .to_string()
-                .contains("shape")
+                .contains("holds a model of 6-pixel images, hidden width 4, D = 2, expected one of 6-pixel images, hidden width 4, D = 3")
         );
     }
 }

@@ -76,7 +76,8 @@ pub fn ais<M: LatentModel + ?Sized>(
 ) -> Result<AisEstimates> {
     check_points(model, points)?;
     let betas = settings.schedule().betas();
-    let counter = ProgressCounter::new((points.len() * (betas.len() - 1)) as u64, progress);
+    let total = (points.len() as u64).saturating_mul(betas.len() as u64 - 1);
+    let counter = ProgressCounter::new(total, progress);
     let blocks: Vec<Result<Vec<(f64, AisPointDiagnostics)>>> = points
         .par_chunks(settings.points_per_batch())
         .map(|block| ais_block(model, block, settings, &betas, seed, &counter))

@@ -117,7 +117,7 @@ pub fn iwae_bound<M: LatentModel + ?Sized>(
     check_points(model, points)?;
     let k = settings.k();
     let points_per_batch = (settings.batch_columns() / k).max(1);
-    let counter = ProgressCounter::new((points.len() * k) as u64, progress);
+    let counter = ProgressCounter::new((points.len() as u64).saturating_mul(k as u64), progress);
     let blocks: Vec<Result<Vec<f64>>> = points
         .par_chunks(points_per_batch)
         .map(|block| iwae_block(model, block, settings, seed, &counter))

@@ -9,7 +9,12 @@
 //! (seed, epoch) pair (see [`super::trainer`]), so it needs no bytes of its own.
 //!
 //! Version 2 added the per-step records and the meeting-time counts; a version-1 file is refused with a
-//! message saying so (its run must be retrained, or finished with the program that wrote it).
+//! message saying so (its run must be retrained, or finished with the program that wrote it). The training
+//! subset joined the identity later, at its end: a version-2 checkpoint without it trained on the whole
+//! set and resumes as such. A checkpoint of other settings is refused naming the first setting that
+//! differs ([`TrainConfig::identity_difference`]). The per-step records of steps written before `steps.csv`
+//! took τ over the pairs that met keep the values they were written with (over all pairs, capped ones at
+//! the cap); they differ only for steps with capped pairs.
 
 use std::path::Path;
 
@@ -161,6 +166,16 @@ fn open<'a>(bytes: &'a [u8], what: &'a str) -> Result<Reader<'a>> {
     if r.take(MAGIC.len())? != MAGIC {
         return Err(r.bad("wrong magic bytes"));
     }
+    // The checksum first: a damaged version field reads as damage, not as another version.
+    if bytes.len() < r.at + 4 + 8 {
+        return Err(r.bad("truncated"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let mut t = [0u8; 8];
+    t.copy_from_slice(tail);
+    if vae_file::fnv1a64(body) != u64::from_le_bytes(t) {
+        return Err(r.bad("checksum mismatch (truncated or corrupted)"));
+    }
     let mut v = [0u8; 4];
     v.copy_from_slice(r.take(4)?);
     let version = u32::from_le_bytes(v);
@@ -169,15 +184,6 @@ fn open<'a>(bytes: &'a [u8], what: &'a str) -> Result<Reader<'a>> {
             "format version {version}, this program reads version {CHECKPOINT_VERSION} only (version 2 \
              added the per-step log; retrain the run, or finish it with the program that wrote it)"
         )));
-    }
-    if bytes.len() < r.at + 8 {
-        return Err(r.bad("truncated"));
-    }
-    let (body, tail) = bytes.split_at(bytes.len() - 8);
-    let mut t = [0u8; 8];
-    t.copy_from_slice(tail);
-    if vae_file::fnv1a64(body) != u64::from_le_bytes(t) {
-        return Err(r.bad("checksum mismatch (truncated or corrupted)"));
     }
     r.bytes = body;
     Ok(r)
@@ -220,7 +226,8 @@ fn earlier_default_chunk(config: &TrainConfig) -> Option<TrainConfig> {
 /// gradient's backward passes; keeping it keeps the run's arithmetic what it was).
 ///
 /// # Errors
-/// [`TrainError::File`] for a damaged checkpoint or one written under other settings.
+/// [`TrainError::File`] for a damaged checkpoint or one written under other settings (naming the first
+/// setting that differs).
 pub fn from_bytes(
     bytes: &[u8],
     what: &str,
@@ -231,16 +238,22 @@ pub fn from_bytes(
     let body_len = r.bytes.len();
     let stored = r.bytes()?;
     let earlier = earlier_default_chunk(&config);
-    let config = if stored == config.identity().as_slice() {
+    let config = if config.has_identity(stored) {
         config
-    } else if let Some(earlier) = earlier.filter(|e| stored == e.identity().as_slice()) {
+    } else if let Some(earlier) = earlier.filter(|e| e.has_identity(stored)) {
         earlier
     } else {
-        return Err(r.bad(
-            "it was written with other settings (estimator, D, K, batch, learning rate, optimiser, \
-             binarisation, seed or test subset, or a coupled estimator's β rule, t0, L, cap or gradient \
-             chunk)",
-        ));
+        let file = Path::new(what)
+            .file_name()
+            .map_or_else(|| what.to_string(), |f| f.to_string_lossy().into_owned());
+        let reason = match config.identity_difference(stored) {
+            Some(d) => format!("{file} was {d}; resume it with the same settings"),
+            None => format!("{file} was written with other settings"),
+        };
+        return Err(TrainError::File {
+            path: what.to_string(),
+            reason,
+        });
     };
     let epoch = r.u64()? as usize;
     let mut trainer = Trainer::without_initial_parameters(config, data_dim)?;

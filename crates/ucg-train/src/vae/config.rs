@@ -98,6 +98,9 @@ pub struct TrainConfig {
     /// Start from these parameters (another run's `model.bin` or `checkpoint.bin`) rather than a random
     /// initialisation; the file's checksum is part of the run's identity.
     pub init: Option<super::InitialParameters>,
+    /// Train on the first `n` training images only; `None` for the whole training set. Part of the
+    /// run's identity: a run resumed on another subset would continue on another training set.
+    pub train_subset: Option<usize>,
 }
 
 impl TrainConfig {
@@ -122,6 +125,7 @@ impl TrainConfig {
             coupled: CoupledConfig::default(),
             steps_per_epoch: None,
             init: None,
+            train_subset: None,
         }
     }
 
@@ -159,6 +163,12 @@ impl TrainConfig {
                 });
             }
         }
+        if self.train_subset == Some(0) {
+            return Err(TrainError::InvalidSetting {
+                name: "training subset",
+                reason: "must be at least 1 image".into(),
+            });
+        }
         if self.steps_per_epoch == Some(0) {
             return Err(TrainError::InvalidSetting {
                 name: "steps per epoch",
@@ -172,6 +182,43 @@ impl TrainConfig {
             });
         }
         Ok(())
+    }
+
+    /// About the bytes a run on images of `data_dim` pixels holds: the parameters with their gradients
+    /// and optimiser states, and one minibatch's `B·K` particles through the decoder (forward and
+    /// backward). A bound to refuse settings that cannot fit, not an exact count.
+    pub fn memory_bytes(&self, data_dim: usize) -> u128 {
+        let (p, h, d) = (data_dim as u128, self.hidden as u128, self.latent as u128);
+        let params =
+            (p * h + h * h + h * 2 * d + 2 * d + 2 * h) + (d * h + h * h + h * p + p + 2 * h);
+        let columns = self.batch as u128 * self.k as u128;
+        32 * params + 8 * columns * (3 * d + 4 * h + 2 * p)
+    }
+
+    /// Refuses settings whose run would not fit in memory ([`crate::memory`]), naming the largest of
+    /// the latent dimension, the hidden width, `K` and the batch.
+    ///
+    /// # Errors
+    /// [`TrainError::InvalidSetting`] with the bytes needed.
+    pub fn check_memory(&self, data_dim: usize) -> Result<()> {
+        let bytes = self.memory_bytes(data_dim);
+        let setting = [
+            ("latent", self.latent),
+            ("hidden", self.hidden),
+            ("K", self.k),
+            ("batch", self.batch),
+        ]
+        .into_iter()
+        .max_by_key(|&(_, v)| v)
+        .map_or("latent", |(name, _)| name);
+        crate::memory::check(
+            setting,
+            &format!(
+                "D = {}, hidden {}, K = {}, batch {} on {data_dim}-pixel images",
+                self.latent, self.hidden, self.k, self.batch
+            ),
+            bytes,
+        )
     }
 
     /// The settings that identify a run (all but `epochs`), as bytes for checkpoints.
@@ -215,6 +262,119 @@ impl TrainConfig {
             }
             None => out.push(0),
         }
+        // Added after checkpoint version 2 (a checkpoint without it trained on the whole set).
+        match self.train_subset {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(&(n as u64).to_le_bytes());
+            }
+            None => out.push(0),
+        }
         out
     }
+
+    /// Whether a checkpoint's stored identity is this run's: the same bytes, or those of an earlier
+    /// version without the training subset when this run has none.
+    pub fn has_identity(&self, stored: &[u8]) -> bool {
+        let id = self.identity();
+        stored == id.as_slice() || (self.train_subset.is_none() && stored == &id[..id.len() - 1])
+    }
+
+    /// The first setting in which a stored identity differs from this run's, as "trained with …, this
+    /// command has …" (`None` when they agree or the stored bytes cannot be read).
+    pub fn identity_difference(&self, stored: &[u8]) -> Option<String> {
+        let theirs = describe_identity(stored)?;
+        let ours = describe_identity(&self.identity())?;
+        theirs
+            .iter()
+            .zip(&ours)
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("trained with {a}, this command has {b}"))
+    }
+}
+
+/// A reader of identity bytes.
+struct IdentityBytes<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl IdentityBytes<'_> {
+    fn tag(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        let b = self.bytes.get(self.at..self.at + 8)?;
+        self.at += 8;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
+    }
+
+    /// An optional setting (tag 0: none, 1: a `u64`); a checkpoint of an earlier version ends before its
+    /// later settings, which then read as none.
+    fn optional(&mut self, some: impl Fn(u64) -> String, none: &str) -> Option<String> {
+        Some(match self.tag() {
+            None | Some(0) => none.to_string(),
+            Some(1) => some(self.u64()?),
+            Some(_) => return None,
+        })
+    }
+}
+
+/// Reads an identity ([`TrainConfig::identity`]) back as one phrase per setting, in the command line's
+/// terms (`--subset 1000`, `no --subset`); `None` for bytes that are not an identity.
+fn describe_identity(bytes: &[u8]) -> Option<Vec<String>> {
+    let mut r = IdentityBytes { bytes, at: 0 };
+    let mut out = Vec::new();
+    let estimator = r.tag()?;
+    let kinds = [
+        EstimatorKind::Elbo,
+        EstimatorKind::Iwae,
+        EstimatorKind::CoupledIsirDisir,
+        EstimatorKind::CoupledIsir,
+    ];
+    out.push(format!(
+        "--estimator {}",
+        kinds.get(usize::from(estimator))?.name()
+    ));
+    for name in [
+        "--latent",
+        "hidden width",
+        "--k",
+        "--batch",
+        "--test-points",
+    ] {
+        out.push(format!("{name} {}", r.u64()?));
+    }
+    out.push(format!("--lr {}", f64::from_bits(r.u64()?)));
+    out.push(match r.tag()? {
+        0 => "--optimizer rmsprop".to_string(),
+        1 => "--optimizer adam".to_string(),
+        _ => return None,
+    });
+    out.push(match r.tag()? {
+        0 => format!("--binarization static --binarize-seed {}", r.u64()?),
+        1 => "--binarization dynamic".to_string(),
+        _ => return None,
+    });
+    out.push(format!("--seed {}", r.u64()?));
+    if kinds[usize::from(estimator)].coupled_kernel().is_some() {
+        out.push(match r.tag()? {
+            0 => format!("--beta {}", f64::from_bits(r.u64()?)),
+            1 => format!("--beta ess (from {})", f64::from_bits(r.u64()?)),
+            _ => return None,
+        });
+        for name in ["t0", "lag", "--cap", "gradient chunk"] {
+            out.push(format!("{name} {}", r.u64()?));
+        }
+    }
+    out.push(r.optional(|n| format!("{n} steps per epoch"), "whole epochs")?);
+    out.push(r.optional(
+        |c| format!("initial parameters of checksum {c:016x}"),
+        "random initial parameters",
+    )?);
+    out.push(r.optional(|n| format!("--subset {n}"), "no --subset")?);
+    (r.at == bytes.len()).then_some(out)
 }

@@ -532,9 +532,14 @@ impl ThetaEstimator for CoupledTheta {
             a.update(&common_prefix_average(&traces));
             self.beta = a.beta();
         }
+        let mut met = MeetingCounts::default();
+        for &tau in &record.meeting_times {
+            *met.counts.entry(tau).or_insert(0) += 1;
+        }
         self.last_step = Some(StepChains {
             beta: record.beta,
             meetings: record.meetings.clone(),
+            met,
             evaluations: record.evaluations,
         });
         self.steps.push(record);

@@ -26,6 +26,30 @@ impl EvalMethod {
     }
 }
 
+/// Pixels of an MNIST image (28 × 28).
+pub const MNIST_PIXELS: usize = 28 * 28;
+
+/// Refuses AIS settings whose schedule and batch of chains would not fit in memory ([`crate::memory`]):
+/// the `T + 1` annealing temperatures, and each batch's current and proposed chains through the decoder.
+fn check_ais_memory(s: &AisSettings, shape: ucg_models::vae::VaeShape) -> Result<()> {
+    let (p, h, d) = (
+        shape.data_dim as u128,
+        shape.hidden as u128,
+        shape.latent as u128,
+    );
+    let steps = s.schedule().steps() as u128;
+    let columns =
+        s.points_per_batch() as u128 * (s.chains() as u128 + s.adaptation().pilot_chains() as u128);
+    let schedule = 8 * (steps + 1);
+    let chains = 2 * columns * 8 * (4 * d + 4 * h + 2 * p);
+    let (setting, what) = if schedule > chains {
+        ("steps", format!("{steps} annealing temperatures"))
+    } else {
+        ("chains", format!("{} chains per point", s.chains()))
+    };
+    crate::memory::check(setting, &what, schedule + chains)
+}
+
 /// Loads the VAE parameter file at `model_path` (as `train vae` writes it: `model.bin`), binds it to the
 /// first `points` test images of MNIST binarised statically with `binarize_seed`, and estimates each
 /// point's `log p(x)` by `method`, point `n` on the stream `(seed, n)`.
@@ -41,12 +65,32 @@ pub fn evaluate_vae(
     seed: u64,
     progress: Option<ProgressHook<'_>>,
 ) -> Result<PointEstimates> {
-    let model = ucg_models::vae::file::load::<f32>(model_path).map_err(|e| TrainError::File {
-        path: model_path.display().to_string(),
-        reason: format!(
-            "{e} (pass the parameter file `model.bin` that `train vae` writes, not `checkpoint.bin`)"
-        ),
+    let what = model_path.display().to_string();
+    let bytes = std::fs::read(model_path).map_err(|e| TrainError::File {
+        path: what.clone(),
+        reason: e.to_string(),
     })?;
+    if super::checkpoint::is_checkpoint(&bytes) {
+        return Err(TrainError::File {
+            path: what,
+            reason: "a training checkpoint, not a parameter file: pass the `model.bin` that `train vae` \
+                     writes next to it"
+                .into(),
+        });
+    }
+    let model = ucg_models::vae::file::from_bytes::<f32>(&bytes, &what)?;
+    if let EvalMethod::Ais(s) = method {
+        check_ais_memory(s, model.shape())?;
+    }
+    if model.shape().data_dim != MNIST_PIXELS {
+        return Err(TrainError::File {
+            path: what,
+            reason: format!(
+                "this model was trained on {}-pixel images, not MNIST's {MNIST_PIXELS}",
+                model.shape().data_dim
+            ),
+        });
+    }
     let x = load_mnist_test(binarize_seed, points)?;
     let bound = VaeOnData::new(model, x)?;
     let indices: Vec<usize> = (0..points).collect();

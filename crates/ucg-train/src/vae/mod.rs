@@ -50,7 +50,7 @@ pub use config::{Binarization, EstimatorKind, OptimizerKind, TrainConfig};
 pub use coupled::{BetaPolicy, CoupledConfig, CoupledKernelKind, CoupledTheta};
 pub use data::{VaeData, load_mnist};
 pub use estimator::{ChainDiagnostics, Elbo, Iwae, ThetaContext, ThetaEstimator};
-pub use evaluate::{EvalMethod, evaluate_vae};
+pub use evaluate::{EvalMethod, MNIST_PIXELS, evaluate_vae};
 pub use init::InitialParameters;
 pub use run::{RunEvent, run};
 pub use steps::{StepChains, StepRecord};

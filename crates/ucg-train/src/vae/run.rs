@@ -53,6 +53,8 @@ pub enum RunEvent<'a> {
     Step {
         /// 1-based step within the epoch.
         step: usize,
+        /// The step's record (its coupled chains, capped ones).
+        record: &'a super::StepRecord,
     },
     /// An epoch finished and was checkpointed.
     EpochEnd(&'a EpochRecord),
@@ -174,7 +176,9 @@ pub fn run(
             epochs: trainer.config().epochs,
             steps,
         });
-        let record = trainer.train_epoch(data, &mut |step, _| progress(RunEvent::Step { step }))?;
+        let record = trainer.train_epoch(data, &mut |step, record| {
+            progress(RunEvent::Step { step, record })
+        })?;
         let ckpt = out
             .file(CHECKPOINT_FILE)
             .map_err(|e| folder_error(&out.dir(), e))?;

@@ -13,6 +13,8 @@ pub struct StepChains {
     pub beta: f64,
     /// The meeting times of the step's pairs (capped pairs at the cap, and counted apart).
     pub meetings: MeetingCounts,
+    /// The meeting times of the pairs that met (capped pairs left out).
+    pub met: MeetingCounts,
     /// Particles evaluated by the chains (initial draws included).
     pub evaluations: u64,
 }
@@ -30,9 +32,10 @@ pub struct StepRecord {
     pub chains: u64,
     /// Pairs stopped by the cap.
     pub capped: u64,
-    /// Mean meeting time of the step's pairs (capped ones at the cap; NaN without chains).
+    /// Mean meeting time of the step's pairs that met (capped pairs left out, counted in `capped`; NaN
+    /// when none met). Column `mean_tau_met`, the same definition as `metrics.csv`'s.
     pub mean_tau: f64,
-    /// 99% quantile of the step's meeting times (NaN without chains).
+    /// 99% quantile of the meeting times of the pairs that met (NaN when none met). Column `q99_tau_met`.
     pub q99_tau: f64,
     /// Particles evaluated by the step: the shared `B·K` particles plus the chains' own.
     pub evaluations: u64,
@@ -45,8 +48,7 @@ pub struct StepRecord {
 
 impl StepRecord {
     /// Header of `steps.csv`.
-    pub const CSV_HEADER: &'static str =
-        "epoch,step,beta,chains,capped,mean_tau,q99_tau,evaluations,theta_seconds,step_seconds";
+    pub const CSV_HEADER: &'static str = "epoch,step,beta,chains,capped,mean_tau_met,q99_tau_met,evaluations,theta_seconds,step_seconds";
 
     /// The record of a step without chains.
     pub fn plain(epoch: usize, step: usize, evaluations: u64, seconds: f64) -> Self {
@@ -74,7 +76,7 @@ impl StepRecord {
         theta_seconds: f64,
         seconds: f64,
     ) -> Self {
-        let (mean_tau, q99_tau) = match chains.meetings.summary() {
+        let (mean_tau, q99_tau) = match chains.met.summary() {
             Ok(s) => (s.mean, s.q99),
             Err(_) => (f64::NAN, f64::NAN),
         };
@@ -191,23 +193,31 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_print() {
-        let mut meetings = MeetingCounts::default();
+        let (mut meetings, mut met) = (MeetingCounts::default(), MeetingCounts::default());
         for (tau, capped) in [(12, false), (30, false), (1000, true)] {
-            meetings.push(&LaggedRun {
+            let run = LaggedRun {
                 meeting_time: (!capped).then_some(tau),
                 iterations: tau,
                 cost: 0,
                 capped,
-            });
+            };
+            meetings.push(&run);
+            if !capped {
+                met.push(&run);
+            }
         }
         let chains = StepChains {
             beta: 0.9,
             meetings: meetings.clone(),
+            met,
             evaluations: 500,
         };
         let r = StepRecord::with_chains(2, 7, 100, &chains, 0.5, 0.75);
         assert_eq!((r.chains, r.capped, r.evaluations), (3, 1, 600));
-        assert!((r.mean_tau - 1042.0 / 3.0).abs() < 1e-9);
+        // The mean over the pairs that met, as metrics.csv's: the capped pair is counted apart.
+        assert_eq!(r.mean_tau, 21.0);
+        assert!(StepRecord::CSV_HEADER.contains(",capped,mean_tau_met,q99_tau_met,"));
+        assert!(crate::vae::EpochRecord::CSV_HEADER.contains(",capped_chains,mean_tau_met,"));
         let back = StepRecord::from_values(r.values());
         assert_eq!(back.csv_line(), r.csv_line());
         let plain = StepRecord::plain(1, 1, 1000, 0.03);

@@ -77,13 +77,14 @@ pub struct EpochRecord {
     pub seconds: f64,
     /// Mean effective sample size `1/Σ w̃²` of the shared particles' weights.
     pub mean_ess: f64,
-    /// The θ-estimator's own chains during the epoch (coupled estimators), capped pairs included.
+    /// The θ-estimator's own chains during the epoch (coupled estimators): pairs run, pairs capped, and
+    /// the meeting times of the pairs that met (columns `mean_tau_met`, `median_tau_met`, `max_tau_met`).
     pub chains: Option<ChainDiagnostics>,
 }
 
 impl EpochRecord {
     /// Header of the per-epoch CSV.
-    pub const CSV_HEADER: &'static str = "epoch,train_bound,test_iwae_bound,seconds,mean_ess,chains,capped_chains,mean_tau,median_tau,max_tau,beta";
+    pub const CSV_HEADER: &'static str = "epoch,train_bound,test_iwae_bound,seconds,mean_ess,chains,capped_chains,mean_tau_met,median_tau_met,max_tau_met,beta";
 
     /// One CSV line (no newline); the chain columns are empty for estimators without chains.
     pub fn csv_line(&self) -> String {
@@ -181,6 +182,7 @@ impl Trainer {
     /// being restored brings its own).
     pub(crate) fn without_initial_parameters(config: TrainConfig, data_dim: usize) -> Result<Self> {
         config.validate()?;
+        config.check_memory(data_dim)?;
         let shape = VaeShape::new(data_dim, config.hidden, config.latent)?;
         let model = Vae::new(shape, config.seed);
         Ok(Trainer {
@@ -310,14 +312,15 @@ impl Trainer {
         })
     }
 
-    /// Trains one epoch (the next one), calling `progress(step, steps)` after every step, and records it.
+    /// Trains one epoch (the next one), calling `progress(step, record)` after every step (1-based, and
+    /// the step's record), and records it.
     ///
     /// # Errors
     /// Those of [`Trainer::step`]; data of another dimension than the model's.
     pub fn train_epoch(
         &mut self,
         data: &VaeData,
-        progress: &mut dyn FnMut(usize, usize),
+        progress: &mut dyn FnMut(usize, &StepRecord),
     ) -> Result<EpochRecord> {
         if data.dim() != self.model.shape().data_dim {
             return Err(TrainError::InvalidSetting {
@@ -340,7 +343,6 @@ impl Trainer {
         if let Some(limit) = self.config.steps_per_epoch {
             all.truncate(limit);
         }
-        let steps = all.len();
         let mut meetings = MeetingCounts::default();
         let (mut objective, mut ess, mut points) = (0.0, 0.0, 0usize);
         let mut x = std::mem::take(&mut self.buffers.x);
@@ -365,7 +367,9 @@ impl Trainer {
                 None => StepRecord::plain(e, s + 1, stats.shared_evaluations, stats.seconds),
             });
             points += indices.len();
-            progress(s + 1, steps);
+            if let Some(record) = self.steps.last() {
+                progress(s + 1, record);
+            }
         }
         self.buffers.x = x;
         let seconds = start.elapsed().as_secs_f64();
