@@ -6,6 +6,7 @@
 //! - [`vae`]: the VAE experiment (ELBO, IWAE and the coupled unbiased gradients on binarised MNIST,
 //!   the paper's Table 1): presets, a plan of resumable runs, shards, evaluation, summary, report;
 //! - [`beta_choice`]: how both studies choose C-ISIR-DISIR's β (ESS rule, fixed, pilot);
+//! - [`differences`]: naming the settings in which a folder's run differs from the one asked for;
 //! - [`folder`]: claiming a study's output folder (one writer, only its own files replaced) and its figures;
 //! - [`shard`]: splitting a run's replicates between processes;
 //! - [`progress`]: progress bars and status lines, silenced in tests.
@@ -33,6 +34,7 @@
 //! ```
 
 pub mod beta_choice;
+pub mod differences;
 pub mod folder;
 pub mod ppca;
 pub mod progress;

@@ -180,7 +180,10 @@ fn bad_input_is_one_clear_error() {
         )
         .unwrap_err(),
     );
-    assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("other settings (seeds.0: 1 in the folder, 2 asked)"),
+        "{err}"
+    );
     let other = dir.path().join("other");
     prepare_folder(
         &Config::quick_preset(2),

@@ -95,19 +95,6 @@ pub fn fresh_value<T: Serialize>(value: &T) -> AnyResult<serde_json::Value> {
     Ok(serde_json::from_str(&serde_json::to_string(value)?)?)
 }
 
-/// The top-level fields in which two JSON values differ.
-pub fn json_differences<T: Serialize>(a: &T, b: &T) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::to_value(a), serde_json::to_value(b))
-    else {
-        return vec!["(not comparable)".into()];
-    };
-    a.iter()
-        .filter(|(k, v)| b.get(*k) != Some(v))
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
 /// Reads every checkpoint of a results folder, by cell identifier.
 ///
 /// # Errors
@@ -196,9 +183,10 @@ pub fn claim_sweep_folder<T: Serialize>(
     if path.exists() {
         if !same_json(record, &path)? {
             return Err(format!(
-                "{} holds a {what} with other settings; resume it with the same flags or choose another \
-                 --out",
-                root.display()
+                "{} holds a {what} with other settings ({}); resume it with the same flags or choose \
+                 another --out",
+                root.display(),
+                crate::differences::setting_differences(&stored_value(&path)?, record).join("; ")
             )
             .into());
         }
@@ -253,14 +241,6 @@ impl PeriodicSave {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_differences_name_fields() {
-        let a = Config::tiny(1);
-        let mut b = a.clone();
-        b.replicates = 9;
-        assert_eq!(json_differences(&a, &b), vec!["replicates".to_string()]);
-    }
 
     #[test]
     fn a_file_is_not_a_results_folder() {

@@ -18,8 +18,8 @@ use super::cells::Cell;
 use super::checkpoint::CellCheckpoint;
 use super::config::Config;
 use super::layout::{
-    Layout, RunRecord, claim_study_folder, fresh_value, json_differences, load_checkpoints,
-    load_rows, same_json, stored_value,
+    Layout, RunRecord, claim_study_folder, fresh_value, load_checkpoints, load_rows, same_json,
+    stored_value,
 };
 use super::replicate::ReplicateRow;
 use super::setup::SetupRecord;
@@ -68,9 +68,9 @@ impl Store {
             }
             if stored_value(&layout.run())?.get("config") != Some(&fresh_value(config)?) {
                 return Err(format!(
-                    "{shown} holds a run with other settings (differing: {}); resume it with the same \
-                     flags or choose another --out",
-                    json_differences(&old.config, config).join(", ")
+                    "{shown} holds a run with other settings ({}); resume it with the same flags or \
+                     choose another --out",
+                    crate::differences::setting_differences(&old.config, config).join("; ")
                 )
                 .into());
             }

@@ -62,9 +62,10 @@ pub fn prepare_folder(config: &Config, folder: &RunFolder) -> AnyResult<()> {
         let existing: Config = ucg_report::read_json(&path)?;
         if &existing != config {
             return Err(format!(
-                "{} holds a VAE study of other settings (preset {}); choose another --out",
+                "{} holds a VAE study of other settings ({}); resume it with the same flags or choose \
+                 another --out",
                 out.display(),
-                existing.preset
+                crate::differences::setting_differences(&existing, config).join("; ")
             )
             .into());
         }
