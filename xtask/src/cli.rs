@@ -100,35 +100,35 @@ pub struct VaeArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct VaeOverrideArgs {
     /// Latent dimension D.
-    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "D", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub latent: Option<u64>,
     /// Hidden width of the encoder's and decoder's two layers.
-    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "H", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub hidden: Option<u64>,
     /// Train on the first N training images only.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub train_subset: Option<u64>,
     /// RMSProp's learning rate of the pretrain.
-    #[arg(long, value_name = "RATE", value_parser = positive_rate)]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = positive_rate)]
     pub learning_rate: Option<f64>,
     /// RMSProp's learning rate of the runs continued from the pretrain.
-    #[arg(long, value_name = "RATE", value_parser = positive_rate)]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = positive_rate)]
     pub continuation_lr: Option<f64>,
     /// Epochs of IWAE pretraining.
-    #[arg(long, value_name = "E")]
+    #[arg(long, value_name = "E", allow_negative_numbers = true, value_parser = whole_number)]
     pub pretrain_epochs: Option<u64>,
     /// Epochs of each estimator's run.
-    #[arg(long, value_name = "E", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "E", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub epochs: Option<u64>,
     /// SGD steps per epoch of each estimator's run.
-    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub steps_per_epoch: Option<u64>,
     /// Test images of the final IWAE evaluation and of the training curves.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub test_points: Option<u64>,
     /// Also evaluate the IWAE bound on the first N training images (the log-likelihood the gradients are
     /// gradients of; 0: not).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = whole_number)]
     pub train_points: Option<u64>,
     /// Leave out the IWAE run continued for C-ISIR-DISIR's wall time (it takes as long as that run).
     #[arg(long)]
@@ -384,10 +384,10 @@ pub struct TrainVaeArgs {
     /// towards ESS = 0.3 K). Default: 0 (the ESS rule capped many chains at D = 20).
     #[arg(long, value_name = "VALUE|ess", allow_negative_numbers = true, value_parser = beta_arg)]
     pub beta: Option<BetaArg>,
-    /// Coupled estimator: cap on a pair's iterations (capped pairs are counted in metrics.csv).
-    #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true,
-          value_parser = whole_usize)]
-    pub cap: usize,
+    /// Coupled estimators: cap on a pair's iterations (default 1,000; capped pairs are counted in
+    /// metrics.csv).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = whole_usize)]
+    pub cap: Option<usize>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = thread_count)]
     pub threads: Option<usize>,

@@ -116,6 +116,9 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
                 .into(),
         );
     }
+    if args.sweep == Some(SweepArg::Beta) && args.beta.is_some() {
+        return Err("--beta chooses the study's β; the β sweep runs its own grid of β".into());
+    }
     if args.sweep.is_some() && args.run.shard != ucg_experiments::shard::Shard::WHOLE {
         return Err(
             "--shard splits the study; a sweep runs whole (its folder resumes instead)".into(),

@@ -46,7 +46,19 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
         )
         .into());
     }
-    c.coupled.cap = args.cap;
+    if let Some(cap) = args.cap {
+        if !matches!(
+            estimator,
+            EstimatorKind::CoupledIsirDisir | EstimatorKind::CoupledIsir
+        ) {
+            return Err(format!(
+                "--cap applies to the coupled estimators only, not {}",
+                estimator.name()
+            )
+            .into());
+        }
+        c.coupled.cap = cap;
+    }
     c.train_subset = args.subset;
     Ok(c)
 }

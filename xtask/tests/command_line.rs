@@ -195,7 +195,26 @@ fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
 fn nonsense_settings_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["reproduce", "ppca", "--sweep", "beta", "--beta", "0.3"],
+            "the β sweep runs its own grid of β",
+        ),
+        (
+            &[
+                "train",
+                "vae",
+                "--estimator",
+                "iwae",
+                "--latent",
+                "2",
+                "--epochs",
+                "1",
+                "--cap",
+                "5",
+            ],
+            "--cap applies to the coupled estimators only, not iwae",
+        ),
         (
             &[
                 "reproduce",
@@ -307,4 +326,33 @@ fn nonsense_settings_are_refused_before_any_work() {
         "{stderr}"
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+/// `reproduce vae`'s overrides given a negative number get the option's own range message, not clap's
+/// "unexpected argument '-1'".
+#[test]
+fn negative_numbers_in_reproduce_vae_overrides_get_the_range_message() {
+    for flag in [
+        "--latent",
+        "--hidden",
+        "--train-subset",
+        "--learning-rate",
+        "--continuation-lr",
+        "--pretrain-epochs",
+        "--epochs",
+        "--steps-per-epoch",
+        "--test-points",
+        "--train-points",
+    ] {
+        let out = xtask()
+            .args(["reproduce", "vae", "--preset", "quick", flag, "-1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag}");
+        assert!(
+            !stderr.contains("unexpected argument") && stderr.contains(flag),
+            "{flag}: {stderr}"
+        );
+    }
 }

@@ -170,3 +170,29 @@ fn regenerating_a_runs_outputs_replaces_only_its_own_files() {
         stderr(&o)
     );
 }
+
+/// A folder written before runs recorded their files is adopted by the names the tool gives its own files:
+/// a user's plot in `figures/` and a note among the runs stay.
+#[test]
+fn an_earlier_versions_folder_keeps_the_users_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vae");
+    assert!(xtask(VAE_QUICK, &out).status.success());
+    // As an earlier version left it: no record of written files, no lock file.
+    std::fs::remove_file(out.join(".ucg-files")).unwrap();
+    std::fs::remove_file(out.join(".ucg-lock")).unwrap();
+    std::fs::write(out.join("figures/mine.png"), b"a plot").unwrap();
+    std::fs::write(out.join("runs/mynote.txt"), b"a note").unwrap();
+    let o = xtask(VAE_QUICK, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(out.join("figures/mine.png")).unwrap(),
+        b"a plot"
+    );
+    assert_eq!(
+        std::fs::read(out.join("runs/mynote.txt")).unwrap(),
+        b"a note"
+    );
+    let record = std::fs::read_to_string(out.join(".ucg-files")).unwrap();
+    assert!(record.contains("figures/curves-epoch-0.png") && !record.contains("mine.png"));
+}

@@ -424,8 +424,14 @@ fn kernels_report_set_relations_and_count_their_evaluations() {
         assert_eq!(x.relation_to(&y), SetRelation::Unrelated);
         let fresh = kernel.sample_initial(&mut rng).unwrap();
         let mut checked = 0;
+        let mut same_slot_across_steps = 0;
         for _ in 0..200 {
             let before = kernel.evaluations();
+            let previous = x.clone();
+            let previous_coupled = matches!(
+                previous.relation_to(&y),
+                SetRelation::SharedInnovations { .. }
+            );
             let met = kernel.coupled_step(&mut x, &mut y, &mut rng).unwrap();
             let used = kernel.evaluations() - before;
             if met {
@@ -447,6 +453,11 @@ fn kernels_report_set_relations_and_count_their_evaluations() {
                 }
             );
             assert_eq!(fresh.relation_to(&x), SetRelation::Unrelated);
+            // States of two different coupled steps are unrelated, even when their slots agree.
+            assert_eq!(previous.relation_to(&x), SetRelation::Unrelated);
+            assert_eq!(y.relation_to(&previous), SetRelation::Unrelated);
+            same_slot_across_steps +=
+                usize::from(previous_coupled && previous.auxiliary_index() == x.auxiliary_index());
             let factors = relation.path_factors(k).unwrap();
             let slot = x.auxiliary_index();
             let delta = x.noise().column(slot) - y.noise().column(slot);
@@ -461,6 +472,10 @@ fn kernels_report_set_relations_and_count_their_evaluations() {
             checked += 1;
         }
         assert!(checked > 0, "β = {beta}: no unmet coupled step was checked");
+        assert!(
+            same_slot_across_steps > 0,
+            "β = {beta}: no two steps shared a slot"
+        );
         // A single step breaks the relation.
         let mut z = x.clone();
         kernel.step(&mut z, &mut rng).unwrap();

@@ -41,6 +41,38 @@ pub fn refuse_shard_as_output(shards: &[PathBuf], out: &Path) -> AnyResult<()> {
     }
 }
 
+/// Refuses a shard folder given twice to one merge.
+///
+/// # Errors
+/// Two of `shards` name the same folder.
+pub fn refuse_repeated_shards(shards: &[PathBuf]) -> AnyResult<()> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for s in shards {
+        let real = s.canonicalize().unwrap_or_else(|_| s.clone());
+        if seen.contains(&real) {
+            return Err(format!("{} is given twice", s.display()).into());
+        }
+        seen.push(real);
+    }
+    Ok(())
+}
+
+/// Refuses to read a shard that a process of this tool is still writing (its lock is held): its
+/// results would be merged half-done.
+///
+/// # Errors
+/// The shard's lock is held; the message names the holder.
+pub fn refuse_running(shard: &Path) -> AnyResult<()> {
+    match ucg_files::FolderLock::holder(shard)? {
+        Some(holder) => Err(format!(
+            "{} is still being written ({holder}); merge it once that run has ended",
+            shard.display()
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// The files under `root` (relative to it, recursively) whose path satisfies `keep`: what an earlier
 /// version of the tool wrote, recognised by name.
 pub fn files_under(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
@@ -69,6 +101,17 @@ pub fn is_figure(relative: &Path) -> bool {
         && relative
             .extension()
             .is_some_and(|e| e == "png" || e == "svg")
+}
+
+/// Whether `relative` is a figure an earlier version of the tool drew: `figures/<stem>.png` or `.svg`
+/// whose stem starts with one of `stems` (the names the studies give their figures), so that a user's own
+/// plot in `figures/` is never taken for the tool's when an earlier version's folder is adopted.
+pub fn is_earlier_figure(relative: &Path, stems: &[&str]) -> bool {
+    is_figure(relative)
+        && relative
+            .file_stem()
+            .map(|s| s.to_string_lossy())
+            .is_some_and(|s| stems.iter().any(|p| s.starts_with(p)))
 }
 
 /// The stem path of a figure (`figures/bias` → `<folder>/figures/bias`) with its PNG and SVG files

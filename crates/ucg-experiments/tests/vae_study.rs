@@ -323,3 +323,48 @@ fn damaged_evaluations_are_refused_and_a_diverged_model_is_reported_as_diverged(
     let report = std::fs::read_to_string(shard.join("report.md")).unwrap();
     assert!(report.contains("Partial results"), "{report}");
 }
+
+/// A merged folder is repaired by merging again (a deleted file comes back from its shard), is never
+/// resumed as a study, and a merge refuses a shard given twice or still being written.
+#[test]
+fn a_merged_folder_is_merged_again_never_resumed() {
+    let mut config = Config::quick_preset(12);
+    config.blocks[0].same_wall_time = false;
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<_> = (0..2)
+        .map(|index| {
+            let out = dir.path().join(format!("shard{index}"));
+            run_study(&config, Shard { index, count: 2 }, &out, &Ui::quiet(), "t").unwrap();
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    let merge = || {
+        let folder = merge_folders(&shards, &merged, "merge")?;
+        write_outputs(&folder, "merge", &Ui::quiet())
+    };
+    let whole = merge().unwrap();
+    assert!(whole.missing.is_empty());
+    let name = &whole.runs[1].unit.name;
+    std::fs::remove_file(run_dir(&merged, name).join("eval-iwae.csv")).unwrap();
+    let again = merge().unwrap();
+    assert!(again.missing.is_empty(), "{:?}", again.missing);
+    let err = run_study(&config, Shard::WHOLE, &merged, &Ui::quiet(), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("holds merged results"), "{err}");
+    let twice = [shards[0].clone(), shards[0].clone()];
+    let err = merge_folders(&twice, &dir.path().join("m2"), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is given twice"), "{err}");
+    let busy = ucg_files::FolderLock::acquire(&shards[1], "the shard's own run").unwrap();
+    let err = merge_folders(&shards, &dir.path().join("m3"), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("still being written (") && err.contains("the shard's own run"),
+        "{err}"
+    );
+    drop(busy);
+}

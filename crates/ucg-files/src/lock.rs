@@ -75,6 +75,33 @@ impl FolderLock {
         })
     }
 
+    /// Who holds the lock of `folder` now, if anyone: the holder's description, read without taking the
+    /// lock for more than an instant and without writing anything (a folder with no lock file, or a
+    /// read-only one, has no holder).
+    ///
+    /// # Errors
+    /// I/O failures other than a missing lock file.
+    pub fn holder(folder: &Path) -> Result<Option<String>, FilesError> {
+        let path = folder.join(LOCK_FILE);
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(FilesError::io(&path, e)),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                Ok(Some(text.trim().replace('\n', " ")))
+            }
+            Err(TryLockError::Error(e)) => Err(FilesError::io(&path, e)),
+        }
+    }
+
     /// The locked folder.
     pub fn folder(&self) -> &Path {
         &self.folder
@@ -134,7 +161,13 @@ mod tests {
             text.contains(&format!("process {}", std::process::id())),
             "{text}"
         );
+        assert!(
+            FolderLock::holder(dir.path())
+                .unwrap()
+                .is_some_and(|h| h.contains("train vae"))
+        );
         drop(first);
+        assert_eq!(FolderLock::holder(dir.path()).unwrap(), None);
         FolderLock::acquire(dir.path(), "third").unwrap();
     }
 

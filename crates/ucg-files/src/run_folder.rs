@@ -157,7 +157,11 @@ impl RunFolder {
 
     /// This view's folder on disk.
     pub fn dir(&self) -> PathBuf {
-        self.shared.root.join(&self.within)
+        if self.within.as_os_str().is_empty() {
+            self.shared.root.clone()
+        } else {
+            self.shared.root.join(&self.within)
+        }
     }
 
     /// The kind of run the folder holds.

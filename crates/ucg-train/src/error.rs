@@ -35,6 +35,14 @@ pub enum TrainError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// An output folder that cannot be claimed, with the folder's own message (which names it).
+    #[error("{message}")]
+    OutputFolder {
+        /// The folder.
+        path: String,
+        /// What is wrong, naming the folder.
+        message: String,
+    },
     /// An invalid setting.
     #[error("invalid setting `{name}`: {reason}")]
     InvalidSetting {

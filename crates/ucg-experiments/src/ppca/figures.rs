@@ -464,10 +464,7 @@ fn setup_figures(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
         )
         .with_markers(false)
         .series_styled(
-            format!(
-                "gap to the IWAE-{} bound, one estimate per step",
-                summary.config.fit.k
-            ),
+            format!("gap to IWAE-{}, per step", summary.config.fit.k),
             fit.bound_trace
                 .iter()
                 .enumerate()

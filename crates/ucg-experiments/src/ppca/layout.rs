@@ -138,8 +138,22 @@ fn written_by_earlier_version(relative: &Path) -> bool {
         "summary.json",
         "report.md",
     ];
+    // The names the PPCA study and its sweeps give their figures.
+    let figures = [
+        "intercept_error",
+        "weight_error",
+        "relative_error",
+        "bias_vs_k_",
+        "max_z_vs_k",
+        "meeting_",
+        "inefficiency",
+        "encoder_fit",
+        "beta_sweep_",
+        "window_",
+        "tails_",
+    ];
     top.iter().any(|t| relative == Path::new(t))
-        || crate::folder::is_figure(relative)
+        || crate::folder::is_earlier_figure(relative, &figures)
         || [("checkpoints", "json"), ("cache", "json")]
             .iter()
             .any(|(dir, ext)| {
@@ -267,7 +281,8 @@ mod tests {
         ucg_report::write_json(dir.path().join("run.json"), &record).unwrap();
         for f in [
             "replicates.csv",
-            "figures/bias.png",
+            "figures/inefficiency.png",
+            "figures/mine.png",
             "figures/notes.txt",
             "mine.md",
         ] {
@@ -275,9 +290,11 @@ mod tests {
             std::fs::write(dir.path().join(f), "x").unwrap();
         }
         let folder = claim_study_folder(dir.path(), "test").unwrap();
-        for f in ["run.json", "replicates.csv", "figures/bias.png"] {
+        for f in ["run.json", "replicates.csv", "figures/inefficiency.png"] {
             assert!(folder.wrote(f), "{f}");
         }
-        assert!(!folder.wrote("figures/notes.txt") && !folder.wrote("mine.md"));
+        for f in ["figures/mine.png", "figures/notes.txt", "mine.md"] {
+            assert!(!folder.wrote(f), "{f}");
+        }
     }
 }

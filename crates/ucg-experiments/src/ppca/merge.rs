@@ -25,6 +25,10 @@ use crate::AnyResult;
 /// unmerged run or other files, or I/O errors.
 pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
     crate::folder::refuse_shard_as_output(shards, out)?;
+    crate::folder::refuse_repeated_shards(shards)?;
+    for s in shards {
+        crate::folder::refuse_running(s)?;
+    }
     let folder = claim_study_folder(out, command)?;
     let target = Layout::new(out);
     if target.run().exists() {

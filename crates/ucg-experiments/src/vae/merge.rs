@@ -13,15 +13,21 @@ use crate::AnyResult;
 
 pub use super::study::is_vae_folder;
 
-/// Copies the files under `from` into the claimed view `to` (recorded as the merge's own); temporary
-/// files a killed writer left in a shard are skipped.
-fn copy_dir(from: &Path, to: &RunFolder) -> AnyResult<()> {
+/// The file in a merged folder that marks it as merged (the shard folders it came from): a merged
+/// folder is merged again, never resumed as a study.
+pub const MERGED_FILE: &str = "merged.json";
+
+/// Copies the files under `from` that `to` does not hold yet into the claimed view `to` (recorded as the
+/// merge's own), so that merging again restores a file deleted from the merged folder; temporary files a
+/// killed writer left in a shard are skipped.
+fn copy_missing(from: &Path, to: &RunFolder) -> AnyResult<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
         if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &to.at(&name))?;
-        } else if !name.to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+            copy_missing(&entry.path(), &to.at(&name))?;
+        } else if !name.to_string_lossy().starts_with(TEMPORARY_PREFIX) && !to.path(&name).exists()
+        {
             std::fs::create_dir_all(to.dir())?;
             std::fs::copy(entry.path(), to.file(&name)?)?;
         }
@@ -38,6 +44,10 @@ fn copy_dir(from: &Path, to: &RunFolder) -> AnyResult<()> {
 pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult<RunFolder> {
     let first = shards.first().ok_or("no shard folders to merge")?;
     crate::folder::refuse_shard_as_output(shards, out)?;
+    crate::folder::refuse_repeated_shards(shards)?;
+    for s in shards {
+        crate::folder::refuse_running(s)?;
+    }
     let read = |dir: &Path| -> AnyResult<Config> {
         ucg_report::read_json(dir.join(CONFIG_FILE))
             .map_err(|e| format!("{} is not a VAE results folder: {e}", dir.display()).into())
@@ -54,7 +64,16 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult
         }
     }
     let folder = claim_folder(out, command)?;
+    if folder.path(CONFIG_FILE).is_file() && !folder.path(MERGED_FILE).is_file() {
+        return Err(format!(
+            "{} holds a study's own runs, not merged results; choose another --out",
+            out.display()
+        )
+        .into());
+    }
     prepare_folder(&config, &folder)?;
+    let sources: Vec<String> = shards.iter().map(|s| s.display().to_string()).collect();
+    ucg_report::write_json(folder.file(MERGED_FILE)?, &sources)?;
     for s in shards {
         let runs = s.join("runs");
         if !runs.is_dir() {
@@ -64,17 +83,14 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult
             let entry = entry?;
             let target = folder.at("runs").at(entry.file_name());
             let model = |d: &Path| std::fs::read(d.join(ucg_train::vae::run::MODEL_FILE)).ok();
-            if target.dir().is_dir() {
-                if model(&target.dir()) != model(&entry.path()) {
-                    return Err(format!(
-                        "run {} differs between shards (its model.bin): not the same study",
-                        entry.file_name().to_string_lossy()
-                    )
-                    .into());
-                }
-                continue;
+            if target.dir().is_dir() && model(&target.dir()) != model(&entry.path()) {
+                return Err(format!(
+                    "run {} differs between shards (its model.bin): not the same study",
+                    entry.file_name().to_string_lossy()
+                )
+                .into());
             }
-            copy_dir(&entry.path(), &target)?;
+            copy_missing(&entry.path(), &target)?;
         }
     }
     Ok(folder)

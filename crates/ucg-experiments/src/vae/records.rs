@@ -121,7 +121,12 @@ pub fn evaluation(dir: &Path, method: &str, points: usize) -> AnyResult<Option<V
     if !path.is_file() {
         return Ok(None);
     }
-    let rows: Vec<PointRow> = read(&path)?;
+    let rows: Vec<PointRow> = ucg_report::read_csv(&path).map_err(|e| {
+        format!(
+            "{e} (a damaged file); delete {} and rerun the same command to evaluate again",
+            path.display()
+        )
+    })?;
     let misplaced = rows.iter().enumerate().find(|(i, r)| r.point != *i);
     if rows.len() != points || misplaced.is_some() {
         let what = match misplaced {

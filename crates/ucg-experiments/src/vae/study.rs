@@ -40,10 +40,23 @@ fn earlier_study_files(root: &Path) -> Option<Vec<PathBuf>> {
     }
     Some(crate::folder::files_under(root, |p| {
         let top = ["config.json", "summary.json", "report.md"];
+        let figures = ["curves-epoch-", "curves-time-", "meeting-times-", "cost-"];
         top.iter().any(|t| p == Path::new(t))
-            || crate::folder::is_figure(p)
-            || p.starts_with("runs")
+            || crate::folder::is_earlier_figure(p, &figures)
+            || is_earlier_run_file(p)
     }))
+}
+
+/// Whether `relative` is `runs/<name>/<file>` with a file name a study's run writes.
+fn is_earlier_run_file(relative: &Path) -> bool {
+    let name = relative
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let known = ucg_train::vae::run::RUN_FILES.contains(&name.as_ref())
+        || ["unit.json", "walltime.json", super::unit::PILOT_FILE].contains(&name.as_ref())
+        || (name.starts_with("eval-") && name.ends_with(".csv"));
+    relative.components().count() == 3 && relative.starts_with("runs") && known
 }
 
 /// Whether `dir` holds a VAE study (its settings file).
@@ -87,10 +100,42 @@ pub fn run_study(
     command: &str,
 ) -> AnyResult<Summary> {
     config.validate()?;
-    let folder = claim_folder(out, command)?;
-    prepare_folder(config, &folder)?;
     let plan = units(config);
     let mine = shard_units(&plan, shard);
+    // The data first: a setting the data sets cannot meet is refused before the folder is touched.
+    let mut data: HashMap<DatasetKind, StudyData> = HashMap::new();
+    for unit in &mine {
+        if data.contains_key(&unit.dataset) {
+            continue;
+        }
+        let d = load(
+            unit.dataset,
+            config.binarize_seed,
+            config.train_subset,
+            config.curve_points,
+        )?;
+        let points = config.eval.iwae_points.max(config.eval.ais_points);
+        if points > d.test_len() {
+            return Err(format!(
+                "evaluation on {points} test images; {} has {}",
+                unit.dataset.name(),
+                d.test_len()
+            )
+            .into());
+        }
+        data.insert(unit.dataset, d);
+    }
+    let folder = claim_folder(out, command)?;
+    if folder.path(super::merge::MERGED_FILE).is_file() {
+        return Err(format!(
+            "{} holds merged results: run each shard in its own folder and merge them again (`cargo \
+             xtask merge SHARDS… --out {}`)",
+            out.display(),
+            out.display()
+        )
+        .into());
+    }
+    prepare_folder(config, &folder)?;
     ui.note(format!(
         "VAE study ({} preset), shard {shard}: {} of {} runs into {}",
         config.preset,
@@ -98,29 +143,10 @@ pub fn run_study(
         plan.len(),
         out.display()
     ));
-    let mut data: HashMap<DatasetKind, StudyData> = HashMap::new();
     for unit in &mine {
-        let loaded = match data.entry(unit.dataset) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let d = load(
-                    unit.dataset,
-                    config.binarize_seed,
-                    config.train_subset,
-                    config.curve_points,
-                )?;
-                let points = config.eval.iwae_points.max(config.eval.ais_points);
-                if points > d.test_len() {
-                    return Err(format!(
-                        "evaluation on {points} test images; {} has {}",
-                        unit.dataset.name(),
-                        d.test_len()
-                    )
-                    .into());
-                }
-                e.insert(d)
-            }
-        };
+        let loaded = data
+            .get(&unit.dataset)
+            .ok_or("a run's data set was not loaded")?;
         run_unit(config, &plan, unit, loaded, &folder, ui)?;
     }
     write_outputs(&folder, command, ui)

@@ -104,9 +104,10 @@ fn folder_error(out: &Path, e: ucg_files::FilesError) -> TrainError {
             path: path.display().to_string(),
             reason: source.to_string(),
         },
-        other => TrainError::Folder {
+        // The folder's own messages name the folder already.
+        other => TrainError::OutputFolder {
             path: out.display().to_string(),
-            reason: other.to_string(),
+            message: other.to_string(),
         },
     }
 }
