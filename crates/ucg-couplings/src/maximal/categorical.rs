@@ -281,6 +281,37 @@ mod tests {
     }
 
     #[test]
+    fn log_weights_couple_exactly_like_their_normalised_weights() {
+        // Weights that normalise exactly, so that both paths see the same probabilities bit for bit.
+        let log_p = [0.0, 0.0, f64::NEG_INFINITY, 0.0];
+        let log_q = [f64::NEG_INFINITY, 0.0, 0.0, 0.0];
+        let (p, q) = (
+            [1.0 / 3.0, 1.0 / 3.0, 0.0, 1.0 / 3.0],
+            [0.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+        );
+        let mut same = 0;
+        for seed in 0..300 {
+            let from_log =
+                maximal_coupling_log(&log_p, &log_q, &mut Xoshiro256PlusPlus::seed_from_u64(seed))
+                    .unwrap();
+            let direct =
+                maximal_coupling(&p, &q, &mut Xoshiro256PlusPlus::seed_from_u64(seed)).unwrap();
+            assert_eq!(from_log, direct, "seed {seed}");
+            same += usize::from(from_log.0 == from_log.1);
+        }
+        // Meeting probability Σ min(p, q) = 2/3: 200 expected of 300, s.d. 8.2.
+        assert!((160..=240).contains(&same), "{same}");
+    }
+
+    #[test]
+    fn rounding_at_the_top_end_falls_back_to_the_last_positive_weight() {
+        // u at the total (reachable only by rounding): never a zero-weight index.
+        assert_eq!(inverse_cdf(&[1.0, 0.0], 1.0), 0);
+        assert_eq!(inverse_cdf(&[0.0, 2.0, 0.0, 0.0], 2.0), 1);
+        assert_eq!(inverse_cdf(&[1.0, 0.0], 0.5), 0);
+    }
+
+    #[test]
     fn log_version_rejects_bad_input() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         assert!(maximal_coupling_log(&[0.0], &[0.0, 1.0], &mut rng).is_err());
