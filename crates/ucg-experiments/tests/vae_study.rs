@@ -353,6 +353,19 @@ fn a_merged_folder_is_merged_again_never_resumed() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("holds merged results"), "{err}");
+    let err = run_study(
+        &config,
+        Shard { index: 1, count: 2 },
+        &shards[0],
+        &Ui::quiet(),
+        "t",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("runs shard 0/2 of this study, not 1/2"),
+        "{err}"
+    );
     let twice = [shards[0].clone(), shards[0].clone()];
     let err = merge_folders(&twice, &dir.path().join("m2"), "t")
         .unwrap_err()

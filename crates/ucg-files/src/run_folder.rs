@@ -91,6 +91,16 @@ impl RunFolder {
         if root.exists() && !root.is_dir() {
             return Err(FilesError::NotAFolder(root.to_path_buf()));
         }
+        if !root.exists() && root.symlink_metadata().is_ok() {
+            return Err(FilesError::io(
+                root,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "a symbolic link to a folder that does not exist; create the folder it names, or \
+                     give another --out",
+                ),
+            ));
+        }
         refuse_part_of_enclosing_run(root)?;
         std::fs::create_dir_all(root).map_err(|e| FilesError::io(root, e))?;
         let record = root.join(RECORD_FILE);
@@ -303,12 +313,13 @@ fn bad_name(relative: &Path) -> FilesError {
 
 /// The record at `path`: its kind and files.
 fn read_record(path: &Path) -> Result<(String, BTreeSet<String>), FilesError> {
-    let text = std::fs::read_to_string(path).map_err(|e| FilesError::io(path, e))?;
-    let mut lines = text.lines();
     let bad = |reason: &str| FilesError::BadRecord {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
+    let bytes = std::fs::read(path).map_err(|e| FilesError::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad("not text"))?;
+    let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return Err(bad("unknown first line"));
     }
@@ -471,5 +482,25 @@ mod tests {
         std::fs::write(tmp.path().join("model.bin"), "m").unwrap();
         let err = claim(tmp.path()).unwrap_err();
         assert!(matches!(err, FilesError::BadRecord { .. }), "{err}");
+        std::fs::write(tmp.path().join(RECORD_FILE), [0xff, 0xfe, 0x00]).unwrap();
+        let err = claim(tmp.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not a record of written files (not text)"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_missing_folder_is_named_as_such() {
+        let tmp = tempfile::tempdir().unwrap();
+        let link = tmp.path().join("out");
+        std::os::unix::fs::symlink(tmp.path().join("missing"), &link).unwrap();
+        let err = claim(&link).unwrap_err().to_string();
+        assert!(
+            err.contains("symbolic link to a folder that does not exist"),
+            "{err}"
+        );
     }
 }

@@ -64,9 +64,11 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult
             (Some(rec), Some((first_dir, first_setup))) => {
                 if stored_value(&layout.run())?.get("config") != Some(&fresh_value(&rec.config)?) {
                     return Err(format!(
-                        "{} and {} hold runs with different settings",
+                        "{} and {} hold runs with different settings ({})",
                         first_dir.display(),
-                        dir.display()
+                        dir.display(),
+                        crate::differences::setting_differences(&rec.config, &run.config)
+                            .join("; ")
                     )
                     .into());
                 }

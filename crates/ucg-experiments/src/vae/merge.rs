@@ -74,6 +74,11 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult
     prepare_folder(&config, &folder)?;
     let sources: Vec<String> = shards.iter().map(|s| s.display().to_string()).collect();
     ucg_report::write_json(folder.file(MERGED_FILE)?, &sources)?;
+    // Only the plan's runs: a folder a user trained by hand under `runs/` is not part of the study.
+    let plan: Vec<String> = super::plan::units(&config)
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     for s in shards {
         let runs = s.join("runs");
         if !runs.is_dir() {
@@ -81,6 +86,9 @@ pub fn merge_folders(shards: &[PathBuf], out: &Path, command: &str) -> AnyResult
         }
         for entry in std::fs::read_dir(&runs)? {
             let entry = entry?;
+            if !plan.contains(&entry.file_name().to_string_lossy().into_owned()) {
+                continue;
+            }
             let target = folder.at("runs").at(entry.file_name());
             let model = |d: &Path| std::fs::read(d.join(ucg_train::vae::run::MODEL_FILE)).ok();
             if target.dir().is_dir() && model(&target.dir()) != model(&entry.path()) {

@@ -21,6 +21,30 @@ use crate::shard::Shard;
 /// The settings file of a results folder.
 pub const CONFIG_FILE: &str = "config.json";
 
+/// The file that records which shard of the plan a study's folder runs.
+pub const SHARD_FILE: &str = "shard.json";
+
+/// Records `shard` in the claimed `folder`, or checks that the folder runs the same shard (a shard's
+/// folder given to another shard would mix the two).
+///
+/// # Errors
+/// The folder runs another shard, or cannot be written.
+fn record_shard(folder: &RunFolder, shard: Shard) -> AnyResult<()> {
+    let path = folder.path(SHARD_FILE);
+    if path.is_file() {
+        let recorded: Shard = ucg_report::read_json(&path)?;
+        if recorded != shard {
+            return Err(format!(
+                "{} runs shard {recorded} of this study, not {shard}; give each shard its own folder",
+                folder.dir().display()
+            )
+            .into());
+        }
+        return Ok(());
+    }
+    Ok(ucg_report::write_json(folder.file(SHARD_FILE)?, &shard)?)
+}
+
 /// The kind of run a VAE study's folder records.
 pub const STUDY_KIND: &str = "VAE study";
 
@@ -39,7 +63,7 @@ fn earlier_study_files(root: &Path) -> Option<Vec<PathBuf>> {
         return None;
     }
     Some(crate::folder::files_under(root, |p| {
-        let top = ["config.json", "summary.json", "report.md"];
+        let top = ["config.json", "shard.json", "summary.json", "report.md"];
         let figures = ["curves-epoch-", "curves-time-", "meeting-times-", "cost-"];
         top.iter().any(|t| p == Path::new(t))
             || crate::folder::is_earlier_figure(p, &figures)
@@ -136,6 +160,7 @@ pub fn run_study(
         .into());
     }
     prepare_folder(config, &folder)?;
+    record_shard(&folder, shard)?;
     ui.note(format!(
         "VAE study ({} preset), shard {shard}: {} of {} runs into {}",
         config.preset,
