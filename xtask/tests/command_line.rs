@@ -195,7 +195,22 @@ fn negative_numbers_in_train_and_eval_flags_get_the_range_message() {
 fn nonsense_settings_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &[
+                "train",
+                "vae",
+                "--estimator",
+                "coupled-isir-disir",
+                "--latent",
+                "2",
+                "--epochs",
+                "1",
+                "--cap",
+                "2",
+            ],
+            "invalid setting `cap`: 2 is below 11",
+        ),
         (
             &["reproduce", "ppca", "--sweep", "beta", "--beta", "0.3"],
             "the β sweep runs its own grid of β",

@@ -95,6 +95,20 @@ impl CoupledConfig {
     /// # Errors
     /// `k < 2`, β outside `[0, 1)`, invalid lag settings, a zero chunk.
     pub fn validate(&self, k: usize) -> Result<()> {
+        // The cap is the one lag setting a user sets (`--cap`): name it, with its smallest value.
+        let least = (self.t0 + self.lag).saturating_sub(1).max(self.lag + 1);
+        if self.lag > 0 && self.cap < least {
+            return Err(TrainError::InvalidSetting {
+                name: "cap",
+                reason: format!(
+                    "{} is below {least}: a pair runs at least L + 1 = {} iterations and the time \
+                     average ends at m = {}",
+                    self.cap,
+                    self.lag + 1,
+                    self.t0 + self.lag - 1
+                ),
+            });
+        }
         self.lag_settings()?;
         let beta = match self.beta {
             BetaPolicy::Fixed(b) | BetaPolicy::Ess { initial: b } => b,
