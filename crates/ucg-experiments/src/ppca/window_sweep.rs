@@ -106,10 +106,13 @@ impl WindowSweepSettings {
 fn fixed_beta(config: &Config) -> AnyResult<f64> {
     match config.beta {
         BetaChoice::Fixed(b) => Ok(b),
-        ref other => Err(format!(
-            "the window sweep runs C-ISIR-DISIR at a fixed β (--beta VALUE), not {other:?}"
-        )
-        .into()),
+        BetaChoice::Ess => Err(
+            "the window sweep runs C-ISIR-DISIR at a fixed β (--beta VALUE), not the ESS rule"
+                .into(),
+        ),
+        BetaChoice::Pilot(_) => Err(
+            "the window sweep runs C-ISIR-DISIR at a fixed β (--beta VALUE), not a pilot".into(),
+        ),
     }
 }
 
