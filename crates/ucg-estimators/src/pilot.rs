@@ -197,6 +197,17 @@ mod tests {
     use crate::seeding::stream;
     use rand_distr::{Distribution, StandardNormal};
 
+    #[test]
+    fn mean_and_standard_error_by_hand() {
+        // Mean 3; sample variance (4 + 1 + 0 + 9) / 3 = 14/3; standard error √(14/3 / 4) = √(7/6).
+        let (mean, se) = mean_and_se(&[1.0, 2.0, 3.0, 6.0]);
+        assert_eq!(mean, 3.0);
+        assert!((se - (7.0f64 / 6.0).sqrt()).abs() < 1e-15, "{se}");
+        let (one, none) = mean_and_se(&[5.0]);
+        assert_eq!(one, 5.0);
+        assert!(none.is_nan());
+    }
+
     /// An estimator of dimension 20 with standard deviation `sd(β)` per component and cost `cost(β)`;
     /// replicate `r` draws from `stream(7, r)` at every β (common random numbers).
     fn toy(
