@@ -142,6 +142,16 @@ mod tests {
     use super::*;
     use crate::summary::quantile;
 
+    #[test]
+    fn the_mean_weights_each_meeting_time_by_its_count() {
+        let m = MeetingCounts {
+            counts: BTreeMap::from([(2, 3), (5, 1)]),
+            capped: 0,
+        };
+        // (3 · 2 + 1 · 5) / 4.
+        assert_eq!(m.summary().unwrap().mean, 2.75);
+    }
+
     fn run(tau: usize, capped: bool) -> LaggedRun {
         LaggedRun {
             meeting_time: (!capped).then_some(tau),

@@ -198,6 +198,69 @@ mod tests {
     use rand_distr::{Distribution, StandardNormal};
 
     #[test]
+    fn a_measure_by_hand() {
+        // Means (2, 1); squared distances 2, 2, 4 (mean 8/3, standard error 2/3); × r/(r−1) = 3/2 gives
+        // the trace of the sample covariance, 1 + 3 = 4, with standard error 1. Costs: mean 20, standard
+        // error √(100/3). Inefficiency 80, standard error 80 · hypot(1/4, √(100/3)/20).
+        let m = measure(
+            0.3,
+            &[vec![1.0, 0.0], vec![3.0, 0.0], vec![2.0, 3.0]],
+            &[10.0, 20.0, 30.0],
+        )
+        .unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12 * b.abs().max(1.0);
+        assert_eq!((m.beta, m.replicates), (0.3, 3));
+        assert!(close(m.total_variance, 4.0), "{}", m.total_variance);
+        assert!(close(m.total_variance_se, 1.0), "{}", m.total_variance_se);
+        assert!(close(m.cost, 20.0) && close(m.cost_se, (100.0f64 / 3.0).sqrt()));
+        assert!(close(m.inefficiency, 80.0));
+        let se = 80.0 * 0.25f64.hypot((100.0f64 / 3.0).sqrt() / 20.0);
+        assert!(close(m.inefficiency_se, se), "{} {se}", m.inefficiency_se);
+        // No spread: no relative error to propagate (not 0/0).
+        let flat = measure(0.0, &[vec![1.0], vec![1.0]], &[5.0, 7.0]).unwrap();
+        assert_eq!((flat.total_variance, flat.inefficiency_se), (0.0, 0.0));
+        // Two estimates are enough; fewer, or costs that do not match, are refused.
+        assert!(measure(0.0, &[vec![1.0], vec![2.0]], &[1.0, 1.0]).is_ok());
+        assert!(measure(0.0, &[vec![1.0]], &[1.0]).is_err());
+        assert!(measure(0.0, &[], &[]).is_err());
+        assert!(measure(0.0, &[vec![1.0], vec![2.0], vec![3.0]], &[1.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn a_choice_is_clear_only_beyond_two_combined_standard_errors() {
+        let at = |inefficiency: f64, inefficiency_se: f64| PilotMeasure {
+            beta: 0.0,
+            replicates: 2,
+            total_variance: 1.0,
+            total_variance_se: 0.0,
+            cost: inefficiency,
+            cost_se: 0.0,
+            inefficiency,
+            inefficiency_se,
+        };
+        // hypot(3, 4) = 5: the boundary is a difference of exactly 10.
+        let choice = |other: f64| PilotChoice {
+            measures: vec![at(10.0, 4.0), at(other, 3.0)],
+            best: 0,
+        };
+        assert!(!choice(20.0).is_clear());
+        assert!(choice(20.5).is_clear());
+        assert!(!choice(15.0).is_clear());
+    }
+
+    #[test]
+    fn two_replicates_are_enough_and_fewer_are_refused_by_name() {
+        let run = |beta: f64, r: u64| -> Result<(Vec<f64>, f64), EstimatorError> {
+            Ok((vec![beta + r as f64], 1.0))
+        };
+        assert!(pilot_beta(&[0.0, 0.5], 2, run).is_ok());
+        for few in [0, 1] {
+            let err = pilot_beta(&[0.0], few, run).unwrap_err().to_string();
+            assert!(err.contains("at least 2 replicates"), "{few}: {err}");
+        }
+    }
+
+    #[test]
     fn mean_and_standard_error_by_hand() {
         // Mean 3; sample variance (4 + 1 + 0 + 9) / 3 = 14/3; standard error √(14/3 / 4) = √(7/6).
         let (mean, se) = mean_and_se(&[1.0, 2.0, 3.0, 6.0]);

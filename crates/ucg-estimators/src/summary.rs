@@ -212,6 +212,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn merging_unequal_parts_gives_the_whole_variance() {
+        let (first, second) = ([1.0, 2.0, 6.0], [10.0, 20.0]);
+        let mut a = Moments::new(1);
+        let mut b = Moments::new(1);
+        let mut whole = Moments::new(1);
+        for x in first {
+            a.push(&[x]).unwrap();
+            whole.push(&[x]).unwrap();
+        }
+        for x in second {
+            b.push(&[x]).unwrap();
+            whole.push(&[x]).unwrap();
+        }
+        a.merge(&b).unwrap();
+        assert!((a.mean()[0] - whole.mean()[0]).abs() < 1e-12);
+        assert!(
+            (a.variance()[0] - whole.variance()[0]).abs() < 1e-9,
+            "{:?}",
+            a.variance()
+        );
+    }
+
+    #[test]
+    fn bonferroni_needs_a_level_strictly_inside_zero_and_one() {
+        assert!(bonferroni_z(1.0, 1).is_err());
+        assert!(bonferroni_z(0.0, 1).is_err());
+        assert!((bonferroni_z(0.05, 1).unwrap() - 1.959_963_984_540_054).abs() < 1e-9);
+    }
+
+    #[test]
     fn moments_match_two_pass_formulas_and_merge() {
         let data = [[1.0, 2.0], [3.0, -1.0], [4.0, 0.5], [10.0, 2.5]];
         let mut all = Moments::new(2);
