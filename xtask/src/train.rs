@@ -96,7 +96,14 @@ pub fn train_vae(args: &TrainVaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
         }
     };
     let mut progress = ucg_experiments::vae::bars::epoch_bars(ui, String::new(), note);
+    let asked = config.epochs;
     let trainer = ucg_train::vae::run(config, &data, &folder, args.resume, &mut progress)?;
+    if trainer.epoch() > asked {
+        ui.note(format!(
+            "the checkpoint has {} epochs already, more than --epochs {asked}: nothing was trained",
+            trainer.epoch()
+        ));
+    }
     ui.note(format!(
         "done: {} epochs; metrics.csv, steps.csv, meetings.csv, checkpoint.bin and model.bin in {}",
         trainer.epoch(),

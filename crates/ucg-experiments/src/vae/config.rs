@@ -372,7 +372,7 @@ impl Config {
             {
                 return bad(format!(
                     "block {} D = {}: the same-wall-time IWAE run continues a pretrain for \
-                     C-ISIR-DISIR's time; it needs both",
+                     C-ISIR-DISIR's time; it needs both (or leave it out with --no-same-time)",
                     b.dataset.name(),
                     b.latent
                 ));
