@@ -62,6 +62,29 @@ pub enum Experiment {
     /// C-ISIR), test log-likelihood by IWAE-5,000 and AIS with paired differences, meeting times, cost
     /// (the paper's Table 1; protocol in docs/vae/README.md).
     Vae(VaeArgs),
+    /// The coupled θ-gradient's variance × cost on one converged VAE and one minibatch, lever by lever
+    /// (K, L, the window (k, m), β, the kernel), relative to K = 10, L = 10, (1, 10), β = 0; resumable.
+    VaeEfficiency(VaeEfficiencyArgs),
+}
+
+/// Options of `reproduce vae-efficiency`.
+#[derive(Debug, Clone, Args)]
+pub struct VaeEfficiencyArgs {
+    /// The converged model: a `.npz` parameter file in the JAX layout (784 pixels, two hidden layers).
+    #[arg(long)]
+    pub params: PathBuf,
+    /// Draws of the coupled gradient per configuration (at least 8).
+    #[arg(long, default_value_t = 32)]
+    pub draws: usize,
+    /// Seed of the first draw.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder (created; an earlier run of the study there is resumed).
+    #[arg(long, default_value = "results/vae-efficiency")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it; the seconds do.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Options of `reproduce vae`.

@@ -30,6 +30,9 @@ fn run(cli: Cli) -> AnyResult<()> {
         Command::Reproduce { experiment } => match experiment {
             Experiment::Ppca(args) => ppca::reproduce(&args, &command_line(), &Ui::terminal()),
             Experiment::Vae(args) => vae::reproduce(&args, &command_line(), &Ui::terminal()),
+            Experiment::VaeEfficiency(args) => {
+                vae::efficiency(&args, &command_line(), &Ui::terminal())
+            }
         },
         Command::Train { model } => match model {
             TrainModel::Vae(args) => {

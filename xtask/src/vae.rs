@@ -7,12 +7,15 @@ use ucg_experiments::AnyResult;
 use ucg_experiments::beta_choice::PilotSettings;
 use ucg_experiments::progress::Ui;
 use ucg_experiments::vae::config::Config;
+use ucg_experiments::vae::efficiency::{
+    EfficiencyStudy, configurations, relative_inefficiency, run_efficiency_study,
+};
 use ucg_experiments::vae::merge::merge_folders;
 use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
 
-use crate::cli::{MergeArgs, VaeArgs, VaeOverrideArgs, VaePreset, set_threads};
+use crate::cli::{MergeArgs, VaeArgs, VaeEfficiencyArgs, VaeOverrideArgs, VaePreset, set_threads};
 
 /// The output folder: `--out`, else `results/vae` for the default preset and `results/vae-<preset>` for
 /// the others, so that a quick run never meets the main job's folder.
@@ -81,6 +84,31 @@ pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     set_threads(args.run.threads)?;
     let summary = run_study(&config, args.run.shard, &out_folder(args), ui, command)?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
+    Ok(())
+}
+
+/// `cargo xtask reproduce vae-efficiency`.
+///
+/// # Errors
+/// Fewer than 8 draws, an unreadable model, a folder that is not this study's, estimator failures.
+pub fn efficiency(args: &VaeEfficiencyArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    set_threads(args.threads)?;
+    let study = EfficiencyStudy {
+        params: args.params.clone(),
+        draws: args.draws,
+        seed: args.seed,
+        configurations: configurations(),
+    };
+    let results = run_efficiency_study(&study, &args.out, ui, command)?;
+    for (e, rel) in results.iter().zip(relative_inefficiency(&results)) {
+        crate::output::say(format!(
+            "{:<32} variance × evaluations {:.3} ± {:.3} of the first",
+            e.settings.label(),
+            rel.value,
+            rel.se
+        ));
+    }
+    crate::output::say(format!("report: {}", args.out.join("report.md").display()));
     Ok(())
 }
 

@@ -31,6 +31,7 @@
 pub mod bars;
 pub mod config;
 pub mod data;
+pub mod efficiency;
 pub mod figures;
 pub mod merge;
 pub mod overrides;

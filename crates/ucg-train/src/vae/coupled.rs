@@ -144,7 +144,7 @@ impl CoupledConfig {
 }
 
 /// Which coupled kernel drives the chains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CoupledKernelKind {
     /// C-ISIR: the ISIR kernel alone (β = 0).
     Isir,
@@ -292,6 +292,42 @@ pub fn decoder_gradient_of_terms(
             ),
         });
     }
+    gradient_of_point_terms(target, terms.iter().enumerate(), chunk, grad, ws)
+}
+
+/// [`decoder_gradient_of_terms`] for point `b` alone: adds `Σ_j c_{bj} ∇_θ log p(x_b, μ_b + σ_b ⊙ ξ_{bj})`
+/// to `grad` (a per-point gradient, for measuring where an estimate's variance comes from).
+///
+/// # Errors
+/// `b` not a point of `target`, a zero chunk, model failures.
+pub fn decoder_gradient_of_point(
+    target: &VaeBatchTarget<'_>,
+    b: usize,
+    terms: &PointTerms,
+    chunk: usize,
+    grad: &mut [f32],
+    ws: &mut VaeWorkspace<f32>,
+) -> Result<()> {
+    use ucg_couplings::BatchedImportanceTarget;
+    if b >= target.points() || chunk == 0 {
+        return Err(TrainError::InvalidSetting {
+            name: "terms",
+            reason: format!("point {b} of {}, chunk {chunk}", target.points()),
+        });
+    }
+    gradient_of_point_terms(target, std::iter::once((b, terms)), chunk, grad, ws)
+}
+
+/// The weighted backward passes over `(point, terms)` pairs, `chunk` columns at a time, repeated
+/// particles of a point merged.
+fn gradient_of_point_terms<'t>(
+    target: &VaeBatchTarget<'_>,
+    terms: impl Iterator<Item = (usize, &'t PointTerms)>,
+    chunk: usize,
+    grad: &mut [f32],
+    ws: &mut VaeWorkspace<f32>,
+) -> Result<()> {
+    use ucg_couplings::BatchedImportanceTarget;
     let d = target.noise_dim();
     let (mut points, mut z, mut coeffs) = (Vec::new(), Vec::new(), Vec::new());
     let mut flush = |points: &mut Vec<usize>, z: &mut Vec<f32>, coeffs: &mut Vec<f32>| {
@@ -309,7 +345,7 @@ pub fn decoder_gradient_of_terms(
     };
     let mut column = vec![0.0f32; d];
     let mut merged = MergedTerms::default();
-    for (b, t) in terms.iter().enumerate() {
+    for (b, t) in terms {
         merged.merge(t, d);
         for (xi, c) in merged.columns() {
             target.latent(b, xi, &mut column)?;

@@ -35,6 +35,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod coupled;
+pub mod coupled_efficiency;
 pub mod data;
 pub mod estimator;
 pub mod evaluate;
