@@ -423,4 +423,98 @@ mod tests {
         let nan = DMatrix::from_element(3, 2, f64::NAN);
         assert!(target.log_weights_batch(&[(0, &nan)], &mut out).is_err());
     }
+
+    /// A widened proposal's log-weight is `log p(x, z) − log N(z; μ, s²σ²)` at `z = μ + sσξ` (checked
+    /// against the unwidened target's log-weight of the same `z`, which differs by the change of
+    /// proposal density only); `s = 1` changes nothing; a non-positive `s` is refused.
+    #[test]
+    fn widened_proposal_reweights_by_the_proposal_density() {
+        let (vae, x) = setup();
+        let plain = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        let s = 1.5f64;
+        let wide = VaeBatchTarget::new(&vae, &x, 5)
+            .unwrap()
+            .with_proposal_scale(s as f32)
+            .unwrap();
+        let xi = DMatrix::from_fn(3, 4, |i, j| 0.3 * i as f64 - 0.4 * j as f64);
+        // The same latent points in the plain target's noise coordinates: ξ' = s ξ (to f32 rounding).
+        let xi_plain = xi.map(|v| s * v);
+        let (mut lw_wide, mut lw_plain) = ([0.0; 4], [0.0; 4]);
+        wide.log_weights_batch(&[(2, &xi)], &mut lw_wide).unwrap();
+        plain
+            .log_weights_batch(&[(2, &xi_plain)], &mut lw_plain)
+            .unwrap();
+        for j in 0..4 {
+            let (n2, n2_plain): (f64, f64) = (
+                xi.column(j).iter().map(|v| v * v).sum(),
+                xi_plain.column(j).iter().map(|v| v * v).sum(),
+            );
+            // log q_s(z) − log q_1(z) = −½|ξ|² − 3 log s + ½|sξ|².
+            let expected = lw_plain[j] + 0.5 * n2 + 3.0 * s.ln() - 0.5 * n2_plain;
+            assert!(
+                (lw_wide[j] - expected).abs() < 1e-4,
+                "{} against {expected}",
+                lw_wide[j]
+            );
+        }
+        let same = VaeBatchTarget::new(&vae, &x, 5)
+            .unwrap()
+            .with_proposal_scale(1.0)
+            .unwrap();
+        let mut lw_same = [0.0; 4];
+        same.log_weights_batch(&[(2, &xi)], &mut lw_same).unwrap();
+        let mut lw_first = [0.0; 4];
+        plain.log_weights_batch(&[(2, &xi)], &mut lw_first).unwrap();
+        assert_eq!(lw_same, lw_first);
+        for bad in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            let t = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+            assert!(t.with_proposal_scale(bad).is_err());
+        }
+    }
+
+    /// A fitted proposal moves toward the posterior's mean, keeps its scales above a tenth of the
+    /// encoder's, leaves the target's log-weights a function of `z` alone (the same `z` under two
+    /// proposals differs by the proposal densities only), and refuses fewer than two particles.
+    #[test]
+    fn fitted_proposal_is_a_proposal_change_only() {
+        use rand::SeedableRng;
+        let (vae, x) = setup();
+        let plain = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let fitted = VaeBatchTarget::new(&vae, &x, 5)
+            .unwrap()
+            .with_fitted_proposal(400, &mut rng)
+            .unwrap();
+        assert_ne!(fitted.mu(), plain.mu());
+        for (f, p) in fitted.sigma().iter().zip(plain.sigma()) {
+            assert!(*f >= 0.1 * p * (1.0 - 1e-6), "{f} below a tenth of {p}");
+        }
+        // A point z of point 1 expressed in each target's noise coordinates.
+        let d = 3;
+        let z: Vec<f32> = vec![0.2, -0.5, 0.9];
+        let noise_of = |t: &VaeBatchTarget<'_>| {
+            DMatrix::from_fn(d, 1, |i, _| {
+                f64::from((z[i] - t.mu()[d + i]) / t.sigma()[d + i])
+            })
+        };
+        let (xf, xp) = (noise_of(&fitted), noise_of(&plain));
+        let (mut lf, mut lp) = ([0.0], [0.0]);
+        fitted.log_weights_batch(&[(1, &xf)], &mut lf).unwrap();
+        plain.log_weights_batch(&[(1, &xp)], &mut lp).unwrap();
+        let log_q = |t: &VaeBatchTarget<'_>, xi: &DMatrix<f64>| -> f64 {
+            -0.5 * xi.iter().map(|v| v * v).sum::<f64>()
+                - t.sigma()[d..2 * d]
+                    .iter()
+                    .map(|&s| f64::from(s).ln())
+                    .sum::<f64>()
+        };
+        let expected = lp[0] + log_q(&plain, &xp) - log_q(&fitted, &xf);
+        assert!(
+            (lf[0] - expected).abs() < 1e-3,
+            "{} against {expected}",
+            lf[0]
+        );
+        let t = VaeBatchTarget::new(&vae, &x, 5).unwrap();
+        assert!(t.with_fitted_proposal(1, &mut rng).is_err());
+    }
 }

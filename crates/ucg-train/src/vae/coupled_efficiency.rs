@@ -532,3 +532,166 @@ pub fn median_of_means(values: &[f64], group: usize) -> f64 {
         0.5 * (means[n / 2 - 1] + means[n / 2])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ucg_models::vae::VaeShape;
+
+    fn settings() -> EfficiencySettings {
+        EfficiencySettings {
+            kind: CoupledKernelKind::IsirDisir,
+            particles: 4,
+            beta: 0.0,
+            lag: 2,
+            k: 1,
+            m: 2,
+            cap: 200,
+            proposal_scale: 1.0,
+            fit_particles: 0,
+        }
+    }
+
+    #[test]
+    fn median_of_means_and_errors_by_hand() {
+        // Groups (1, 2), (3, 10), (5, 6): means 1.5, 6.5, 5.5; the 7 left out.
+        assert_eq!(
+            median_of_means(&[1.0, 2.0, 3.0, 10.0, 5.0, 6.0, 7.0], 2),
+            5.5
+        );
+        assert_eq!(median_of_means(&[1.0, 3.0, 5.0, 7.0], 2), 4.0);
+        assert!(median_of_means(&[1.0], 2).is_nan());
+        let m = WithError::mean_of(&[1.0, 2.0, 3.0, 6.0]);
+        assert_eq!(m.value, 3.0);
+        // Sample variance (4 + 1 + 0 + 9) / 3 = 14/3, over n = 4.
+        assert!((m.se - (14.0f64 / 12.0).sqrt()).abs() < 1e-12);
+        let (a, b) = (
+            WithError {
+                value: 2.0,
+                se: 0.2,
+            },
+            WithError {
+                value: 4.0,
+                se: 0.8,
+            },
+        );
+        let product = a.times(b);
+        assert_eq!(product.value, 8.0);
+        assert!((product.se - 8.0 * 0.1f64.hypot(0.2)).abs() < 1e-12);
+        let ratio = a.over(b);
+        assert_eq!(ratio.value, 0.5);
+        assert!((ratio.se - 0.5 * 0.1f64.hypot(0.2)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tau_groups_cover_every_pair() {
+        assert_eq!(tau_group(Some(20)), 0);
+        assert_eq!(tau_group(Some(21)), 1);
+        assert_eq!(tau_group(Some(200)), 3);
+        assert_eq!(tau_group(Some(201)), 4);
+        assert_eq!(tau_group(None), 5);
+        assert_eq!(tau_group_label(0), "τ ≤ 20");
+        assert_eq!(tau_group_label(1), "20 < τ ≤ 50");
+        assert_eq!(tau_group_label(4), "τ > 200");
+        assert_eq!(tau_group_label(5), "capped");
+    }
+
+    /// Two points, three draws of a 2-vector gradient each, by hand: `tr Var` of the sum is the sum of
+    /// the points' sample variances; the parts' variances come from their running sums; the τ split
+    /// attributes each draw's squared deviation to its pair's group.
+    #[test]
+    fn summary_statistics_by_hand() {
+        // Point 0: draws (0,0), (2,0), (4,0): mean (2,0), sample variance (4+0+4)/2 = 4.
+        // Point 1: draws (1,1) three times: variance 0.
+        let totals = vec![
+            vec![vec![0.0f32, 0.0], vec![2.0, 0.0], vec![4.0, 0.0]],
+            vec![vec![1.0f32, 1.0]; 3],
+        ];
+        // Parts: point 0's average part is the whole draw, its correction 0; point 1's average (1,1).
+        let part_sums = vec![
+            [vec![6.0, 0.0], vec![0.0, 0.0]],
+            [vec![3.0, 3.0], vec![0.0, 0.0]],
+        ];
+        let part_squares = vec![[20.0, 0.0], [6.0, 0.0]];
+        let taus = vec![vec![Some(5), Some(30), None], vec![Some(5); 3]];
+        let e = summarise(
+            settings(),
+            &totals,
+            &part_sums,
+            &part_squares,
+            &taus,
+            Costs {
+                evaluations: &[10.0, 20.0, 30.0],
+                chain_seconds: &[1.0, 1.0, 1.0],
+                gradient_seconds: &[0.5, 0.5, 0.5],
+                columns: 7.0,
+            },
+        );
+        assert!((e.total_variance.value - 4.0).abs() < 1e-12);
+        // Per-draw contributions 3/2 · (4, 0, 4) = (6, 0, 6): their spread over √3.
+        assert!((e.total_variance.se - (12.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((e.average_variance - 4.0).abs() < 1e-12);
+        assert_eq!(e.correction_variance, 0.0);
+        let share = |label: &str| e.by_tau.iter().find(|g| g.label == label).unwrap().clone();
+        assert!((share("τ ≤ 20").variance - 0.5).abs() < 1e-12);
+        assert!((share("capped").variance - 0.5).abs() < 1e-12);
+        assert!((share("τ ≤ 20").pairs - 4.0 / 6.0).abs() < 1e-12);
+        assert_eq!(e.capped, 1);
+        assert_eq!((e.tau_mean, e.tau_median), (10.0, 5.0));
+        // ‖ḡ‖² of the summed gradient: (2 + 1, 0 + 1) → 10.
+        assert!((e.mean_norm2 - 10.0).abs() < 1e-12);
+        assert_eq!(e.evaluations.value, 20.0);
+        assert_eq!(e.seconds().value, 1.5);
+        assert!((e.inefficiency().value - 80.0).abs() < 1e-9);
+    }
+
+    /// The per-point gradients of the split add up to the training path's gradient of all points, and a
+    /// measurement on a tiny model reports finite statistics whose parts and covariance make up the
+    /// total.
+    #[test]
+    fn split_adds_up_to_the_training_gradient() {
+        let base = Vae::<f32>::new(VaeShape::new(12, 6, 2).unwrap(), 5);
+        let decoder: Vec<f32> = base.decoder_params().iter().map(|w| 2.0 * w).collect();
+        let model =
+            Vae::from_params(base.shape(), base.encoder_params().to_vec(), decoder).unwrap();
+        let x: Vec<f32> = (0..12 * 3).map(|i| (i % 3 == 0) as u8 as f32).collect();
+        let target = VaeBatchTarget::new(&model, &x, 3).unwrap();
+        let s = settings();
+        let runs = run_lagged_batched(
+            &target,
+            &s.schedule().unwrap(),
+            &s.lag_settings().unwrap(),
+            9,
+            vec![SplitTerms::default(); 3],
+            |_, acc, ev| acc.record(ev),
+        )
+        .unwrap();
+        let dim = model.decoder_params().len();
+        let mut ws = VaeWorkspace::new();
+        let (mut split, mut together) = (vec![0.0f32; dim], vec![0.0f32; dim]);
+        let mut all = Vec::new();
+        for (b, run) in runs.iter().enumerate() {
+            for part in [&run.accumulator.average, &run.accumulator.correction] {
+                decoder_gradient_of_point(&target, b, part, 64, &mut split, &mut ws).unwrap();
+            }
+            let mut t = run.accumulator.average.clone();
+            t.noise.extend_from_slice(&run.accumulator.correction.noise);
+            t.coefficients
+                .extend_from_slice(&run.accumulator.correction.coefficients);
+            all.push(t);
+        }
+        decoder_gradient_of_terms(&target, &all, 64, &mut together, &mut ws).unwrap();
+        for (a, b) in split.iter().zip(&together) {
+            assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} against {b}");
+        }
+        assert!(decoder_gradient_of_point(&target, 3, &all[0], 64, &mut split, &mut ws).is_err());
+
+        let e = measure(&model, &x, 3, &s, 6, 1, |_| {}).unwrap();
+        assert_eq!((e.draws, e.points), (6, 3));
+        assert!(e.total_variance.value > 0.0 && e.total_variance.se.is_finite());
+        assert!(e.evaluations.value > 0.0 && e.columns > 0.0);
+        let shares: f64 = e.by_tau.iter().map(|g| g.variance).sum();
+        assert!((shares - 1.0).abs() < 1e-9);
+        assert!(measure(&model, &x, 3, &s, 3, 1, |_| {}).is_err());
+    }
+}
