@@ -117,6 +117,11 @@ fn batched_estimator_equals_per_point_runs() {
         let seed = rng.clone().next_u64();
         let mut grad = vec![0.0f32; vae.decoder_params().len()];
         let mut ws = VaeWorkspace::new();
+        // The encoding as the training loop has it, from its shared particles' pass: the chains must be
+        // those of a fresh encoder pass (the per-point runs below), bit for bit.
+        let mut shared = VaeWorkspace::new();
+        vae.particles(&x, 6, 2, &vec![0.25f32; 3 * 6 * 2], &mut shared)
+            .unwrap();
         estimator
             .extra_gradient(ThetaContext {
                 model: &vae,
@@ -125,6 +130,7 @@ fn batched_estimator_equals_per_point_runs() {
                 rng: &mut rng,
                 workspace: &mut ws,
                 grad: &mut grad,
+                encoding: Some((shared.mu(), shared.sigma())),
             })
             .unwrap();
 
@@ -470,6 +476,7 @@ fn coupled_gradient_does_not_depend_on_the_number_of_threads() {
                         rng: &mut rng,
                         workspace: &mut VaeWorkspace::new(),
                         grad: &mut grad,
+                        encoding: None,
                     })
                     .unwrap();
             }

@@ -82,15 +82,45 @@ impl<'a> VaeBatchTarget<'a> {
         }
         let mut ws = VaeWorkspace::new();
         model.encode(x, batch, &mut ws)?;
-        let sigma = ws.sigma().to_vec();
-        let d = model.shape().latent;
-        let log_det = log_det(&sigma, d);
+        Self::from_encoding(model, x, batch, ws.mu(), ws.sigma())
+    }
+
+    /// The targets of the `batch` points `x` whose encoder outputs `μ` and `σ` (`D × B` each) the caller
+    /// already has, as a training step does after drawing its shared particles: the same targets as
+    /// [`VaeBatchTarget::new`] without a second encoder pass.
+    ///
+    /// # Errors
+    /// `x` not `P × B`, `μ` or `σ` not `D × B`, a non-finite `μ` or a `σ` not finite and positive;
+    /// `batch = 0`.
+    pub fn from_encoding(
+        model: &'a Vae<f32>,
+        x: &[f32],
+        batch: usize,
+        mu: &[f32],
+        sigma: &[f32],
+    ) -> Result<Self> {
+        let shape = model.shape();
+        if batch == 0 {
+            return Err(ModelError::InvalidParameter {
+                name: "batch",
+                reason: "must be at least 1".into(),
+            });
+        }
+        check_len("minibatch", shape.data_dim * batch, x.len())?;
+        check_len("encoder mean", shape.latent * batch, mu.len())?;
+        check_len("encoder scale", shape.latent * batch, sigma.len())?;
+        if !mu.iter().all(|v| v.is_finite()) || !sigma.iter().all(|v| v.is_finite() && *v > 0.0) {
+            return Err(ModelError::InvalidParameter {
+                name: "encoding",
+                reason: "μ must be finite and σ finite and positive".into(),
+            });
+        }
         Ok(VaeBatchTarget {
             model,
             x: x.to_vec(),
-            mu: ws.mu().to_vec(),
-            sigma,
-            log_det,
+            mu: mu.to_vec(),
+            sigma: sigma.to_vec(),
+            log_det: log_det(sigma, shape.latent),
             batch,
             scratch: Mutex::default(),
         })

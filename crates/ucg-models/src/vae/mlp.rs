@@ -194,11 +194,15 @@ pub fn backward<T: Real>(
     let layers = shape.layers();
     let flush = flush_threshold::<T>();
     flush_small(&mut cache.delta, flush);
+    // All-zero coefficients (a training step whose θ-gradient comes from elsewhere) add nothing to the
+    // parameters' gradient: only the input gradient is wanted, so the weight GEMMs are skipped.
+    let weights_wanted = coeffs.is_none_or(|c| c.iter().any(|&v| v != T::zero()));
     for l in (0..layers).rev() {
         let (i, o, w, b) = shape.layer(l);
         let a = if l == 0 { input } else { &cache.outputs[l - 1] };
         let delta = &cache.delta[..o * cols];
         match coeffs {
+            _ if !weights_wanted => {}
             Some(c) => {
                 // dW += Σ_j δ_j (c_j a_j)ᵀ, db += Σ_j c_j δ_j.
                 resize(&mut cache.scaled, i * cols);
@@ -391,6 +395,24 @@ mod tests {
         for q in 0..p.len() {
             assert!((grad[q] - grad2[q]).abs() < 1e-12 * (1.0 + grad[q].abs()));
         }
+        // All-zero coefficients: the parameter gradient is left as it was (the weight products are
+        // skipped) and the input gradient is the same unweighted one.
+        forward(&shape, &p, &x, cols, &mut cache);
+        cache.output_delta(4 * cols).copy_from_slice(&u);
+        let mut untouched = vec![0.5; p.len()];
+        let mut xg0 = vec![0.0; x.len()];
+        let zeros = vec![0.0; cols];
+        backward(
+            &shape,
+            &p,
+            &x,
+            &mut cache,
+            Some(&zeros),
+            &mut untouched,
+            Some(&mut xg0),
+        );
+        assert!(untouched.iter().all(|&g| g == 0.5));
+        assert_eq!(xg0, xg);
     }
 
     #[test]

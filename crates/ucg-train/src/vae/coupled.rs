@@ -554,7 +554,12 @@ impl ThetaEstimator for CoupledTheta {
 
     fn extra_gradient(&mut self, ctx: ThetaContext<'_>) -> Result<()> {
         let seed = ctx.rng.next_u64();
-        let target = VaeBatchTarget::new(ctx.model, ctx.x, ctx.batch)?;
+        let target = match ctx.encoding {
+            Some((mu, sigma)) => {
+                VaeBatchTarget::from_encoding(ctx.model, ctx.x, ctx.batch, mu, sigma)?
+            }
+            None => VaeBatchTarget::new(ctx.model, ctx.x, ctx.batch)?,
+        };
         let schedule = self.schedule()?;
         let outcomes = coupled_terms(&target, &schedule, &self.lag, seed)?;
         let mut record = CoupledStepRecord {

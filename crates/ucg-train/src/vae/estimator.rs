@@ -26,6 +26,9 @@ pub struct ThetaContext<'a> {
     pub workspace: &'a mut VaeWorkspace<f32>,
     /// The θ-gradient of the *bound to maximise*, summed over the minibatch (the loop divides by `B`).
     pub grad: &'a mut [f32],
+    /// The encoder's `μ` and `σ` of the minibatch (`D × B` each) from this step's pass, when the caller
+    /// has them (the training loop does), so that an estimator need not encode again.
+    pub encoding: Option<(&'a [f32], &'a [f32])>,
 }
 
 /// A θ-gradient estimator for the training loop (see the [module documentation](self)).

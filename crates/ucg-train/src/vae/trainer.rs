@@ -292,6 +292,7 @@ impl Trainer {
                 rng,
                 workspace: &mut b.extra_ws,
                 grad: &mut extra,
+                encoding: Some((b.ws.mu(), b.ws.sigma())),
             })?;
             for (g, &e) in b.theta_grad.iter_mut().zip(&extra) {
                 *g += scale * e;
