@@ -120,7 +120,7 @@ fn batched_estimator_equals_per_point_runs() {
         // The encoding as the training loop has it, from its shared particles' pass: the chains must be
         // those of a fresh encoder pass (the per-point runs below), bit for bit.
         let mut shared = VaeWorkspace::new();
-        vae.particles(&x, 6, 2, &vec![0.25f32; 3 * 6 * 2], &mut shared)
+        vae.particles(&x, 6, 2, &[0.25f32; 3 * 6 * 2], &mut shared)
             .unwrap();
         estimator
             .extra_gradient(ThetaContext {
