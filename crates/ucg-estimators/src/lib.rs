@@ -49,6 +49,7 @@ pub mod batch;
 #[cfg(feature = "rayon")]
 pub mod batched;
 pub mod beta;
+pub mod efficiency;
 pub mod error;
 pub mod lagged;
 pub mod meeting;

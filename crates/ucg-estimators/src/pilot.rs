@@ -138,12 +138,11 @@ pub fn measure(
     })
 }
 
-/// The mean of `v` and its standard error `sd / √n` (`NaN` for fewer than two values).
+/// The mean of `v` and its standard error `sd / √n` (`NaN` for fewer than two values); see
+/// [`crate::efficiency::WithError::mean_of`].
 pub fn mean_and_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
+    let m = crate::efficiency::WithError::mean_of(v);
+    (m.value, m.se)
 }
 
 /// Runs `replicates` estimates at every candidate β with `run(beta, r)` (which returns the estimate

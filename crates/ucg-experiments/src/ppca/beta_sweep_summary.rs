@@ -26,14 +26,7 @@ use ucg_files::RunFolder;
 /// The largest share of replicates with a capped chain that the study accepts (issue 12).
 pub const TRUNCATION_BUDGET: f64 = 0.01;
 
-/// A value with its standard error.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WithError {
-    /// The estimate.
-    pub value: f64,
-    /// Its standard error.
-    pub se: f64,
-}
+pub use ucg_estimators::efficiency::WithError;
 
 /// One point's numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,14 +127,9 @@ impl Efficiency {
     }
 }
 
-/// `a × b` with the standard error of independent factors (first order).
+/// `a × b` with the standard error of independent factors (first order; [`WithError::times`]).
 pub fn product(a: WithError, b: WithError) -> WithError {
-    let value = a.value * b.value;
-    let rel = (a.se / a.value).hypot(b.se / b.value);
-    WithError {
-        value,
-        se: value.abs() * rel,
-    }
+    a.times(b)
 }
 
 /// Kernel applications of one run of the lagged estimator (`k = t0`, `m = t0 + L − 1`) that meets at

@@ -363,3 +363,69 @@ fn figure_of(results: &[Efficiency]) -> BarChart {
             .map(|(e, r)| (e.settings.label(), r.value)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(settings: EfficiencySettings, variance: f64, evaluations: f64) -> Efficiency {
+        let e = |value: f64, se: f64| WithError { value, se };
+        Efficiency {
+            settings,
+            draws: 8,
+            points: BATCH,
+            total_variance: e(variance, 0.1 * variance),
+            total_variance_median_of_means: 0.8 * variance,
+            average_variance: 0.1 * variance,
+            correction_variance: 0.9 * variance,
+            by_tau: vec![],
+            evaluations: e(evaluations, 0.0),
+            chain_seconds: e(1.0, 0.1),
+            gradient_seconds: e(0.5, 0.05),
+            columns: 10.0,
+            capped: 1,
+            tau_mean: 20.0,
+            tau_median: 15.0,
+            tau_q99: 200.0,
+            mean_norm2: 1.0,
+        }
+    }
+
+    /// Every configuration has its own file, the baseline comes first, and each differs from it.
+    #[test]
+    fn configurations_are_distinct_and_start_with_the_baseline() {
+        let all = configurations();
+        assert_eq!(all[0], baseline());
+        let slugs: std::collections::HashSet<String> = all.iter().map(slug).collect();
+        assert_eq!(slugs.len(), all.len());
+        assert_eq!(slug(&baseline()), "isir-disir-K10-L10-k1-m10-b0-cap1000");
+        for s in &all {
+            s.lag_settings().unwrap();
+            s.schedule().unwrap();
+        }
+    }
+
+    /// Inefficiency relative to the first row: the first is 1 exactly; a row with half the variance at
+    /// the same cost is 1/2, with the errors of both rows combined.
+    #[test]
+    fn relative_inefficiency_by_hand() {
+        let b = baseline();
+        let rows = [
+            measured(b, 100.0, 50.0),
+            measured(EfficiencySettings { lag: 5, ..b }, 50.0, 50.0),
+        ];
+        let rel = relative_inefficiency(&rows);
+        assert_eq!(rel[0].value, 1.0);
+        assert!((rel[1].value - 0.5).abs() < 1e-12);
+        // Each variance has a 10% error, the evaluations none: √(0.1² + 0.1²) relative.
+        assert!((rel[1].se - 0.5 * 0.02f64.sqrt()).abs() < 1e-12);
+        let text = csv(&rows);
+        assert_eq!(text.lines().count(), 3);
+        assert!(
+            text.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with("isir-disir-K10-L5-")
+        );
+    }
+}

@@ -32,6 +32,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use ucg_couplings::isir::{IsirSchedule, IsirState};
 use ucg_estimators::batched::run_lagged_batched;
+pub use ucg_estimators::efficiency::WithError;
+use ucg_estimators::efficiency::median_of_means;
 use ucg_estimators::{Event, LagSettings, Part};
 use ucg_models::vae::{Vae, VaeBatchTarget, VaeWorkspace};
 
@@ -116,53 +118,6 @@ impl EfficiencySettings {
             "{kernel}K={} L={} ({},{}){beta}{scale}",
             self.particles, self.lag, self.k, self.m
         )
-    }
-}
-
-/// A value with its standard error.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WithError {
-    /// The estimate.
-    pub value: f64,
-    /// Its standard error.
-    pub se: f64,
-}
-
-impl WithError {
-    /// Mean of `values` and its standard error `sd/√n` (error NaN below two values).
-    pub fn mean_of(values: &[f64]) -> WithError {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let se = if values.len() < 2 {
-            f64::NAN
-        } else {
-            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-            (var / n).sqrt()
-        };
-        WithError { value: mean, se }
-    }
-
-    /// The product of two independent estimates, its relative error `√(r_a² + r_b²)` to first order.
-    pub fn times(self, other: WithError) -> WithError {
-        let value = self.value * other.value;
-        WithError {
-            value,
-            se: value.abs() * self.relative().hypot(other.relative()),
-        }
-    }
-
-    /// The ratio of two independent estimates, its relative error `√(r_a² + r_b²)` to first order.
-    pub fn over(self, other: WithError) -> WithError {
-        let value = self.value / other.value;
-        WithError {
-            value,
-            se: value.abs() * self.relative().hypot(other.relative()),
-        }
-    }
-
-    /// `se / |value|`.
-    pub fn relative(self) -> f64 {
-        self.se / self.value.abs()
     }
 }
 
@@ -515,24 +470,6 @@ fn tau_group_label(g: usize) -> String {
     }
 }
 
-/// The median of the means of consecutive groups of `group` values (a last short group left out).
-pub fn median_of_means(values: &[f64], group: usize) -> f64 {
-    let mut means: Vec<f64> = values
-        .chunks_exact(group.max(1))
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect();
-    if means.is_empty() {
-        return f64::NAN;
-    }
-    means.sort_by(f64::total_cmp);
-    let n = means.len();
-    if n % 2 == 1 {
-        means[n / 2]
-    } else {
-        0.5 * (means[n / 2 - 1] + means[n / 2])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,37 +487,6 @@ mod tests {
             proposal_scale: 1.0,
             fit_particles: 0,
         }
-    }
-
-    #[test]
-    fn median_of_means_and_errors_by_hand() {
-        // Groups (1, 2), (3, 10), (5, 6): means 1.5, 6.5, 5.5; the 7 left out.
-        assert_eq!(
-            median_of_means(&[1.0, 2.0, 3.0, 10.0, 5.0, 6.0, 7.0], 2),
-            5.5
-        );
-        assert_eq!(median_of_means(&[1.0, 3.0, 5.0, 7.0], 2), 4.0);
-        assert!(median_of_means(&[1.0], 2).is_nan());
-        let m = WithError::mean_of(&[1.0, 2.0, 3.0, 6.0]);
-        assert_eq!(m.value, 3.0);
-        // Sample variance (4 + 1 + 0 + 9) / 3 = 14/3, over n = 4.
-        assert!((m.se - (14.0f64 / 12.0).sqrt()).abs() < 1e-12);
-        let (a, b) = (
-            WithError {
-                value: 2.0,
-                se: 0.2,
-            },
-            WithError {
-                value: 4.0,
-                se: 0.8,
-            },
-        );
-        let product = a.times(b);
-        assert_eq!(product.value, 8.0);
-        assert!((product.se - 8.0 * 0.1f64.hypot(0.2)).abs() < 1e-12);
-        let ratio = a.over(b);
-        assert_eq!(ratio.value, 0.5);
-        assert!((ratio.se - 0.5 * 0.1f64.hypot(0.2)).abs() < 1e-12);
     }
 
     #[test]
