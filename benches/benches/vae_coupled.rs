@@ -1,5 +1,5 @@
 //! One C-ISIR-DISIR θ-gradient step against one IWAE training step, at D = 20 and D = 100 (K = 10,
-//! batch 100, t0 = 1, L = 10, cap 1000, β = 0.9 fixed), in one criterion run.
+//! batch 100, t0 = 1, L = 10, cap 1000, β = 0.9 and β = 0 fixed), in one criterion run.
 //!
 //! Each model is first trained by IWAE for two epochs on the first 2,000 statically binarised MNIST
 //! training images (seconds; MNIST is fetched on first use), and both steps run on the first 100 of them.
@@ -61,44 +61,46 @@ fn bench(c: &mut Criterion) {
             b.iter(|| trainer.step(black_box(&x), BATCH, &mut rng).unwrap())
         });
 
-        let schedule = IsirSchedule::isir_disir(K, 0.9).unwrap();
-        let lag = LagSettings::paper(1, 10, 1000).unwrap();
-        let chunk = CoupledConfig::default().chunk;
-        let step = |ws: &mut VaeWorkspace<f32>, grad: &mut Vec<f32>| {
-            let target = VaeBatchTarget::new(&model, &x, BATCH).unwrap();
-            let outcomes = coupled_terms(&target, &schedule, &lag, 2021).unwrap();
-            let terms: Vec<_> = outcomes.iter().map(|(t, _, _)| t.clone()).collect();
-            grad.iter_mut().for_each(|v| *v = 0.0);
-            decoder_gradient_of_terms(&target, &terms, chunk, grad, ws).unwrap();
-            outcomes
-        };
-        let mut ws = VaeWorkspace::new();
-        let mut grad = vec![0.0f32; model.decoder_params().len()];
-        let outcomes = step(&mut ws, &mut grad);
-        let evaluations: u64 = outcomes.iter().map(|(_, _, e)| e).sum();
-        let columns: usize = outcomes.iter().map(|(t, _, _)| t.len()).sum();
-        let mut taus: Vec<usize> = outcomes
-            .iter()
-            .map(|(_, r, _)| r.meeting_time.unwrap_or(r.iterations))
-            .collect();
-        taus.sort_unstable();
-        let capped = outcomes.iter().filter(|(_, r, _)| r.capped).count();
-        println!(
-            "D = {latent}: coupled step evaluates {evaluations} particles ({:.1}× an IWAE step's {}), \
+        for beta in [0.9, 0.0] {
+            let schedule = IsirSchedule::isir_disir(K, beta).unwrap();
+            let lag = LagSettings::paper(1, 10, 1000).unwrap();
+            let chunk = CoupledConfig::default().chunk;
+            let step = |ws: &mut VaeWorkspace<f32>, grad: &mut Vec<f32>| {
+                let target = VaeBatchTarget::new(&model, &x, BATCH).unwrap();
+                let outcomes = coupled_terms(&target, &schedule, &lag, 2021).unwrap();
+                let terms: Vec<_> = outcomes.iter().map(|(t, _, _)| t.clone()).collect();
+                grad.iter_mut().for_each(|v| *v = 0.0);
+                decoder_gradient_of_terms(&target, &terms, chunk, grad, ws).unwrap();
+                outcomes
+            };
+            let mut ws = VaeWorkspace::new();
+            let mut grad = vec![0.0f32; model.decoder_params().len()];
+            let outcomes = step(&mut ws, &mut grad);
+            let evaluations: u64 = outcomes.iter().map(|(_, _, e)| e).sum();
+            let columns: usize = outcomes.iter().map(|(t, _, _)| t.len()).sum();
+            let mut taus: Vec<usize> = outcomes
+                .iter()
+                .map(|(_, r, _)| r.meeting_time.unwrap_or(r.iterations))
+                .collect();
+            taus.sort_unstable();
+            let capped = outcomes.iter().filter(|(_, r, _)| r.capped).count();
+            println!(
+                "D = {latent}, β = {beta}: coupled step evaluates {evaluations} particles ({:.1}× an IWAE step's {}), \
              backward over {columns} terms; τ median {}, mean {:.1}, max {}, capped {capped} of {BATCH}",
-            evaluations as f64 / (BATCH * K) as f64,
-            BATCH * K,
-            taus[taus.len() / 2],
-            taus.iter().sum::<usize>() as f64 / taus.len() as f64,
-            taus[taus.len() - 1],
-        );
-        g.throughput(Throughput::Elements(
-            (evaluations + 2 * columns as u64) * dec,
-        ));
-        g.bench_function(
-            format!("coupled isir-disir theta-gradient D={latent} beta=0.9"),
-            |b| b.iter(|| step(&mut ws, &mut grad)),
-        );
+                evaluations as f64 / (BATCH * K) as f64,
+                BATCH * K,
+                taus[taus.len() / 2],
+                taus.iter().sum::<usize>() as f64 / taus.len() as f64,
+                taus[taus.len() - 1],
+            );
+            g.throughput(Throughput::Elements(
+                (evaluations + 2 * columns as u64) * dec,
+            ));
+            g.bench_function(
+                format!("coupled isir-disir theta-gradient D={latent} beta={beta}"),
+                |b| b.iter(|| step(&mut ws, &mut grad)),
+            );
+        }
     }
     g.finish();
 }

@@ -4,7 +4,7 @@
 Each round runs, one after the other on the same machine: the JAX implementation's IWAE step and its
 lockstep coupled C-ISIR-DISIR theta-gradient (at each beta asked), the PyTorch implementation's IWAE step
 (when its folder is given), and this project's `vae_peer_step` example at each beta (which also times its
-own IWAE step). All use D = 20, K = 10, batch 100, L = 10, window (1, 10), cap 1000 and the same `.npz`
+own IWAE step). All use the same D (default 20), K = 10, batch 100, L = 10, window (1, 10), cap 1000 and the same `.npz`
 parameters. Prints one line per round with the 1-minute load, then a Markdown table of the medians and of
 the median per-round ratios, with the date and the machine's load at the start.
 
@@ -58,7 +58,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jax", required=True, help="folder of the JAX implementation (vae_peer.py)")
     ap.add_argument("--torch", help="folder of the PyTorch implementation (vae_peer.py)")
-    ap.add_argument("--params", required=True, help=".npz parameters (D = 20) for both")
+    ap.add_argument("--params", required=True, help=".npz parameters for both (latent dimension D)")
+    ap.add_argument("--latent", type=int, default=20, help="D of the parameters (default 20)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--beta", type=float, action="append", help="coupled steps' beta (repeatable)")
     ap.add_argument("--python-jax", default="python3")
@@ -88,12 +89,12 @@ def main():
     for r in range(args.rounds):
         row = {"load": load()}
         jl = os.path.join(out, f"jax-iwae-{r}.jsonl")
-        run([args.python_jax, jax_peer, "--mode", "iwae-step", "--latent", "20", "--params", args.params,
-             "--mnist", mnist, "--steps", "200", "--json", jl], os.path.join(out, f"jax-iwae-{r}.log"))
+        run([args.python_jax, jax_peer, "--mode", "iwae-step", "--latent", str(args.latent), "--params",
+             args.params, "--mnist", mnist, "--steps", "200", "--json", jl], os.path.join(out, f"jax-iwae-{r}.log"))
         row["jax_iwae_ms"] = last_json(jl)["median_ms"]
         if torch_peer:
             tl = os.path.join(out, f"torch-iwae-{r}.jsonl")
-            run([args.python_torch, torch_peer, "--latent", "20", "--steps", "200", "--threads", "2", "--no-gemm",
+            run([args.python_torch, torch_peer, "--latent", str(args.latent), "--steps", "200", "--threads", "2", "--no-gemm",
                  "--json", tl], os.path.join(out, f"torch-iwae-{r}.log"))
             row["torch_iwae_ms"] = last_json(tl)["sec_per_step"] * 1e3
         for b in betas:
@@ -103,7 +104,7 @@ def main():
             row["ours_iwae_ms"] = 1e3 * number(r"IWAE step \(forward \+ backward[^)]*\): median ([0-9.]+) s",
                                                text, "IWAE step", log)
             cl = os.path.join(out, f"jax-coupled-b{b}-{r}.jsonl")
-            run([args.python_jax, jax_peer, "--mode", "coupled-step", "--latent", "20", "--params", args.params,
+            run([args.python_jax, jax_peer, "--mode", "coupled-step", "--latent", str(args.latent), "--params", args.params,
                  "--mnist", mnist, "--beta", str(b), "--reps", "1", "--json", cl],
                 os.path.join(out, f"jax-coupled-b{b}-{r}.log"))
             row[f"jax_b{b}_s"] = last_json(cl)["median_s"]
@@ -128,7 +129,7 @@ def main():
     print(f"Side by side, {args.rounds} alternated rounds, started {started} UTC "
           f"(1-minute load at each round's start: {loads}).")
     print()
-    print("| D = 20, K = 10, batch 100 | JAX | PyTorch | ucg | JAX / ucg (median of rounds; range) |")
+    print(f"| D = {args.latent}, K = 10, batch 100 | JAX | PyTorch | ucg | JAX / ucg (median of rounds; range) |")
     print("|---|--:|--:|--:|--:|")
     torch_cell = f"{med('torch_iwae_ms'):.1f} ms" if torch_peer else "–"
     r = ratio("jax_iwae_ms", "ours_iwae_ms")
