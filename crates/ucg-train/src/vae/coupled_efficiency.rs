@@ -96,7 +96,7 @@ impl EfficiencySettings {
         })
     }
 
-    /// A short label: `K=10 L=10 (1,10) β=0`.
+    /// A short label: `K=10 L=10 (1,10) β=0` (the cap named when it is not 1,000).
     pub fn label(&self) -> String {
         let kernel = match self.kind {
             CoupledKernelKind::Isir => "C-ISIR ".to_string(),
@@ -113,6 +113,9 @@ impl EfficiencySettings {
         };
         if self.fit_particles > 0 {
             scale.push_str(&format!(" fit={}", self.fit_particles));
+        }
+        if self.cap != 1000 {
+            scale.push_str(&format!(" cap={}", self.cap));
         }
         format!(
             "{kernel}K={} L={} ({},{}){beta}{scale}",
