@@ -187,11 +187,12 @@ pub fn run_efficiency_study(
         )
         .into());
     }
-    let folder = claim(out, KIND, command, |_| None)?;
+    // The model and the data are read before the folder is claimed, so a bad path leaves nothing behind.
     let model = load_npz(&study.params)?;
+    let params = ucg_data::digest::md5_hex(&std::fs::read(&study.params)?);
     let data = load_mnist(Binarization::Static { seed: 1 }, None, 0)?;
     let x = data.first_minibatch(DATA_SEED, BATCH, BATCH)?;
-    let params = ucg_data::digest::md5_hex(&std::fs::read(&study.params)?);
+    let folder = claim(out, KIND, command, |_| None)?;
     let mut results = Vec::new();
     for (i, settings) in study.configurations.iter().enumerate() {
         let name = format!("configs/{}.json", slug(settings));
