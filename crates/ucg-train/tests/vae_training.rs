@@ -55,6 +55,23 @@ fn without_seconds(csv: &str) -> Vec<String> {
         .collect()
 }
 
+/// `c` trained for one epoch into a new folder, then resumed there to `c.epochs`.
+fn interrupted_then_resumed(c: &TrainConfig, d: &VaeData) -> tempfile::TempDir {
+    let interrupted = tempfile::tempdir().unwrap();
+    let mut short = c.clone();
+    short.epochs = 1;
+    run::run(short, d, &folder(interrupted.path()), false, &mut quiet()).unwrap();
+    run::run(
+        c.clone(),
+        d,
+        &folder(interrupted.path()),
+        true,
+        &mut quiet(),
+    )
+    .unwrap();
+    interrupted
+}
+
 fn read(dir: &Path, file: &str) -> Vec<u8> {
     std::fs::read(dir.join(file)).unwrap()
 }
@@ -74,18 +91,7 @@ fn an_interrupted_and_resumed_run_ends_bit_identical() {
         let straight = tempfile::tempdir().unwrap();
         let t = run::run(c.clone(), &d, &folder(straight.path()), false, &mut quiet()).unwrap();
         assert_eq!(t.epoch(), 3);
-        let interrupted = tempfile::tempdir().unwrap();
-        let mut short = c.clone();
-        short.epochs = 1;
-        run::run(short, &d, &folder(interrupted.path()), false, &mut quiet()).unwrap();
-        run::run(
-            c.clone(),
-            &d,
-            &folder(interrupted.path()),
-            true,
-            &mut quiet(),
-        )
-        .unwrap();
+        let interrupted = interrupted_then_resumed(&c, &d);
         assert_eq!(
             read(straight.path(), MODEL_FILE),
             read(interrupted.path(), MODEL_FILE),
@@ -292,18 +298,7 @@ fn the_step_log_follows_the_checkpoint_and_a_continuation_starts_from_a_pretrain
         && r.theta_seconds > 0.0
         && r.beta.is_finite()));
     // Interrupted after one epoch and resumed: the same model, steps and meeting times.
-    let interrupted = tempfile::tempdir().unwrap();
-    let mut short = c.clone();
-    short.epochs = 1;
-    run::run(short, &d, &folder(interrupted.path()), false, &mut quiet()).unwrap();
-    run::run(
-        c.clone(),
-        &d,
-        &folder(interrupted.path()),
-        true,
-        &mut quiet(),
-    )
-    .unwrap();
+    let interrupted = interrupted_then_resumed(&c, &d);
     for file in [MODEL_FILE, MEETINGS_FILE] {
         assert_eq!(
             read(straight.path(), file),
