@@ -6,7 +6,8 @@
 //!   vector-valued `h`). [`LagSettings::paper`] is the special case of Ruiz et al. (2021).
 //! - [`meeting`]: meeting-time draws and total-variation bounds (Biswas, Jacob & Vanetti 2019);
 //!   [`meeting_counts`]: meeting times of many runs as mergeable counts, with quantiles and the survival curve.
-//! - [`baselines`]: ELBO / IWAE importance sets and single-chain time averages.
+//! - [`baselines`]: ELBO / IWAE importance sets and single-chain time averages; [`sumo`]: SUMO, the
+//!   Russian-roulette unbiased estimator of `log p(x)` and its gradient (Luo et al. 2020).
 //! - [`batch`]: one pair of chains per data point, in parallel; [`batched`]: the same, advancing all
 //!   unfinished points together with one batched target evaluation per (D)ISIR sub-step; [`replicates`]: independent replicates;
 //!   both seeded per unit ([`seeding`]) so that results do not depend on the number of threads.
@@ -57,6 +58,7 @@ pub mod meeting_counts;
 pub mod pilot;
 #[cfg(feature = "rayon")]
 pub mod replicates;
+pub mod sumo;
 /// Deterministic streams ([`ucg_rng`], re-exported): unit `i` under `seed` always gets `stream(seed, i)`.
 pub use ucg_rng as seeding;
 pub mod summary;

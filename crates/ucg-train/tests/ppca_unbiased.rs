@@ -1,4 +1,4 @@
-//! The coupled batch-gradient estimators are unbiased for PPCA's exact gradient; IWAE with K = 2 is not;
+//! The coupled batch-gradient estimators and SUMO are unbiased for PPCA's exact gradient; IWAE with K = 2 is not;
 //! and results do not depend on the number of threads.
 
 use nalgebra::DMatrix;
@@ -8,6 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use ucg_estimators::LagSettings;
 use ucg_estimators::replicates::run_replicates;
 use ucg_estimators::summary::{Moments, bonferroni_z};
+use ucg_estimators::sumo::{RouletteSurvival, Sumo};
 use ucg_models::encoder::LinearGaussianEncoder;
 use ucg_models::ppca::Ppca;
 use ucg_train::ppca::{BatchGradient, CoupledKernelKind, CoupledSettings, PpcaProblem};
@@ -76,6 +77,24 @@ fn coupled_estimators_are_unbiased_and_iwae_k2_is_not() {
         worst > zmax,
         "IWAE K = 2 should be detectably biased: max |z| = {worst} < {zmax}"
     );
+}
+
+/// SUMO from `IWAE_2`, with the harmonic-then-geometric roulette, is unbiased where `IWAE_2` itself (the
+/// previous test) is not: its correction terms remove the bias of its first two particles.
+#[test]
+fn sumo_is_unbiased() {
+    let (model, encoder, x) = fixture();
+    let problem = PpcaProblem::new(&model, &encoder, &x).unwrap();
+    let exact = problem.exact_gradient().unwrap().to_vec();
+    let zmax = bonferroni_z(1e-3, exact.len()).unwrap();
+    let sumo = Sumo::new(2, RouletteSurvival::new(80, 0.9).unwrap()).unwrap();
+    let (m, _) = replicate_moments(&problem, REPLICATES, 13, |p, s| {
+        p.sumo_gradient(&sumo, s).unwrap()
+    });
+    let z = m.z_scores(&exact).unwrap();
+    let worst = z.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    eprintln!("SUMO m = 2: max |z| = {worst:.2} (bound {zmax:.2})");
+    assert!(worst < zmax, "SUMO: max |z| = {worst} ≥ {zmax}");
 }
 
 /// Every window start `k`, including `k = 0`, through the fast sufficient-statistics path. At `k = 0` the

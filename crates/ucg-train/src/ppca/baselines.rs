@@ -1,10 +1,13 @@
-//! The biased baselines for PPCA: ELBO and IWAE gradients of a batch.
+//! The importance-sampling gradients of a batch for PPCA: the biased ELBO and IWAE, and the unbiased SUMO.
 
 use super::problem::{BatchGradient, PpcaProblem};
 use crate::error::Result;
+use nalgebra::DMatrix;
 use rayon::prelude::*;
 use ucg_estimators::baselines::{elbo_coefficients, importance_set};
-use ucg_estimators::seeding::stream;
+use ucg_estimators::seeding::{StreamRng, stream};
+use ucg_estimators::sumo::{Sumo, sumo_set};
+use ucg_models::ppca::DiagonalPpcaTarget;
 use ucg_models::ppca::PointStats;
 
 impl PpcaProblem<'_> {
@@ -27,19 +30,46 @@ impl PpcaProblem<'_> {
     }
 
     fn importance_gradient(&self, k: usize, seed: u64, elbo: bool) -> Result<BatchGradient> {
+        self.gradient_of_sets(seed, |target, rng| {
+            let set = importance_set(target, k, rng)?;
+            let coefficients = if elbo {
+                elbo_coefficients(k)
+            } else {
+                set.weights
+            };
+            Ok((set.noise, coefficients))
+        })
+    }
+
+    /// SUMO's gradient `Σ_n Σ_i c_ni ∇θ log p(x_n, z_ni)` from `m + N_n` particles `z_ni ~ q(· | x_n)`
+    /// per point ([`ucg_estimators::sumo`]): unbiased for the exact gradient, at a random cost.
+    ///
+    /// # Errors
+    /// Invalid log-weights.
+    pub fn sumo_gradient(&self, sumo: &Sumo, seed: u64) -> Result<BatchGradient> {
+        self.gradient_of_sets(seed, |target, rng| {
+            let set = sumo_set(target, sumo, rng)?;
+            Ok((set.noise, set.coefficients))
+        })
+    }
+
+    /// `Σ_n Σ_i c_ni ∇θ log p(x_n, z_ni)` for one set of particles and coefficients per point, drawn by
+    /// `set` from the point's stream `stream(seed, n)`.
+    fn gradient_of_sets<F>(&self, seed: u64, set: F) -> Result<BatchGradient>
+    where
+        F: Fn(
+                &DiagonalPpcaTarget,
+                &mut StreamRng,
+            ) -> ucg_estimators::Result<(DMatrix<f64>, Vec<f64>)>
+            + Sync,
+    {
         let d = self.model.latent_dim();
         let stats = (0..self.len())
             .into_par_iter()
             .map(|n| {
-                let target = &self.targets[n];
-                let set = importance_set(target, k, &mut stream(seed, n as u64))?;
-                let coeffs = if elbo {
-                    elbo_coefficients(k)
-                } else {
-                    set.weights
-                };
+                let (noise, coefficients) = set(&self.targets[n], &mut stream(seed, n as u64))?;
                 let mut s = PointStats::new(d);
-                s.push_set(&set.noise, &coeffs, 1.0)?;
+                s.push_set(&noise, &coefficients, 1.0)?;
                 Ok(s)
             })
             .collect::<Result<Vec<_>>>()?;
