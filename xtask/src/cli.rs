@@ -319,6 +319,8 @@ pub enum EstimatorArg {
     CoupledIsirDisir,
     /// Unbiased: coupled C-ISIR chains (β = 0; --cap).
     CoupledIsir,
+    /// Unbiased: SUMO's Russian roulette from IWAE-K (K + about 5 particles per point on average).
+    Sumo,
 }
 
 /// DISIR's β for the coupled estimator: a number in [0, 1), or `ess` for the ESS rule from 0.9.

@@ -16,6 +16,7 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
         EstimatorArg::Iwae => EstimatorKind::Iwae,
         EstimatorArg::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
         EstimatorArg::CoupledIsir => EstimatorKind::CoupledIsir,
+        EstimatorArg::Sumo => EstimatorKind::Sumo,
     };
     let mut c = TrainConfig::paper(estimator, args.latent, args.epochs);
     c.k = args.k;
@@ -47,10 +48,7 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
         .into());
     }
     if let Some(cap) = args.cap {
-        if !matches!(
-            estimator,
-            EstimatorKind::CoupledIsirDisir | EstimatorKind::CoupledIsir
-        ) {
+        if estimator.coupled_kernel().is_none() {
             return Err(format!(
                 "--cap applies to the coupled estimators only, not {}",
                 estimator.name()

@@ -81,6 +81,7 @@ fn an_interrupted_and_resumed_run_ends_bit_identical() {
     for (estimator, optimizer, dynamic) in [
         (EstimatorKind::Iwae, OptimizerKind::RmsProp, false),
         (EstimatorKind::Elbo, OptimizerKind::Adam, true),
+        (EstimatorKind::Sumo, OptimizerKind::RmsProp, false),
     ] {
         let d = data(dynamic);
         let mut c = config(3);

@@ -59,6 +59,8 @@ pub enum Estimator {
     CoupledIsirDisir,
     /// Unbiased, coupled C-ISIR.
     CoupledIsir,
+    /// Unbiased, SUMO's Russian roulette from IWAE-K.
+    Sumo,
 }
 
 impl Estimator {
@@ -69,22 +71,37 @@ impl Estimator {
             Estimator::Iwae => EstimatorKind::Iwae,
             Estimator::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
             Estimator::CoupledIsir => EstimatorKind::CoupledIsir,
+            Estimator::Sumo => EstimatorKind::Sumo,
         }
     }
 
-    /// The name used in folders and reports (`elbo`, `iwae`, `coupled-isir-disir`, `coupled-isir`).
+    /// The name used in folders and reports (`elbo`, `iwae`, `coupled-isir-disir`, `coupled-isir`, `sumo`).
     pub fn name(self) -> &'static str {
         self.kind().name()
     }
 
-    /// The paper's label (`ELBO`, `IWAE`, `C-ISIR-DISIR`, `C-ISIR`).
+    /// The label in reports (`ELBO`, `IWAE`, `C-ISIR-DISIR`, `C-ISIR`, `SUMO`).
     pub fn label(self) -> &'static str {
         match self {
             Estimator::Elbo => "ELBO",
             Estimator::Iwae => "IWAE",
             Estimator::CoupledIsirDisir => "C-ISIR-DISIR",
             Estimator::CoupledIsir => "C-ISIR",
+            Estimator::Sumo => "SUMO",
         }
+    }
+
+    /// Whether θ's gradient is unbiased (the coupled estimators and SUMO).
+    pub fn is_unbiased(self) -> bool {
+        matches!(
+            self,
+            Estimator::CoupledIsirDisir | Estimator::CoupledIsir | Estimator::Sumo
+        )
+    }
+
+    /// Whether θ's gradient comes from coupled chains (which have meeting times).
+    pub fn is_coupled(self) -> bool {
+        self.kind().coupled_kernel().is_some()
     }
 }
 

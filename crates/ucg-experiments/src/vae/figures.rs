@@ -89,13 +89,10 @@ pub fn write_figures(summary: &Summary, folder: &RunFolder) -> AnyResult<Vec<Str
             "meeting time τ (capped pairs at the cap)",
         );
         let mut any = false;
-        for r in runs.iter().filter(|r| {
-            r.unit.role == Role::Main
-                && matches!(
-                    r.unit.estimator,
-                    Estimator::CoupledIsir | Estimator::CoupledIsirDisir
-                )
-        }) {
+        for r in runs
+            .iter()
+            .filter(|r| r.unit.role == Role::Main && r.unit.estimator.is_coupled())
+        {
             hist = hist.series(
                 r.unit.estimator.label(),
                 all_meetings(&run_dir(&out, &r.unit.name))?.values(),

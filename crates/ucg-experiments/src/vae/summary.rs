@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use ucg_estimators::meeting_counts::MeetingCounts;
 
-use super::config::{Config, Estimator};
+use super::config::Config;
 use super::plan::{Role, Unit, units};
 use super::records::{self, PointRow};
 use super::unit::{TRAIN_IWAE, methods, run_dir};
@@ -278,15 +278,14 @@ pub fn summarise(config: &Config, out: &Path, command: &str) -> AnyResult<Summar
         }
     }
     let mut differences = Vec::new();
-    for a in runs.iter().filter(|r| {
-        r.unit.role == Role::Main
-            && matches!(
-                r.unit.estimator,
-                Estimator::CoupledIsirDisir | Estimator::CoupledIsir
-            )
-    }) {
+    for a in runs
+        .iter()
+        .filter(|r| r.unit.role == Role::Main && r.unit.estimator.is_unbiased())
+    {
+        // Two unbiased estimators are compared once, not once from each side.
         let same_block = |b: &&RunSummary| {
             b.unit.name != a.unit.name
+                && !(b.unit.estimator.is_unbiased() && b.unit.name < a.unit.name)
                 && (b.unit.dataset, b.unit.latent, b.unit.seed)
                     == (a.unit.dataset, a.unit.latent, a.unit.seed)
         };

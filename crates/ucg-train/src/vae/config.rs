@@ -15,23 +15,26 @@ pub enum EstimatorKind {
     CoupledIsirDisir,
     /// Unbiased, by coupled C-ISIR chains (β = 0).
     CoupledIsir,
+    /// Unbiased, by SUMO's Russian roulette from `IWAE_K` ([`super::SumoTheta`]).
+    Sumo,
 }
 
 impl EstimatorKind {
-    /// `"elbo"`, `"iwae"`, `"coupled-isir-disir"` or `"coupled-isir"`.
+    /// `"elbo"`, `"iwae"`, `"coupled-isir-disir"`, `"coupled-isir"` or `"sumo"`.
     pub fn name(self) -> &'static str {
         match self {
             EstimatorKind::Elbo => "elbo",
             EstimatorKind::Iwae => "iwae",
             EstimatorKind::CoupledIsirDisir => "coupled-isir-disir",
             EstimatorKind::CoupledIsir => "coupled-isir",
+            EstimatorKind::Sumo => "sumo",
         }
     }
 
     /// The coupled kernel, for the coupled estimators.
     pub fn coupled_kernel(self) -> Option<CoupledKernelKind> {
         match self {
-            EstimatorKind::Elbo | EstimatorKind::Iwae => None,
+            EstimatorKind::Elbo | EstimatorKind::Iwae | EstimatorKind::Sumo => None,
             EstimatorKind::CoupledIsirDisir => Some(CoupledKernelKind::IsirDisir),
             EstimatorKind::CoupledIsir => Some(CoupledKernelKind::Isir),
         }
@@ -134,10 +137,13 @@ impl TrainConfig {
     /// # Errors
     /// Invalid coupled settings.
     pub fn build_estimator(&self) -> Result<Box<dyn super::ThetaEstimator>> {
-        Ok(match self.estimator.coupled_kernel() {
-            None if self.estimator == EstimatorKind::Elbo => Box::new(super::Elbo),
-            None => Box::new(super::Iwae),
-            Some(kind) => Box::new(super::CoupledTheta::new(kind, self.k, self.coupled)?),
+        Ok(match (self.estimator, self.estimator.coupled_kernel()) {
+            (_, Some(kind)) => Box::new(super::CoupledTheta::new(kind, self.k, self.coupled)?),
+            (EstimatorKind::Elbo, None) => Box::new(super::Elbo),
+            (EstimatorKind::Sumo, None) => {
+                Box::new(super::SumoTheta::new(self.k, self.coupled.chunk)?)
+            }
+            (_, None) => Box::new(super::Iwae),
         })
     }
 

@@ -20,7 +20,7 @@
 //! sets the shared particles' θ-coefficients to zero and delivers θ's gradient through
 //! [`ThetaEstimator::extra_gradient`].
 
-use super::estimator::{ChainDiagnostics, ThetaContext, ThetaEstimator, normalise};
+use super::estimator::{ChainDiagnostics, ThetaContext, ThetaEstimator, own_particles_objective};
 use super::steps::StepChains;
 use crate::{Result, TrainError};
 use rand::Rng;
@@ -533,19 +533,7 @@ impl ThetaEstimator for CoupledTheta {
     /// θ's gradient comes from the chains: every shared particle's coefficient is zero. The reported
     /// objective is the IWAE bound of the shared particles (the encoder's objective).
     fn coefficients(&mut self, log_weights: &[f32], k: usize, coeffs: &mut [f32]) -> Result<f64> {
-        if !log_weights.iter().all(|v| v.is_finite()) {
-            return Err(TrainError::InvalidSetting {
-                name: "log-weights",
-                reason: "non-finite (diverged training?)".into(),
-            });
-        }
-        let mut scratch = vec![0.0f32; k];
-        let total = log_weights
-            .chunks_exact(k)
-            .map(|lw| normalise(lw, &mut scratch))
-            .sum();
-        coeffs.iter_mut().for_each(|c| *c = 0.0);
-        Ok(total)
+        own_particles_objective(log_weights, k, coeffs)
     }
 
     fn has_extra_gradient(&self) -> bool {
@@ -554,12 +542,7 @@ impl ThetaEstimator for CoupledTheta {
 
     fn extra_gradient(&mut self, ctx: ThetaContext<'_>) -> Result<()> {
         let seed = ctx.rng.next_u64();
-        let target = match ctx.encoding {
-            Some((mu, sigma)) => {
-                VaeBatchTarget::from_encoding(ctx.model, ctx.x, ctx.batch, mu, sigma)?
-            }
-            None => VaeBatchTarget::new(ctx.model, ctx.x, ctx.batch)?,
-        };
+        let target = ctx.batch_target()?;
         let schedule = self.schedule()?;
         let outcomes = coupled_terms(&target, &schedule, &self.lag, seed)?;
         let mut record = CoupledStepRecord {

@@ -31,6 +31,44 @@ pub struct ThetaContext<'a> {
     pub encoding: Option<(&'a [f32], &'a [f32])>,
 }
 
+impl<'a> ThetaContext<'a> {
+    /// The minibatch's importance target, from the step's encoding when the caller passed it.
+    ///
+    /// # Errors
+    /// Model failures.
+    pub fn batch_target(&self) -> Result<ucg_models::vae::VaeBatchTarget<'a>> {
+        use ucg_models::vae::VaeBatchTarget;
+        Ok(match self.encoding {
+            Some((mu, sigma)) => {
+                VaeBatchTarget::from_encoding(self.model, self.x, self.batch, mu, sigma)?
+            }
+            None => VaeBatchTarget::new(self.model, self.x, self.batch)?,
+        })
+    }
+}
+
+/// For an estimator whose θ-gradient comes from particles of its own: sets every shared particle's
+/// coefficient to zero and returns the IWAE bound of the shared particles (the encoder's objective),
+/// summed over the batch.
+///
+/// # Errors
+/// Non-finite log-weights.
+pub fn own_particles_objective(log_weights: &[f32], k: usize, coeffs: &mut [f32]) -> Result<f64> {
+    if !log_weights.iter().all(|v| v.is_finite()) {
+        return Err(crate::TrainError::InvalidSetting {
+            name: "log-weights",
+            reason: "non-finite (diverged training?)".into(),
+        });
+    }
+    let mut scratch = vec![0.0f32; k];
+    let total = log_weights
+        .chunks_exact(k)
+        .map(|lw| normalise(lw, &mut scratch))
+        .sum();
+    coeffs.iter_mut().for_each(|c| *c = 0.0);
+    Ok(total)
+}
+
 /// A θ-gradient estimator for the training loop (see the [module documentation](self)).
 pub trait ThetaEstimator: Send {
     /// Short name (`"elbo"`, `"iwae"`), used in file names and reports.

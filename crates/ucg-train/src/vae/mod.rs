@@ -13,6 +13,7 @@
 //! - [`npz`]: import of the outside JAX peer's `.npz` parameters.
 //! - [`gradient_study`]: the estimators' θ-gradients on one model and minibatch: IWAE's bias against the
 //!   coupled estimator's variance, and the break-even number of steps.
+//! - [`sumo`](mod@sumo): SUMO's unbiased θ-gradient ([`SumoTheta`]), the Russian-roulette alternative.
 //! - [`pilot`]: C-ISIR-DISIR's β chosen by a short pilot of measured variance × cost.
 //!
 //! # Example
@@ -45,6 +46,7 @@ pub mod npz;
 pub mod pilot;
 pub mod run;
 pub mod steps;
+pub mod sumo;
 pub mod trainer;
 
 pub use config::{Binarization, EstimatorKind, OptimizerKind, TrainConfig};
@@ -55,4 +57,5 @@ pub use evaluate::{EvalMethod, MNIST_PIXELS, evaluate_vae};
 pub use init::InitialParameters;
 pub use run::{RunEvent, run};
 pub use steps::{StepChains, StepRecord};
+pub use sumo::SumoTheta;
 pub use trainer::{EpochRecord, StepStats, Trainer};
