@@ -65,6 +65,36 @@ pub enum Experiment {
     /// The coupled θ-gradient's variance × cost on one converged VAE and one minibatch, lever by lever
     /// (K, L, the window (k, m), β, the kernel), relative to K = 10, L = 10, (1, 10), β = 0; resumable.
     VaeEfficiency(VaeEfficiencyArgs),
+    /// Every θ-gradient estimator (ELBO, IWAE-K up to the coupled step's cost, SUMO, C-ISIR-DISIR,
+    /// C-ISIR) against a reference gradient, on snapshots of one IWAE training run (D = 20): bias²,
+    /// variance, cost and the break-even steps against IWAE-10; resumable.
+    VaeGradients(VaeGradientsArgs),
+}
+
+/// Options of `reproduce vae-gradients`.
+#[derive(Debug, Clone, Args)]
+pub struct VaeGradientsArgs {
+    /// The epochs of IWAE training after which the estimators are measured (ascending).
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 5, 20, 50, 100])]
+    pub epochs: Vec<usize>,
+    /// Draws per estimator (at least 8).
+    #[arg(long, default_value_t = 64)]
+    pub draws: usize,
+    /// Particles of the SNIS reference gradient (at least 1,000).
+    #[arg(long, default_value_t = 2000)]
+    pub reference_particles: usize,
+    /// Draws of the reference (at least 3).
+    #[arg(long, default_value_t = 8)]
+    pub reference_draws: usize,
+    /// Seed of the draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder (created; an earlier run of the study there is resumed).
+    #[arg(long, default_value = "results/vae-gradients")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it; the seconds do.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Options of `reproduce vae-efficiency`.

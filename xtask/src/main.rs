@@ -33,6 +33,9 @@ fn run(cli: Cli) -> AnyResult<()> {
             Experiment::VaeEfficiency(args) => {
                 vae::efficiency(&args, &command_line(), &Ui::terminal())
             }
+            Experiment::VaeGradients(args) => {
+                vae::gradients(&args, &command_line(), &Ui::terminal())
+            }
         },
         Command::Train { model } => match model {
             TrainModel::Vae(args) => {

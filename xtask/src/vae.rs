@@ -10,12 +10,16 @@ use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::efficiency::{
     EfficiencyStudy, configurations, relative_inefficiency, run_efficiency_study,
 };
+use ucg_experiments::vae::gradients::{GradientsStudy, run_gradients_study};
 use ucg_experiments::vae::merge::merge_folders;
 use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
 
-use crate::cli::{MergeArgs, VaeArgs, VaeEfficiencyArgs, VaeOverrideArgs, VaePreset, set_threads};
+use crate::cli::{
+    MergeArgs, VaeArgs, VaeEfficiencyArgs, VaeGradientsArgs, VaeOverrideArgs, VaePreset,
+    set_threads,
+};
 
 /// The output folder: `--out`, else `results/vae` for the default preset and `results/vae-<preset>` for
 /// the others, so that a quick run never meets the main job's folder.
@@ -106,6 +110,45 @@ pub fn efficiency(args: &VaeEfficiencyArgs, command: &str, ui: &Ui) -> AnyResult
             e.settings.label(),
             rel.value,
             rel.se
+        ));
+    }
+    crate::output::say(format!("report: {}", args.out.join("report.md").display()));
+    Ok(())
+}
+
+/// `reproduce vae-gradients`.
+///
+/// # Errors
+/// Invalid settings, MNIST unavailable, a folder that is not this study's, training or estimator
+/// failures.
+pub fn gradients(args: &VaeGradientsArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    set_threads(args.threads)?;
+    let study = GradientsStudy {
+        epochs: args.epochs.clone(),
+        draws: args.draws,
+        reference_particles: args.reference_particles,
+        reference_draws: args.reference_draws,
+        seed: args.seed,
+        ..GradientsStudy::standard()
+    };
+    let snapshots = run_gradients_study(&study, &args.out, ui, command)?;
+    for s in &snapshots {
+        let Some(base) = s.baseline() else { continue };
+        let line: Vec<String> = s
+            .comparisons
+            .iter()
+            .filter(|c| c.estimator.is_unbiased())
+            .map(|c| {
+                let n = c
+                    .break_even_steps(base)
+                    .map_or_else(|| "never".to_string(), |n| format!("{n:.0}"));
+                format!("{} {n}", c.estimator.label())
+            })
+            .collect();
+        crate::output::say(format!(
+            "epoch {}: break-even steps against IWAE-10: {}",
+            s.epoch,
+            line.join("; ")
         ));
     }
     crate::output::say(format!("report: {}", args.out.join("report.md").display()));

@@ -6,7 +6,8 @@
 //! factors are measured from draws, so each comes with a standard error ([`WithError`]), and their
 //! product and ratios carry the errors of independent factors to first order (the delta method:
 //! relative errors add in quadrature). Heavy-tailed draws (a coupled estimator's rare long runs) make the
-//! mean rest on a few values; [`median_of_means`] is a robust companion that shows it.
+//! mean rest on a few values; [`median_of_means`] is a robust companion that shows it. Against a biased
+//! estimator, [`break_even`] gives the budget from which the unbiased one has the smaller error.
 //!
 //! # Example
 //! ```
@@ -91,6 +92,40 @@ pub fn median_of_means(values: &[f64], group: usize) -> f64 {
     }
 }
 
+/// The **break-even** budget of a less biased but noisier estimator `a` against `b`: averaging `n` draws
+/// (an optimiser's steps, roughly) leaves a mean squared error `bias² + V/n`, so `a` is the better one
+/// from
+///
+/// ```text
+/// n* = (V_a − V_b) / (bias²_b − bias²_a)
+/// ```
+///
+/// on. With `V` in variance × seconds per draw, `n*` is in seconds. `Some(0)` when `a` is at least as
+/// good at every budget; `None` when `a` never catches up (its bias is not the smaller one) or an input
+/// is not finite.
+///
+/// # Example
+/// ```
+/// use ucg_estimators::efficiency::break_even;
+/// // An unbiased estimator with 40× the variance of one whose bias² is 4 per unit of its variance.
+/// assert_eq!(break_even(0.0, 40.0, 4.0, 1.0), Some(9.75));
+/// assert_eq!(break_even(5.0, 40.0, 4.0, 1.0), None);
+/// ```
+pub fn break_even(bias2_a: f64, variance_a: f64, bias2_b: f64, variance_b: f64) -> Option<f64> {
+    let inputs = [bias2_a, variance_a, bias2_b, variance_b];
+    if inputs.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let (gain, extra) = (bias2_b - bias2_a, variance_a - variance_b);
+    if extra <= 0.0 && gain >= 0.0 {
+        Some(0.0)
+    } else if gain <= 0.0 {
+        None
+    } else {
+        Some(extra / gain)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +138,11 @@ mod tests {
             5.5
         );
         assert_eq!(median_of_means(&[1.0, 3.0, 5.0, 7.0], 2), 4.0);
+        // bias² 0 + 10/n = 1 + 1/n at n = 9.
+        assert_eq!(break_even(0.0, 10.0, 1.0, 1.0), Some(9.0));
+        assert_eq!(break_even(0.0, 1.0, 1.0, 2.0), Some(0.0));
+        assert_eq!(break_even(1.0, 10.0, 1.0, 1.0), None);
+        assert_eq!(break_even(0.0, f64::NAN, 1.0, 1.0), None);
         assert!(median_of_means(&[1.0], 2).is_nan());
         let m = WithError::mean_of(&[1.0, 2.0, 3.0, 6.0]);
         assert_eq!(m.value, 3.0);

@@ -8,7 +8,9 @@
 //! - [`data`]: the images; [`unit`]: one run and its evaluation; [`records`]: reading a run's files;
 //! - [`study`]: the whole study ([`study::run_study`]) and its outputs ([`study::write_outputs`]);
 //! - [`summary`], [`report`], [`figures`]: `summary.json`, `report.md`, `figures/`;
-//! - [`merge`]: putting shards' folders together; [`bars`]: progress bars of a training run.
+//! - [`merge`]: putting shards' folders together; [`bars`]: progress bars of a training run;
+//! - [`efficiency`]: the coupled gradient's variance × cost by configuration; [`gradients`]: every
+//!   θ-estimator against a reference gradient along IWAE training (bias, variance, break-even).
 //!
 //! A results folder holds `config.json`, `runs/<name>/` (each an ordinary `ucg_train::vae::run` folder
 //! plus `unit.json`, `eval-iwae.csv`, `eval-ais.csv` and, for the same-wall-time run, `walltime.json`),
@@ -33,6 +35,7 @@ pub mod config;
 pub mod data;
 pub mod efficiency;
 pub mod figures;
+pub mod gradients;
 pub mod merge;
 pub mod overrides;
 pub mod plan;

@@ -42,7 +42,7 @@ use ucg_models::vae::{Vae, VaeBatchTarget, VaeWorkspace};
 pub const TAU_GROUPS: [usize; 4] = [20, 50, 100, 200];
 
 /// Draws per group of the median of means.
-const MEDIAN_OF_MEANS_GROUP: usize = 4;
+pub const MEDIAN_OF_MEANS_GROUP: usize = 4;
 
 /// One configuration of the coupled θ-estimator.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +77,29 @@ fn one() -> f64 {
 }
 
 impl EfficiencySettings {
+    /// The chains' target for the draw with seed `draw_seed`: the encoder's proposal `encoded`, fitted
+    /// to each posterior when [`EfficiencySettings::fit_particles`] is set (on the fit's own stream,
+    /// index `batch` after the points' `0..batch`), then scaled.
+    ///
+    /// # Errors
+    /// Model failures or an invalid scale.
+    pub fn proposal<'a>(
+        &self,
+        encoded: &VaeBatchTarget<'a>,
+        draw_seed: u64,
+    ) -> Result<VaeBatchTarget<'a>> {
+        use ucg_couplings::BatchedImportanceTarget;
+        let target = if self.fit_particles > 0 {
+            let mut rng = ucg_data::rng::stream(draw_seed, encoded.points() as u64);
+            encoded
+                .clone()
+                .with_fitted_proposal(self.fit_particles, &mut rng)?
+        } else {
+            encoded.clone()
+        };
+        Ok(target.with_proposal_scale(self.proposal_scale as f32)?)
+    }
+
     /// The lagged estimator's settings.
     ///
     /// # Errors
@@ -255,16 +278,7 @@ pub fn measure(
     for r in 0..draws {
         let start = Instant::now();
         let draw_seed = seed + r as u64;
-        let target = if settings.fit_particles > 0 {
-            // The fit's own stream (index `batch`, after the points' `0..batch`).
-            let mut rng = ucg_data::rng::stream(draw_seed, batch as u64);
-            encoded
-                .clone()
-                .with_fitted_proposal(settings.fit_particles, &mut rng)?
-        } else {
-            encoded.clone()
-        }
-        .with_proposal_scale(settings.proposal_scale as f32)?;
+        let target = settings.proposal(&encoded, draw_seed)?;
         let fit_evaluations = (settings.fit_particles * batch) as f64;
         let runs = run_lagged_batched(
             &target,

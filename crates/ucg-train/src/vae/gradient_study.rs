@@ -55,10 +55,42 @@ pub fn snis_gradient(
     k: usize,
     seed: u64,
 ) -> Result<Vec<f64>> {
+    importance_gradient(model, x, batch, k, seed, |lw, w| {
+        normalise(lw, w);
+    })
+}
+
+/// The ELBO's θ-gradient `Σ_b (1/k) Σ_k ∇_θ log p(x_b, z_{bk})` on the same particles as
+/// [`snis_gradient`] (biased unless the encoder is the posterior).
+///
+/// # Errors
+/// As [`snis_gradient`].
+pub fn elbo_gradient(
+    model: &Vae<f32>,
+    x: &[f32],
+    batch: usize,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    importance_gradient(model, x, batch, k, seed, |_, w| {
+        w.fill(1.0 / w.len() as f32);
+    })
+}
+
+/// `Σ_b Σ_k c_{bk} ∇_θ log p(x_b, z_{bk})` with `k` encoder particles per point and each point's
+/// coefficients set by `coefficients(log-weights, out)`.
+fn importance_gradient(
+    model: &Vae<f32>,
+    x: &[f32],
+    batch: usize,
+    k: usize,
+    seed: u64,
+    coefficients: impl Fn(&[f32], &mut [f32]),
+) -> Result<Vec<f64>> {
     let (p, d) = (model.shape().data_dim, model.shape().latent);
     if k == 0 || batch == 0 || x.len() != p * batch {
         return Err(TrainError::InvalidSetting {
-            name: "SNIS gradient",
+            name: "importance gradient",
             reason: format!("K = {k}, batch {batch}, {} pixels for P = {p}", x.len()),
         });
     }
@@ -75,7 +107,7 @@ pub fn snis_gradient(
             .collect();
         let mut coeffs = Vec::with_capacity(n * k);
         for lw in model.particles(xs, n, k, &noise, &mut ws)?.chunks_exact(k) {
-            normalise(lw, &mut weights);
+            coefficients(lw, &mut weights);
             coeffs.extend_from_slice(&weights);
         }
         let z = ws.z().to_vec();

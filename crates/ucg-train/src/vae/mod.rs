@@ -14,6 +14,8 @@
 //! - [`gradient_study`]: the estimators' θ-gradients on one model and minibatch: IWAE's bias against the
 //!   coupled estimator's variance, and the break-even number of steps.
 //! - [`sumo`](mod@sumo): SUMO's unbiased θ-gradient ([`SumoTheta`]), the Russian-roulette alternative.
+//! - [`theta_gradient`]: every θ-estimator as one value ([`theta_gradient::ThetaGradient`]) and their
+//!   comparison with a reference gradient (bias², variance, cost, break-even steps).
 //! - [`pilot`]: C-ISIR-DISIR's β chosen by a short pilot of measured variance × cost.
 //!
 //! # Example
@@ -47,6 +49,7 @@ pub mod pilot;
 pub mod run;
 pub mod steps;
 pub mod sumo;
+pub mod theta_gradient;
 pub mod trainer;
 
 pub use config::{Binarization, EstimatorKind, OptimizerKind, TrainConfig};
