@@ -36,6 +36,7 @@ pub fn out_folder(args: &VaeArgs) -> PathBuf {
         VaePreset::Default => "vae",
         VaePreset::Quick => "vae-quick",
         VaePreset::Small => "vae-small",
+        VaePreset::Refine => "vae-refine",
         VaePreset::Full => "vae-full",
     })
 }
@@ -53,6 +54,7 @@ pub fn config_from_args(args: &VaeArgs) -> AnyResult<Config> {
         VaePreset::Quick => Config::quick_preset(args.run.seed),
         VaePreset::Default => Config::default_preset(args.run.seed),
         VaePreset::Small => Config::small_preset(args.run.seed),
+        VaePreset::Refine => Config::refine_preset(args.run.seed),
         VaePreset::Full => Config::full_preset(args.run.seed),
     };
     if let Some(beta) = args.beta {
@@ -192,6 +194,7 @@ mod tests {
         for (preset, folder) in [
             ("quick", "vae-quick"),
             ("small", "vae-small"),
+            ("refine", "vae-refine"),
             ("full", "vae-full"),
         ] {
             let a = parse(&["--preset", preset]).unwrap();

@@ -35,7 +35,7 @@ fn the_quick_study_writes_its_outputs() {
     let out = dir.path().join("vae");
     let config = Config::quick_preset(5);
     let summary = run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
-    assert_eq!(summary.runs.len(), 6);
+    assert_eq!(summary.runs.len(), 8);
     for r in &summary.runs {
         assert_eq!(r.test.len(), 2, "{}", r.unit.name);
         assert!(r.test.iter().all(|e| e.mean.is_finite() && e.mean < 0.0));
@@ -53,8 +53,15 @@ fn the_quick_study_writes_its_outputs() {
     );
     assert_eq!(coupled.beta.len(), 6);
     assert!(coupled.evaluations_per_step > 40.0);
-    // C-ISIR-DISIR and C-ISIR each against the four other models of the block, by IWAE-k and AIS.
-    assert_eq!(summary.differences.len(), 2 * 5 * 2);
+    // C-ISIR-DISIR, C-ISIR and SUMO each against the seven other models of the block (two unbiased
+    // estimators compared once), by IWAE-k and AIS.
+    assert_eq!(summary.differences.len(), 2 * (3 * 7 - 3));
+    assert!(
+        summary
+            .runs
+            .iter()
+            .any(|r| r.unit.name == "synthetic-d2-s5-iwae-k8")
+    );
     let same_time = run_dir(&out, "synthetic-d2-s5-iwae-same-time").join("walltime.json");
     assert!(same_time.is_file());
     for f in [
@@ -92,7 +99,7 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     let merged_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
     drop(claimed);
     assert_eq!(deterministic_files(&config, &merged), expected);
-    assert_eq!(merged_summary.runs.len(), 5);
+    assert_eq!(merged_summary.runs.len(), 7);
 
     // Interrupted: the pretrain done, the coupled run stopped after its first epoch; then resumed.
     let resumed = dir.path().join("resumed");
@@ -144,8 +151,9 @@ fn the_training_images_are_evaluated_when_asked_and_compared_like_the_test_image
         };
         assert_ne!(rows("eval-train-iwae.csv"), rows("eval-iwae.csv"));
     }
-    // Every coupled run against the four other models, by IWAE-k, AIS and IWAE-k on training images.
-    assert_eq!(summary.differences.len(), 2 * 4 * 3);
+    // Every unbiased run against the six other models (two unbiased ones compared once), by IWAE-k, AIS
+    // and IWAE-k on training images.
+    assert_eq!(summary.differences.len(), (3 * 6 - 3) * 3);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("on training images") && report.contains("train-iwae-50"));
     config.train_subset = Some(5);

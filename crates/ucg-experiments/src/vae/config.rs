@@ -1,5 +1,6 @@
 //! Settings of a VAE study and its presets (`quick` for tests, `default` for about an hour on two cores,
-//! `small` for a long refinement of a small model, `full` for the paper's protocol).
+//! `small` for a long refinement of a small model, `refine` for every estimator refining a converged
+//! `D = 20` model, `full` for the paper's protocol).
 
 use serde::{Deserialize, Serialize};
 use ucg_train::vae::{BetaPolicy, EstimatorKind, TrainConfig};
@@ -130,6 +131,11 @@ pub struct Block {
     /// gradient estimates, which is where an unbiased but noisy estimate can gain on a biased one.
     #[serde(default)]
     pub continuation_learning_rate: Option<f64>,
+    /// Also continue IWAE with this many particles per point (θ and the encoder): a step of about the
+    /// coupled step's particle evaluations, so that a user who can afford a coupled step can instead
+    /// spend it on particles (run `…-iwae-k<K>`; `None`: no such run).
+    #[serde(default)]
+    pub matched_particles: Option<usize>,
 }
 
 /// How the final models are evaluated, all on the same first test images with common random numbers.
@@ -152,6 +158,11 @@ pub struct EvalConfig {
     #[serde(default)]
     pub train_points: usize,
 }
+
+/// The cost-matched IWAE's particles in the `refine` preset: the particle evaluations per point of the
+/// coupled step (C-ISIR-DISIR, `K = 10`, `L = 10`, β = 0) measured by `reproduce vae-gradients` on the
+/// IWAE model after 100 epochs.
+pub const REFINE_MATCHED_PARTICLES: usize = 640;
 
 /// Settings of a whole study.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -209,11 +220,13 @@ impl Config {
                     Estimator::Iwae,
                     Estimator::CoupledIsirDisir,
                     Estimator::CoupledIsir,
+                    Estimator::Sumo,
                 ],
                 epochs: 2,
                 steps_per_epoch: Some(3),
                 same_wall_time: true,
                 continuation_learning_rate: None,
+                matched_particles: Some(8),
             }],
             eval: EvalConfig {
                 iwae_k: 50,
@@ -260,6 +273,7 @@ impl Config {
                 steps_per_epoch: Some(20),
                 same_wall_time: true,
                 continuation_learning_rate: None,
+                matched_particles: None,
             }],
             eval: EvalConfig {
                 iwae_k: 5000,
@@ -295,8 +309,41 @@ impl Config {
             steps_per_epoch: Some(60),
             same_wall_time: true,
             continuation_learning_rate: Some(2e-4),
+            matched_particles: None,
         }];
         config.eval.ais_points = 0;
+        config
+    }
+
+    /// When does an unbiased gradient pay off (see `docs/vae/README.md`)? MNIST, `D = 20`, IWAE
+    /// pretraining for 100 epochs, then from its parameters and optimiser state 3,000 steps at `10⁻⁴` by
+    /// each of ELBO, IWAE-10, SUMO, C-ISIR-DISIR (β = 0), C-ISIR and the cost-matched IWAE-640, and IWAE-10
+    /// for C-ISIR-DISIR's wall time; two seeds; IWAE-5,000 on the first 2,000 test and 2,000 training
+    /// images, AIS on 100 test images.
+    pub fn refine_preset(seed: u64) -> Self {
+        let mut config = Config::default_preset(seed);
+        config.preset = "refine".into();
+        config.seeds = vec![seed, seed + 1];
+        config.blocks = vec![Block {
+            dataset: DatasetKind::Mnist,
+            latent: 20,
+            pretrain_epochs: 100,
+            estimators: vec![
+                Estimator::Elbo,
+                Estimator::Iwae,
+                Estimator::Sumo,
+                Estimator::CoupledIsirDisir,
+                Estimator::CoupledIsir,
+            ],
+            epochs: 30,
+            steps_per_epoch: Some(100),
+            same_wall_time: true,
+            continuation_learning_rate: Some(1e-4),
+            matched_particles: Some(REFINE_MATCHED_PARTICLES),
+        }];
+        config.eval.iwae_points = 2000;
+        config.eval.train_points = 2000;
+        config.eval.ais_points = 100;
         config
     }
 
@@ -314,6 +361,7 @@ impl Config {
             steps_per_epoch: None,
             same_wall_time: false,
             continuation_learning_rate: None,
+            matched_particles: None,
         };
         use Estimator::*;
         let mut config = Config::default_preset(seed);
@@ -333,6 +381,7 @@ impl Config {
                 steps_per_epoch: None,
                 same_wall_time: false,
                 continuation_learning_rate: None,
+                matched_particles: None,
             },
         ];
         config.eval = EvalConfig {
@@ -399,6 +448,19 @@ impl Config {
                 c.validate()?;
                 c.check_memory(b.dataset.pixels())?;
             }
+            if let Some(k) = b.matched_particles {
+                let mut c = self.train_config(Estimator::Iwae, b.latent, self.seeds[0]);
+                c.k = k;
+                c.validate()?;
+                c.check_memory(b.dataset.pixels())?;
+                if b.pretrain_epochs == 0 {
+                    return bad(format!(
+                        "block {} D = {}: the cost-matched IWAE-{k} continues a pretrain; it needs one",
+                        b.dataset.name(),
+                        b.latent
+                    ));
+                }
+            }
             if let Some(lr) = b.continuation_learning_rate
                 && !(lr.is_finite() && lr > 0.0 && b.pretrain_epochs > 0)
             {
@@ -464,6 +526,7 @@ mod tests {
             Config::quick_preset(1),
             Config::default_preset(1),
             Config::small_preset(1),
+            Config::refine_preset(1),
             Config::full_preset(1),
         ] {
             c.validate().unwrap();

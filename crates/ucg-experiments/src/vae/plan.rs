@@ -51,6 +51,9 @@ pub struct Unit {
     /// The learning rate of a continuation, when it differs from the study's.
     #[serde(default)]
     pub learning_rate: Option<f64>,
+    /// Particles per point, when they differ from the study's `K` (the cost-matched IWAE).
+    #[serde(default)]
+    pub particles: Option<usize>,
 }
 
 /// The block prefix of unit names: `mnist-d20-s2021`.
@@ -76,6 +79,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 from: None,
                 timed_against: None,
                 learning_rate: None,
+                particles: None,
             };
             let pretrain = (b.pretrain_epochs > 0).then(|| format!("{p}-pretrain-iwae"));
             if let Some(name) = &pretrain {
@@ -97,6 +101,19 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 );
                 u.from = pretrain.clone();
                 u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
+                out.push(u);
+            }
+            if let Some(k) = b.matched_particles {
+                let mut u = unit(
+                    format!("{p}-iwae-k{k}"),
+                    Estimator::Iwae,
+                    Role::Main,
+                    b.epochs,
+                    b.steps_per_epoch,
+                );
+                u.from = pretrain.clone();
+                u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
+                u.particles = Some(k);
                 out.push(u);
             }
             if b.same_wall_time {
@@ -181,10 +198,12 @@ mod tests {
                 "synthetic-d2-s3-iwae",
                 "synthetic-d2-s3-coupled-isir-disir",
                 "synthetic-d2-s3-coupled-isir",
+                "synthetic-d2-s3-sumo",
+                "synthetic-d2-s3-iwae-k8",
                 "synthetic-d2-s3-iwae-same-time",
             ]
         );
-        assert_eq!(jobs(&all).len(), 4);
+        assert_eq!(jobs(&all).len(), 6);
         let mut covered = Vec::new();
         for index in 0..3 {
             let part = shard_units(&all, Shard { index, count: 3 });
@@ -195,10 +214,21 @@ mod tests {
             );
             covered.extend(part.into_iter().filter(|u| u.role != Role::Pretrain));
         }
-        assert_eq!(covered.len(), 5);
+        assert_eq!(covered.len(), 7);
         let whole = shard_units(&all, Shard::WHOLE);
         assert_eq!(whole, all);
         let full = units(&Config::full_preset(1));
         assert_eq!(full.len(), 4 + 3 + 3 + 3);
+        let refine = units(&Config::refine_preset(5));
+        let matched: Vec<&Unit> = refine.iter().filter(|u| u.particles.is_some()).collect();
+        assert_eq!(matched.len(), 2, "one cost-matched IWAE per seed");
+        assert_eq!(matched[0].name, "mnist-d20-s5-iwae-k640");
+        assert_eq!(
+            matched[0].from.as_deref(),
+            Some("mnist-d20-s5-pretrain-iwae")
+        );
+        assert_eq!(matched[0].learning_rate, Some(1e-4));
+        assert_eq!(refine.len(), 2 * (1 + 5 + 1 + 1));
+        assert_eq!(jobs(&refine).len(), 2 * 6);
     }
 }

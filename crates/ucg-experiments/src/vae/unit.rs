@@ -134,6 +134,9 @@ pub fn run_unit(
     if let Some(lr) = unit.learning_rate {
         tc.learning_rate = lr;
     }
+    if let Some(k) = unit.particles {
+        tc.k = k;
+    }
     if unit.role == Role::SameWallTime {
         let w = wall_time(study, unit, plan, data.train.len() / config.batch)?;
         (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
