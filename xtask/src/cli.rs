@@ -206,7 +206,7 @@ pub enum VaePreset {
     /// MNIST, D = 5, hidden width 100: 50 pretraining epochs, then 600 steps at a smaller learning rate.
     Small,
     /// MNIST, D = 20: 100 IWAE epochs, then 3,000 steps at 1e-4 by ELBO, IWAE-10, SUMO, C-ISIR-DISIR,
-    /// C-ISIR, the cost-matched IWAE-640 and IWAE-10 for the coupled run's time; two seeds (hours:
+    /// C-ISIR, the cost-matched IWAE-590 and IWAE-10 for the coupled run's time; two seeds (hours:
     /// shardable, resumable).
     Refine,
     /// The paper's protocol.

@@ -159,10 +159,11 @@ pub struct EvalConfig {
     pub train_points: usize,
 }
 
-/// The cost-matched IWAE's particles in the `refine` preset: the particle evaluations per point of the
-/// coupled step (C-ISIR-DISIR, `K = 10`, `L = 10`, β = 0) measured by `reproduce vae-gradients` on the
-/// IWAE model after 100 epochs.
-pub const REFINE_MATCHED_PARTICLES: usize = 640;
+/// The cost-matched IWAE's particles in the `refine` preset: the particle evaluations per point of a
+/// coupled step (C-ISIR-DISIR, `K = 10`, `L = 10`, β = 0) on a converged `D = 20` model, 586 (58,649 per minibatch of 100) as measured by
+/// `reproduce vae-efficiency` (`docs/vae/coupled-efficiency/`); `reproduce vae-gradients` measures it
+/// again along training.
+pub const REFINE_MATCHED_PARTICLES: usize = 590;
 
 /// Settings of a whole study.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -317,7 +318,7 @@ impl Config {
 
     /// When does an unbiased gradient pay off (see `docs/vae/README.md`)? MNIST, `D = 20`, IWAE
     /// pretraining for 100 epochs, then from its parameters and optimiser state 3,000 steps at `10⁻⁴` by
-    /// each of ELBO, IWAE-10, SUMO, C-ISIR-DISIR (β = 0), C-ISIR and the cost-matched IWAE-640, and IWAE-10
+    /// each of ELBO, IWAE-10, SUMO, C-ISIR-DISIR (β = 0), C-ISIR and the cost-matched IWAE-590, and IWAE-10
     /// for C-ISIR-DISIR's wall time; two seeds; IWAE-5,000 on the first 2,000 test and 2,000 training
     /// images, AIS on 100 test images.
     pub fn refine_preset(seed: u64) -> Self {

@@ -222,7 +222,7 @@ mod tests {
         let refine = units(&Config::refine_preset(5));
         let matched: Vec<&Unit> = refine.iter().filter(|u| u.particles.is_some()).collect();
         assert_eq!(matched.len(), 2, "one cost-matched IWAE per seed");
-        assert_eq!(matched[0].name, "mnist-d20-s5-iwae-k640");
+        assert_eq!(matched[0].name, "mnist-d20-s5-iwae-k590");
         assert_eq!(
             matched[0].from.as_deref(),
             Some("mnist-d20-s5-pretrain-iwae")
