@@ -4,7 +4,7 @@
 //!
 //! The study trains IWAE (the paper's settings at `D` = [`GradientsStudy::latent`]) and keeps its
 //! parameters after each epoch of [`GradientsStudy::epochs`] (`snapshots/epoch-NNN.bin`). On each
-//! snapshot and one fixed minibatch it draws a high-accuracy reference (SNIS with thousands of particles)
+//! snapshot and the minibatch of `reproduce vae-efficiency` (the first of master seed 2021, 100 images) it draws a high-accuracy reference (SNIS with thousands of particles)
 //! and every estimator of [`estimators`], and compares them
 //! ([`ucg_train::vae::theta_gradient::compare`]): squared bias, variance per draw, cost, and the
 //! break-even number of steps against IWAE-10. Each (snapshot, estimator) is saved as
@@ -23,10 +23,11 @@ use ucg_report::{
 };
 use ucg_train::vae::coupled_efficiency::{EfficiencySettings, WithError};
 use ucg_train::vae::theta_gradient::{GradientComparison, ThetaGradient, compare};
-use ucg_train::vae::{
-    Binarization, CoupledKernelKind, EstimatorKind, TrainConfig, VaeData, load_mnist,
-};
+use ucg_train::vae::{Binarization, CoupledKernelKind, EstimatorKind, TrainConfig, VaeData};
 
+use super::config::DatasetKind;
+
+use super::efficiency::{BATCH, DATA_SEED, MIN_DRAWS};
 use crate::AnyResult;
 use crate::folder::{claim, figure};
 use crate::progress::Ui;
@@ -34,21 +35,18 @@ use crate::progress::Ui;
 /// The kind of the study's folder (see [`ucg_files::RunFolder`]).
 pub const KIND: &str = "vae-gradients";
 
-/// Images of the measured minibatch (the first minibatch of master seed [`DATA_SEED`]).
-pub const BATCH: usize = 100;
-
-/// The master seed whose first minibatch is measured.
-pub const DATA_SEED: u64 = 2021;
-
-/// The fewest draws per estimator the study accepts.
-pub const MIN_DRAWS: usize = 8;
-
 /// The particles of the IWAE-10 baseline every estimator is compared with.
 pub const BASELINE_PARTICLES: usize = 10;
 
 /// What the study measures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradientsStudy {
+    /// The data set (statically binarised with seed 1).
+    #[serde(default = "mnist")]
+    pub dataset: DatasetKind,
+    /// Hidden width `H` of the trained model.
+    #[serde(default = "paper_hidden")]
+    pub hidden: usize,
     /// Latent dimension `D` of the trained model.
     pub latent: usize,
     /// The epochs after which the model is measured, ascending.
@@ -65,11 +63,24 @@ pub struct GradientsStudy {
     pub seed: u64,
 }
 
+fn mnist() -> DatasetKind {
+    DatasetKind::Mnist
+}
+
+fn paper_hidden() -> usize {
+    200
+}
+
+/// Test images of the training run's per-epoch bound.
+const CURVE_POINTS: usize = 1000;
+
 impl GradientsStudy {
     /// The protocol of `docs/vae/gradients/`: `D = 20`, epochs 1, 5, 20, 50, 100, 64 draws, SNIS-2,000
     /// × 8 as the reference.
     pub fn standard() -> Self {
         GradientsStudy {
+            dataset: DatasetKind::Mnist,
+            hidden: paper_hidden(),
             latent: 20,
             epochs: vec![1, 5, 20, 50, 100],
             train_seed: 2021,
@@ -231,7 +242,11 @@ pub fn run_gradients_study(
     command: &str,
 ) -> AnyResult<Vec<Snapshot>> {
     study.validate()?;
-    let data = load_mnist(Binarization::Static { seed: 1 }, None, 1000)?;
+    let curve_points = match study.dataset {
+        DatasetKind::Synthetic => 20,
+        _ => CURVE_POINTS,
+    };
+    let data = super::data::load(study.dataset, 1, None, curve_points)?.train;
     let x = data.first_minibatch(DATA_SEED, BATCH, BATCH)?;
     let folder = claim(out, KIND, command, |_| None)?;
     let mut snapshots = Vec::new();
@@ -244,11 +259,12 @@ pub fn run_gradients_study(
 }
 
 /// The IWAE training run's settings (the paper's, trained to `epochs`).
-fn train_config(study: &GradientsStudy, epochs: usize) -> TrainConfig {
+fn train_config(study: &GradientsStudy, epochs: usize, curve_points: usize) -> TrainConfig {
     let mut c = TrainConfig::paper(EstimatorKind::Iwae, study.latent, epochs);
+    c.hidden = study.hidden;
     c.binarization = Binarization::Static { seed: 1 };
     c.seed = study.train_seed;
-    c.test_points = 1000;
+    c.test_points = curve_points;
     c
 }
 
@@ -276,7 +292,7 @@ fn snapshot(
     };
     let mut progress = super::bars::epoch_bars(ui, "IWAE training ".into(), note);
     let trainer = ucg_train::vae::run(
-        train_config(study, epoch),
+        train_config(study, epoch, data.test().len() / data.dim()),
         data,
         &run,
         resume,
