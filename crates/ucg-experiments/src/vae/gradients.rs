@@ -227,6 +227,13 @@ impl Snapshot {
                 }
         })
     }
+
+    /// The cost-matched IWAE's comparison (IWAE with the training coupled step's evaluations per point).
+    pub fn cost_matched(&self) -> Option<&GradientComparison> {
+        self.comparisons.iter().find(|c| {
+            matches!(c.estimator, ThetaGradient::Iwae { particles } if particles > LARGEST_IWAE)
+        })
+    }
 }
 
 /// Runs the study into `out` (resuming what is there) and writes its outputs; returns the snapshots'
@@ -460,14 +467,14 @@ fn csv(snapshots: &[Snapshot]) -> String {
     let mut out = String::from(
         "epoch,estimator,unbiased,draws,squared_bias,squared_bias_se,variance,variance_se,\
          variance_median_of_means,mean_squared_error,evaluations,seconds,capped,gradient_norm2,\
-         break_even_steps_vs_iwae10,break_even_seconds_vs_iwae10\n",
+         break_even_steps_vs_iwae10,break_even_seconds_vs_iwae10,break_even_steps_vs_cost_matched_iwae\n",
     );
     for s in snapshots {
-        let base = s.baseline();
+        let (base, matched) = (s.baseline(), s.cost_matched());
         for c in &s.comparisons {
             let cell = |v: Option<f64>| v.map_or_else(|| "never".to_string(), |v| v.to_string());
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 s.epoch,
                 c.estimator.label(),
                 c.estimator.is_unbiased(),
@@ -484,6 +491,7 @@ fn csv(snapshots: &[Snapshot]) -> String {
                 s.gradient_norm2,
                 base.map_or_else(String::new, |b| cell(c.break_even_steps(b))),
                 base.map_or_else(String::new, |b| cell(c.break_even_seconds(b))),
+                matched.map_or_else(String::new, |m| cell(c.break_even_steps(m))),
             ));
         }
     }
@@ -527,7 +535,11 @@ fn report(study: &GradientsStudy, snapshots: &[Snapshot]) -> String {
          below IWAE-10's, \"never\" when its bias is not the smaller. Capped coupled pairs are truncated \
          (biased) estimates and are counted.\n\n",
     );
-    s.push_str("## Along training\n\n| epoch | ‖∇‖² | IWAE-10 bias² (relative bias) |");
+    s.push_str(
+        "## Along training\n\nPer unbiased estimator: its tr Var per draw, then the break-even steps against IWAE-10 and \
+         against the cost-matched IWAE (whose step evaluates as many particles as the training coupled step's).\n\n\
+         | epoch | ‖∇‖² | IWAE-10 bias² (relative bias) | cost-matched IWAE: K, bias² |",
+    );
     let unbiased: Vec<&GradientComparison> = snapshots
         .first()
         .map(|f| {
@@ -539,30 +551,36 @@ fn report(study: &GradientsStudy, snapshots: &[Snapshot]) -> String {
         .unwrap_or_default();
     for c in &unbiased {
         s.push_str(&format!(
-            " {}: tr Var / break-even steps |",
+            " {}: tr Var / vs IWAE-10 / vs matched |",
             c.estimator.label()
         ));
     }
-    s.push_str("\n|--:|--:|--:|");
+    s.push_str("\n|--:|--:|--:|--:|");
     s.push_str(&"--:|".repeat(unbiased.len()));
     s.push('\n');
     for snap in snapshots {
         let Some(base) = snap.baseline() else {
             continue;
         };
+        let matched = snap.cost_matched();
         s.push_str(&format!(
-            "| {} | {} | {} ({:.2}) |",
+            "| {} | {} | {} ({:.2}) | {} |",
             snap.epoch,
             sig(snap.gradient_norm2),
             pm(base.squared_bias),
-            (base.squared_bias.value.max(0.0) / snap.gradient_norm2).sqrt()
+            (base.squared_bias.value.max(0.0) / snap.gradient_norm2).sqrt(),
+            matched.map_or_else(
+                || "–".into(),
+                |m| format!("{}, {}", m.estimator.label(), pm(m.squared_bias))
+            )
         ));
         for u in &unbiased {
             match snap.comparisons.iter().find(|c| c.estimator == u.estimator) {
                 Some(c) => s.push_str(&format!(
-                    " {} / {} |",
+                    " {} / {} / {} |",
                     sig(c.variance.value),
-                    break_even_cell(c.break_even_steps(base))
+                    break_even_cell(c.break_even_steps(base)),
+                    matched.map_or_else(|| "–".into(), |m| break_even_cell(c.break_even_steps(m)))
                 )),
                 None => s.push_str(" – |"),
             }
@@ -578,12 +596,14 @@ fn report(study: &GradientsStudy, snapshots: &[Snapshot]) -> String {
         ));
         s.push_str(
             "| estimator | bias² | tr Var | median of means | bias² + tr Var | evaluations | seconds | \
-             capped | break-even vs IWAE-10: steps / seconds |\n|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+             capped | break-even vs IWAE-10: steps / seconds | vs cost-matched IWAE: steps |\n\
+             |:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         let base = snap.baseline();
+        let matched = snap.cost_matched();
         for c in &snap.comparisons {
             s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 c.estimator.label(),
                 pm(c.squared_bias),
                 pm(c.variance),
@@ -600,6 +620,7 @@ fn report(study: &GradientsStudy, snapshots: &[Snapshot]) -> String {
                         break_even_cell(c.break_even_seconds(b))
                     )
                 ),
+                matched.map_or_else(|| "–".into(), |m| break_even_cell(c.break_even_steps(m))),
             ));
         }
     }
@@ -741,28 +762,38 @@ mod tests {
                 comparison(ThetaGradient::Sumo { first: 10 }, -1e4, 3e7),
                 comparison(ThetaGradient::Iwae { particles: 10 }, 1e6, 9e5),
                 comparison(ThetaGradient::Elbo { particles: 10 }, 2e6, 5e5),
+                comparison(ThetaGradient::Iwae { particles: 600 }, 2e4, 1e5),
             ],
         };
         let snaps = vec![snap(1), snap(5)];
         let text = report(&GradientsStudy::standard(), &snaps);
         // (7e7 − 9e5) / (1e6 − 1e4) = 69.8; SUMO's negative bias² counts as 0: (3e7 − 9e5) / 1e6 = 29.1;
-        // the ELBO, more biased than IWAE-10, never breaks even.
+        // the ELBO, more biased than IWAE-10, never breaks even. Against the cost-matched IWAE-600:
+        // (7e7 − 1e5) / (2e4 − 1e4) = 6990 and (3e7 − 1e5) / 2e4 = 1495.
         assert!(
-            text.contains("| 1 | 4e6 | 1e6 ± 100000 (0.50) | 7e7 / 70 | 3e7 / 29 |"),
+            text.contains(
+                "| 1 | 4e6 | 1e6 ± 100000 (0.50) | IWAE-600, 20000 ± 2000 | 7e7 / 70 / 6990 | 3e7 / 29 / 1495 |"
+            ),
             "{text}"
         );
         assert!(
             text.contains("| C-ISIR-DISIR K=10 L=10 (1,10) β=0 |"),
             "{text}"
         );
-        assert!(text.contains("| 0 | never / never |"), "{text}");
+        assert!(text.contains("| 0 | never / never | never |"), "{text}");
         let table = csv(&snaps);
-        assert_eq!(table.lines().count(), 1 + 2 * 4);
+        assert_eq!(table.lines().count(), 1 + 2 * 5);
         let iwae = table.lines().nth(3).unwrap();
         assert!(
-            iwae.starts_with("1,IWAE-10,false,8,") && iwae.ends_with(",0,0"),
+            iwae.starts_with("1,IWAE-10,false,8,") && iwae.ends_with(",0,0,never"),
             "{iwae}"
         );
-        assert!(table.lines().nth(4).unwrap().ends_with(",never,never"));
+        assert!(
+            table
+                .lines()
+                .nth(4)
+                .unwrap()
+                .ends_with(",never,never,never")
+        );
     }
 }
