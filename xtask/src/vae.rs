@@ -10,7 +10,7 @@ use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::efficiency::{
     EfficiencyStudy, configurations, relative_inefficiency, run_efficiency_study,
 };
-use ucg_experiments::vae::gradients::{GradientsStudy, run_gradients_study};
+use ucg_experiments::vae::gradients::{BreakEven, GradientsStudy, run_gradients_study};
 use ucg_experiments::vae::merge::merge_folders;
 use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
@@ -141,9 +141,11 @@ pub fn gradients(args: &VaeGradientsArgs, command: &str, ui: &Ui) -> AnyResult<(
             .iter()
             .filter(|c| c.estimator.is_unbiased())
             .map(|c| {
-                let n = c
-                    .break_even_steps(base)
-                    .map_or_else(|| "never".to_string(), |n| format!("{n:.0}"));
+                let n = match c.break_even_steps(base) {
+                    BreakEven::At(n) => format!("{:.0} ± {:.0}", n.value, n.se),
+                    BreakEven::Never => "never".into(),
+                    BreakEven::Unresolved => "unresolved".into(),
+                };
                 format!("{} {n}", c.estimator.label())
             })
             .collect();

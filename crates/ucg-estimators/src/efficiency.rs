@@ -101,8 +101,9 @@ pub fn median_of_means(values: &[f64], group: usize) -> f64 {
 /// ```
 ///
 /// on. With `V` in variance × seconds per draw, `n*` is in seconds. `Some(0)` when `a` is at least as
-/// good at every budget; `None` when `a` never catches up (its bias is not the smaller one) or an input
-/// is not finite.
+/// good at every budget; `None` when an input is not finite or `a`'s bias is not the smaller one, so that
+/// `a` is not the better one at large budgets (it still is at small ones when its variance is the
+/// smaller).
 ///
 /// # Example
 /// ```

@@ -56,15 +56,36 @@ use crate::error::{Result, invalid};
 use nalgebra::DMatrix;
 use rand::Rng;
 use rand::distr::Open01;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use ucg_couplings::ImportanceTarget;
 
 /// The law of SUMO's number of terms `N ≥ 1`: `P(N ≥ j) = 1/j` up to `j₀`, then `r^{j − j₀}/j₀`.
+/// Deserialising checks the values as [`RouletteSurvival::new`] does.
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawSurvival")
+)]
 pub struct RouletteSurvival {
     harmonic_until: usize,
     tail_ratio: f64,
+}
+
+/// [`RouletteSurvival`]'s fields as read, before they are checked.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawSurvival {
+    harmonic_until: usize,
+    tail_ratio: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawSurvival> for RouletteSurvival {
+    type Error = crate::error::EstimatorError;
+    fn try_from(raw: RawSurvival) -> Result<Self> {
+        RouletteSurvival::new(raw.harmonic_until, raw.tail_ratio)
+    }
 }
 
 impl RouletteSurvival {
@@ -117,7 +138,11 @@ impl RouletteSurvival {
         harmonic + r / ((1.0 - r) * self.harmonic_until as f64)
     }
 
-    /// Draws `N` by inversion: `N = max{j : U < s_j}` for `U` uniform on `(0, 1)`.
+    /// Draws `N`: with `U` uniform on `(0, 1)`, `N = max{j ≤ j₀ : U < 1/j}` when `U ≥ 1/j₀` (inversion of
+    /// the harmonic part); otherwise (probability `s_{j₀} = 1/j₀`) the tail, `N = j₀ + ⌊E / (−ln r)⌋` with
+    /// `E` exponential, since `P(N ≥ j₀ + i | N ≥ j₀) = P(E ≥ −i ln r) = rⁱ`. Drawing the tail from its own
+    /// exponential, not by inverting `U`, leaves it unbounded: a uniform in double precision never falls
+    /// below 2⁻⁵³, which would cap `N` (at 387 for `j₀ = 80`, `r = 0.9`) and bias the estimate.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
         let u: f64 = Open01.sample(rng);
         let j0 = self.harmonic_until;
@@ -125,19 +150,41 @@ impl RouletteSurvival {
             // U < 1/j ⟺ j < 1/U: the largest such j (at least 1, since U < 1).
             ((1.0 / u).ceil() as usize).saturating_sub(1).clamp(1, j0)
         } else {
-            // U < r^{j − j₀}/j₀ ⟺ j − j₀ < ln(U j₀)/ln r.
-            let steps = ((u * j0 as f64).ln() / self.tail_ratio.ln()).ceil();
-            j0 + (steps as usize).saturating_sub(1)
+            let e: f64 = Exp1.sample(rng);
+            let steps = (e / -self.tail_ratio.ln()).floor();
+            // Saturates only for draws of probability below r^(2⁶⁴).
+            j0.saturating_add(steps as usize)
         }
     }
 }
 
 /// SUMO's settings: the first bound `IWAE_m` and the law of the number of correction terms.
+/// Deserialising checks the values as [`Sumo::new`] does.
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawSumo")
+)]
 pub struct Sumo {
     first: usize,
     survival: RouletteSurvival,
+}
+
+/// [`Sumo`]'s fields as read, before they are checked.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawSumo {
+    first: usize,
+    survival: RouletteSurvival,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawSumo> for Sumo {
+    type Error = crate::error::EstimatorError;
+    fn try_from(raw: RawSumo) -> Result<Self> {
+        Sumo::new(raw.first, raw.survival)
+    }
 }
 
 impl Sumo {
@@ -178,7 +225,8 @@ impl Sumo {
 /// (see the [module documentation](self)).
 ///
 /// # Errors
-/// Fewer than `m + 1` log-weights, `out` of another length, or a log-weight that is NaN or `+∞`.
+/// Fewer than `m + 1` log-weights, `out` of another length, a log-weight that is NaN or `+∞`, or
+/// first particles all of zero weight (an infinite bound).
 pub fn sumo_coefficients(sumo: &Sumo, log_weights: &[f64], out: &mut [f64]) -> Result<f64> {
     let (m, len) = (sumo.first, log_weights.len());
     if len <= m {
@@ -202,25 +250,21 @@ pub fn sumo_coefficients(sumo: &Sumo, log_weights: &[f64], out: &mut [f64]) -> R
     {
         return Err(invalid("log_weights", "a log-weight is NaN or +∞"));
     }
-    let top = log_weights
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    if top == f64::NEG_INFINITY {
+    if log_weights.iter().all(|&l| l == f64::NEG_INFINITY) {
         return Err(invalid("log_weights", "every weight is zero"));
     }
     let n = len - m;
-    // Weights relative to the largest, w_i = exp(ℓ_i − top); S_k their prefix sums.
-    let mut prefix = Vec::with_capacity(len);
-    let mut total = 0.0;
-    for (o, &l) in out.iter_mut().zip(log_weights) {
-        *o = (l - top).exp();
-        total += *o;
-        prefix.push(total);
+    // log S_k, the prefix sums of the weights, by a running log-sum-exp (no weight is taken relative to
+    // a later, larger one, so early small weights cannot underflow to an empty prefix).
+    let mut log_prefix = Vec::with_capacity(len);
+    let mut acc = f64::NEG_INFINITY;
+    for &l in log_weights {
+        acc = log_add(acc, l);
+        log_prefix.push(acc);
     }
-    let bound = |k: usize| top + (prefix[k - 1] / k as f64).ln();
+    let bound = |k: usize| log_prefix[k - 1] - (k as f64).ln();
     let inverse_survival = |j: usize| 1.0 / sumo.survival.survival(j);
-    // b_k for k = m..=m+N; the estimate Σ_k b_k IWAE_k and the suffix sums Σ_{k ≥ i} b_k / S_k.
+    // b_k for k = m..=m+N, the coefficient of IWAE_k in the estimate.
     let b = |k: usize| {
         let j = k - m;
         if j == n {
@@ -231,19 +275,40 @@ pub fn sumo_coefficients(sumo: &Sumo, log_weights: &[f64], out: &mut [f64]) -> R
             inverse_survival(j) - inverse_survival(j + 1)
         }
     };
+    // c_i = (w_i / S_i) T_i with T_i = Σ_{k ≥ max(i, m)} b_k S_i / S_k, by the recursion
+    // T_i = [i ≥ m] b_i + (S_i / S_{i+1}) T_{i+1}, whose factors S_i / S_{i+1} ≤ 1 cannot overflow.
     let mut estimate = 0.0;
-    let mut suffix = 0.0;
+    let mut t = 0.0;
     for k in (1..=len).rev() {
+        if k < len {
+            t *= (log_prefix[k - 1] - log_prefix[k]).exp();
+        }
         if k >= m {
             let bk = b(k);
             if bk != 0.0 {
                 estimate += bk * bound(k);
-                suffix += bk / prefix[k - 1];
+                t += bk;
             }
         }
-        out[k - 1] *= suffix;
+        out[k - 1] = (log_weights[k - 1] - log_prefix[k - 1]).exp() * t;
+    }
+    if !estimate.is_finite() || out.iter().any(|c| !c.is_finite()) {
+        return Err(invalid(
+            "log_weights",
+            "the first bounds have zero weight (log-weights of −∞): SUMO is not finite",
+        ));
     }
     Ok(estimate)
+}
+
+/// `log(eᵃ + eᵇ)`, exact when either is `−∞`.
+fn log_add(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
 }
 
 /// One SUMO draw on an importance target: its particles, log-weights, gradient coefficients and estimate.
@@ -338,8 +403,11 @@ mod tests {
         }
     }
 
+    /// Shifting every log-weight by a constant shifts the estimate by it and leaves the coefficients
+    /// (to the rounding of log-weights near 900, about 10⁻¹³ relative); weights far below a later maximum
+    /// keep their share instead of underflowing.
     #[test]
-    fn large_log_weights_do_not_overflow() {
+    fn large_and_widely_spread_log_weights_stay_finite() {
         let sumo = Sumo::new(2, RouletteSurvival::new(3, 0.5).unwrap()).unwrap();
         let lw = [900.0, 901.0, 899.5, 900.2];
         let shifted: Vec<f64> = lw.iter().map(|l| l - 900.0).collect();
@@ -347,7 +415,110 @@ mod tests {
         let est = sumo_coefficients(&sumo, &lw, &mut c).unwrap();
         let est0 = sumo_coefficients(&sumo, &shifted, &mut c0).unwrap();
         assert!((est - 900.0 - est0).abs() < 1e-9);
-        assert_eq!(c, c0);
+        for (a, b) in c.iter().zip(&c0) {
+            assert!((a - b).abs() < 1e-11, "{a} vs {b}");
+        }
+        // The first three particles 2,000 nats below the last: IWAE_2 and IWAE_3 are about −2,000, and
+        // the last particle carries the whole correction.
+        let spread = [-2000.0, -2000.5, -2001.0, 0.0];
+        let mut c = [0.0; 4];
+        let est = sumo_coefficients(&sumo, &spread, &mut c).unwrap();
+        assert!(est.is_finite() && c.iter().all(|v| v.is_finite()));
+        let (e0, c0) = by_definition_in_logs(&sumo, &spread);
+        assert!((est - e0).abs() < 1e-9 * e0.abs(), "{est} vs {e0}");
+        for (a, b) in c.iter().zip(&c0) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let mut c = [0.0; 4];
+        assert!(
+            sumo_coefficients(
+                &sumo,
+                &[f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 0.0],
+                &mut c
+            )
+            .is_err()
+        );
+    }
+
+    /// [`by_definition`] with the bounds' sums taken relative to each prefix's own maximum.
+    fn by_definition_in_logs(sumo: &Sumo, lw: &[f64]) -> (f64, Vec<f64>) {
+        let m = sumo.first();
+        let log_sum = |k: usize| {
+            let top = lw[..k].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            top + lw[..k].iter().map(|l| (l - top).exp()).sum::<f64>().ln()
+        };
+        let iwae = |k: usize| log_sum(k) - (k as f64).ln();
+        let grad = |k: usize| -> Vec<f64> {
+            let ls = log_sum(k);
+            (0..lw.len())
+                .map(|i| if i < k { (lw[i] - ls).exp() } else { 0.0 })
+                .collect()
+        };
+        let mut est = iwae(m);
+        let mut c = grad(m);
+        for j in 1..=(lw.len() - m) {
+            let s = sumo.survival().survival(j);
+            est += (iwae(m + j) - iwae(m + j - 1)) / s;
+            let (g1, g0) = (grad(m + j), grad(m + j - 1));
+            for i in 0..lw.len() {
+                c[i] += (g1[i] - g0[i]) / s;
+            }
+        }
+        (est, c)
+    }
+
+    /// Averaged over the law of `N` (with `N > J` read as `N = J`), SUMO's estimate and coefficients are
+    /// exactly `IWAE_{m+J}` and its gradient's weights, for any fixed weights:
+    /// `Σ_{n ≤ J} (s_n − s_{n+1}) SUMO_n + s_{J+1} SUMO_J = IWAE_{m+J}`. With `J` past `j₀` this checks
+    /// the coefficients against the survival function they divide by, in both of its parts, exactly (the
+    /// survival's values themselves are checked against the sampler below).
+    #[test]
+    fn the_roulette_averages_to_the_last_bound() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+        for (m, j0, r, big_j) in [(3, 4, 0.7, 9), (1, 2, 0.5, 6), (10, 80, 0.9, 90)] {
+            let sumo = Sumo::new(m, RouletteSurvival::new(j0, r).unwrap()).unwrap();
+            let s = |j: usize| sumo.survival().survival(j);
+            let lw: Vec<f64> = (0..m + big_j)
+                .map(|_| rng.random::<f64>() * 6.0 - 3.0)
+                .collect();
+            let mut average = 0.0;
+            let mut average_c = vec![0.0; m + big_j];
+            for n in 1..=big_j {
+                let mut c = vec![0.0; m + n];
+                let e = sumo_coefficients(&sumo, &lw[..m + n], &mut c).unwrap();
+                let p = if n == big_j { s(n) } else { s(n) - s(n + 1) };
+                average += p * e;
+                for (a, ci) in average_c.iter_mut().zip(&c) {
+                    *a += p * ci;
+                }
+            }
+            let total: f64 = lw.iter().map(|l| l.exp()).sum();
+            let last = (total / (m + big_j) as f64).ln();
+            assert!((average - last).abs() < 1e-10, "m {m}: {average} vs {last}");
+            for (a, l) in average_c.iter().zip(&lw) {
+                assert!((a - l.exp() / total).abs() < 1e-10, "m {m}: {a}");
+            }
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn invalid_settings_cannot_be_read() {
+        let ok: Sumo = serde_json::from_str(
+            r#"{"first": 3, "survival": {"harmonic_until": 80, "tail_ratio": 0.9}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.expected_particles(),
+            3.0 + ok.survival().expected_terms()
+        );
+        for bad in [
+            r#"{"first": 0, "survival": {"harmonic_until": 80, "tail_ratio": 0.9}}"#,
+            r#"{"first": 3, "survival": {"harmonic_until": 0, "tail_ratio": 0.9}}"#,
+            r#"{"first": 3, "survival": {"harmonic_until": 80, "tail_ratio": 1.0}}"#,
+        ] {
+            assert!(serde_json::from_str::<Sumo>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

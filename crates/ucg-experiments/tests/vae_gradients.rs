@@ -47,6 +47,8 @@ fn every_estimator_is_measured_and_a_resumed_study_keeps_what_was_saved() {
         assert!(iwae100.squared_bias.value < base.squared_bias.value);
     }
     for f in [
+        "training.json",
+        "measurements/epoch-003/reference.json",
         "report.md",
         "gradients.csv",
         "snapshots/epoch-001.bin",
@@ -57,7 +59,8 @@ fn every_estimator_is_measured_and_a_resumed_study_keeps_what_was_saved() {
         assert!(out.join(f).is_file(), "{f}");
     }
 
-    // Interrupted: one measurement and the last snapshot's files lost; the rerun measures only those.
+    // Interrupted after every measurement but one: the rerun measures only that one (against the
+    // reference, drawn again), and keeps the rest to the same numbers.
     let measured = out.join("measurements/epoch-003/iwae-100.json");
     std::fs::remove_file(&measured).unwrap();
     let ui = Ui::recording();
@@ -75,9 +78,40 @@ fn every_estimator_is_measured_and_a_resumed_study_keeps_what_was_saved() {
             assert_eq!(x.variance, y.variance, "{}", x.estimator.label());
         }
     }
-    // A study with other settings is not resumed from these measurements.
+    // More epochs later keep what was measured; other settings measure afresh; a training run of other
+    // settings is refused.
+    let longer = GradientsStudy {
+        epochs: vec![1, 3, 4],
+        ..tiny()
+    };
+    let ui = Ui::recording();
+    assert_eq!(
+        run_gradients_study(&longer, &out, &ui, "test")
+            .unwrap()
+            .len(),
+        3
+    );
+    let kept = |ui: &Ui| {
+        ui.notes()
+            .iter()
+            .filter(|n| n.contains("measured earlier"))
+            .count()
+    };
+    assert_eq!(kept(&ui), 2 * first[0].comparisons.len());
     let other = GradientsStudy { draws: 9, ..tiny() };
     let ui = Ui::recording();
     run_gradients_study(&other, &out, &ui, "test").unwrap();
-    assert!(!ui.notes().iter().any(|n| n.contains("measured earlier")));
+    assert_eq!(kept(&ui), 0);
+    let err = run_gradients_study(
+        &GradientsStudy {
+            train_seed: 5,
+            ..tiny()
+        },
+        &out,
+        &Ui::quiet(),
+        "test",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("other settings"), "{err}");
 }

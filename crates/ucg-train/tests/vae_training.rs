@@ -115,6 +115,29 @@ fn an_interrupted_and_resumed_run_ends_bit_identical() {
     }
 }
 
+/// A SUMO step records the particles it evaluated, its own beside the shared ones: `B (K + m + N_b)`
+/// on average `B (2K + E[N])`.
+#[test]
+fn a_sumo_step_records_its_own_evaluations() {
+    let d = data(false);
+    let mut c = config(1);
+    c.estimator = EstimatorKind::Sumo;
+    let mut trainer = ucg_train::vae::Trainer::new(c.clone(), d.dim()).unwrap();
+    let mut recorded = Vec::new();
+    trainer
+        .train_epoch(&d, &mut |_, r| recorded.push(r.evaluations))
+        .unwrap();
+    let shared = (c.batch * c.k) as u64;
+    // Each point draws at least m + 1 = K + 1 particles of its own.
+    assert!(!recorded.is_empty());
+    assert!(
+        recorded
+            .iter()
+            .all(|&e| e >= shared + (c.batch * (c.k + 1)) as u64),
+        "{recorded:?}"
+    );
+}
+
 #[test]
 fn results_do_not_depend_on_the_number_of_threads() {
     let d = data(false);

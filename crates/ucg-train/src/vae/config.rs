@@ -340,6 +340,7 @@ fn describe_identity(bytes: &[u8]) -> Option<Vec<String>> {
         EstimatorKind::Iwae,
         EstimatorKind::CoupledIsirDisir,
         EstimatorKind::CoupledIsir,
+        EstimatorKind::Sumo,
     ];
     out.push(format!(
         "--estimator {}",

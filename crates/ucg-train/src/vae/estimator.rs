@@ -101,6 +101,13 @@ pub trait ThetaEstimator: Send {
         None
     }
 
+    /// Particles the estimator evaluated of its own in the step just taken, outside any chains reported
+    /// by [`ThetaEstimator::take_step_chains`] (and forgets them); 0 by default. SUMO's particles are
+    /// counted here, so that a step's recorded cost is what it evaluated.
+    fn take_step_evaluations(&mut self) -> u64 {
+        0
+    }
+
     /// What the estimator's own chains did in the step just taken (and forgets it); `None` for
     /// estimators without chains (the default).
     fn take_step_chains(&mut self) -> Option<super::steps::StepChains> {

@@ -113,6 +113,8 @@ pub fn add_sumo_gradient(
 pub struct SumoTheta {
     sumo: Sumo,
     chunk: usize,
+    /// Particles evaluated by the last step, until taken.
+    last_evaluations: u64,
 }
 
 impl SumoTheta {
@@ -131,7 +133,11 @@ impl SumoTheta {
                 reason: "the backward chunk must be at least one column".into(),
             });
         }
-        Ok(SumoTheta { sumo, chunk })
+        Ok(SumoTheta {
+            sumo,
+            chunk,
+            last_evaluations: 0,
+        })
     }
 
     /// The estimator's settings.
@@ -158,7 +164,7 @@ impl ThetaEstimator for SumoTheta {
     fn extra_gradient(&mut self, ctx: ThetaContext<'_>) -> Result<()> {
         let seed = ctx.rng.next_u64();
         let target = ctx.batch_target()?;
-        add_sumo_gradient(
+        let draw = add_sumo_gradient(
             &target,
             &self.sumo,
             seed,
@@ -166,6 +172,11 @@ impl ThetaEstimator for SumoTheta {
             ctx.grad,
             ctx.workspace,
         )?;
+        self.last_evaluations = draw.evaluations;
         Ok(())
+    }
+
+    fn take_step_evaluations(&mut self) -> u64 {
+        std::mem::take(&mut self.last_evaluations)
     }
 }

@@ -8,7 +8,8 @@
 //! [`compare`]: the squared bias `‖E g − ∇‖²` (estimated without the upward bias of the draws' noise,
 //! [`squared_distance_of_means`]), the variance per draw `tr Var g` with a robust companion, and the cost
 //! in particle evaluations and seconds. [`GradientComparison::break_even_steps`] turns two of them into
-//! the number of averaged steps from which the less biased one has the smaller error.
+//! the number of averaged steps from which the less biased one has the smaller error, with its error, or
+//! says that the data cannot tell ([`BreakEven`]).
 
 use std::time::Instant;
 
@@ -197,26 +198,86 @@ impl GradientComparison {
         }
     }
 
-    /// Steps (averaged draws) from which `self` has the smaller error than `other`
-    /// ([`break_even`]; `None`: never). A negative measured bias² counts as 0.
-    pub fn break_even_steps(&self, other: &GradientComparison) -> Option<f64> {
-        break_even(
-            self.squared_bias.value.max(0.0),
-            self.variance.value,
-            other.squared_bias.value.max(0.0),
-            other.variance.value,
-        )
+    /// Steps (averaged draws) from which `self` has the smaller error than `other` ([`break_even`], with
+    /// an error by the delta method). A negative measured bias² counts as 0. The minibatch's own
+    /// variance, common to both, cancels.
+    pub fn break_even_steps(&self, other: &GradientComparison) -> BreakEven {
+        BreakEven::of(self, other, self.variance, other.variance)
     }
 
     /// Seconds of averaged draws from which `self` has the smaller error than `other` at equal time:
-    /// [`break_even`] with variances × seconds per draw.
-    pub fn break_even_seconds(&self, other: &GradientComparison) -> Option<f64> {
-        break_even(
-            self.squared_bias.value.max(0.0),
-            self.variance.value * self.seconds.value,
-            other.squared_bias.value.max(0.0),
-            other.variance.value * other.seconds.value,
+    /// [`GradientComparison::break_even_steps`] with variances × seconds per draw. It leaves out the
+    /// minibatch's own variance, which does not cancel here and would add `V_data (t_self − t_other)`:
+    /// for a slower `self`, a lower bound.
+    pub fn break_even_seconds(&self, other: &GradientComparison) -> BreakEven {
+        BreakEven::of(
+            self,
+            other,
+            self.variance.times(self.seconds),
+            other.variance.times(other.seconds),
         )
+    }
+}
+
+/// When a less biased estimator catches up with another (see [`break_even`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BreakEven {
+    /// Its bias² is not smaller, by more than two standard errors: it never catches up at large
+    /// budgets (it may still be the better one at small budgets, when its variance is the smaller).
+    Never,
+    /// The bias² difference is within two standard errors of 0: the data cannot tell.
+    Unresolved,
+    /// From this budget on, with its error.
+    At(WithError),
+}
+
+impl BreakEven {
+    fn of(
+        a: &GradientComparison,
+        b: &GradientComparison,
+        variance_a: WithError,
+        variance_b: WithError,
+    ) -> BreakEven {
+        let gain = WithError {
+            value: b.squared_bias.value.max(0.0) - a.squared_bias.value.max(0.0),
+            se: a.squared_bias.se.hypot(b.squared_bias.se),
+        };
+        if !(gain.value.is_finite() && gain.se.is_finite()) {
+            return BreakEven::Unresolved;
+        }
+        if gain.value.abs() < 2.0 * gain.se {
+            return BreakEven::Unresolved;
+        }
+        match break_even(
+            a.squared_bias.value.max(0.0),
+            variance_a.value,
+            b.squared_bias.value.max(0.0),
+            variance_b.value,
+        ) {
+            None => BreakEven::Never,
+            Some(0.0) => BreakEven::At(WithError {
+                value: 0.0,
+                se: 0.0,
+            }),
+            Some(n) => {
+                let extra = WithError {
+                    value: variance_a.value - variance_b.value,
+                    se: variance_a.se.hypot(variance_b.se),
+                };
+                BreakEven::At(WithError {
+                    value: n,
+                    se: n * extra.relative().hypot(gain.relative()),
+                })
+            }
+        }
+    }
+
+    /// The budget, when there is one.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            BreakEven::At(n) => Some(n.value),
+            _ => None,
+        }
     }
 }
 
@@ -287,8 +348,8 @@ mod tests {
         }
     }
 
-    /// Draws `c + (±1, 0)` against a reference `(±1, 0)` around 0: bias² `|c|²` exactly (the noise
-    /// floors cancel), variance per draw 1 × n/(n − 1)·(n − 1)/n = 1 … measured by hand.
+    /// Draws `(2, 1) + (±1, 0)` against a reference `(±1, 0)`, by hand: `‖ḡ − ḡ_ref‖² = 5`, less each
+    /// side's noise floor `(8/7)/8`; the variance per draw is `8/7` (the sample variance of ±1).
     #[test]
     fn comparison_by_hand() {
         let signs = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
@@ -312,9 +373,18 @@ mod tests {
             },
             ..c.clone()
         };
-        let n = unbiased.break_even_steps(&c).unwrap();
+        let n = unbiased.break_even_steps(&c).value().unwrap();
         assert!((n - (10.0 - 8.0 / 7.0) / (5.0 - 2.0 / 7.0)).abs() < 1e-12);
-        assert!(c.break_even_steps(&unbiased).is_none());
+        assert_eq!(c.break_even_steps(&unbiased), BreakEven::Never);
+        assert_eq!(c.break_even_steps(&c), BreakEven::Unresolved);
+        let noisy = GradientComparison {
+            squared_bias: WithError {
+                value: 4.0,
+                se: 2.0,
+            },
+            ..c.clone()
+        };
+        assert_eq!(unbiased.break_even_steps(&noisy), BreakEven::Unresolved);
         assert!(
             compare(
                 ThetaGradient::Elbo { particles: 1 },

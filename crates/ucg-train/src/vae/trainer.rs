@@ -148,8 +148,8 @@ pub struct StepStats {
     pub objective_sum: f64,
     /// Sum over the minibatch of the effective sample size of each point's weights.
     pub ess_sum: f64,
-    /// The shared particles evaluated (`B·K`).
-    pub shared_evaluations: u64,
+    /// The particles evaluated outside chains: the shared ones (`B·K`) and the estimator's own (SUMO's).
+    pub evaluations_outside_chains: u64,
     /// What the estimator's own chains did, if it has any.
     pub chains: Option<super::steps::StepChains>,
     /// Seconds of the θ-estimator's own work.
@@ -306,7 +306,7 @@ impl Trainer {
         Ok(StepStats {
             objective_sum,
             ess_sum,
-            shared_evaluations: (batch * k) as u64,
+            evaluations_outside_chains: (batch * k) as u64 + self.estimator.take_step_evaluations(),
             chains: self.estimator.take_step_chains(),
             theta_seconds,
             seconds: started.elapsed().as_secs_f64(),
@@ -359,13 +359,15 @@ impl Trainer {
                     StepRecord::with_chains(
                         e,
                         s + 1,
-                        stats.shared_evaluations,
+                        stats.evaluations_outside_chains,
                         c,
                         stats.theta_seconds,
                         stats.seconds,
                     )
                 }
-                None => StepRecord::plain(e, s + 1, stats.shared_evaluations, stats.seconds),
+                None => {
+                    StepRecord::plain(e, s + 1, stats.evaluations_outside_chains, stats.seconds)
+                }
             });
             points += indices.len();
             if let Some(record) = self.steps.last() {
