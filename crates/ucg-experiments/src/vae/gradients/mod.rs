@@ -3,7 +3,8 @@
 //! which unbiased estimator pays off first?
 //!
 //! The study trains IWAE (the paper's settings at `D` = [`GradientsStudy::latent`]) and keeps its
-//! parameters after each epoch of [`GradientsStudy::epochs`] (`snapshots/epoch-NNN.bin`). On each
+//! parameters after each epoch of [`GradientsStudy::epochs`] (`snapshots/epoch-NNN.bin`), then measures
+//! the last snapshot (the trained model) and the others in order. On each
 //! snapshot and the minibatch of `reproduce vae-efficiency` (the first of master seed 2021, 100 images) it draws a high-accuracy reference (SNIS with thousands of particles)
 //! and every estimator of [`estimators`], and compares them
 //! ([`ucg_train::vae::theta_gradient::compare`]): squared bias, variance per draw, cost, and the
@@ -249,12 +250,22 @@ pub fn run_gradients_study(
     let x = data.first_minibatch(DATA_SEED, BATCH, BATCH)?;
     let folder = claim(out, KIND, command, |_| None)?;
     measure::check_training(study, &folder)?;
-    let mut snapshots = Vec::new();
-    for &epoch in &study.epochs {
-        let model = measure::snapshot(study, epoch, &data, &folder, ui)?;
+    // Every snapshot first (training is the cheap part, and a snapshot can only be saved while the run
+    // passes its epoch), then the measurements, the last epoch (the trained model) first.
+    let models = study
+        .epochs
+        .iter()
+        .map(|&epoch| measure::snapshot(study, epoch, &data, &folder, ui))
+        .collect::<AnyResult<Vec<_>>>()?;
+    let mut order: Vec<usize> = (0..study.epochs.len()).collect();
+    order.rotate_right(1);
+    let mut snapshots: Vec<Snapshot> = Vec::new();
+    for i in order {
+        let epoch = study.epochs[i];
         snapshots.push(measure::measure_snapshot(
-            study, epoch, &model, &x, &folder, ui,
+            study, epoch, &models[i], &x, &folder, ui,
         )?);
+        snapshots.sort_by_key(|s| s.epoch);
         outputs::write_outputs(study, &snapshots, &folder, ui)?;
     }
     Ok(snapshots)
