@@ -133,19 +133,10 @@ impl GradientsStudy {
 const LARGEST_IWAE: usize = 100;
 
 /// The coupled estimator of training (C-ISIR-DISIR, `K = 10`, `L = 10`, window (1, 10), β = 0, cap
-/// 1,000), whose cost per point sets the cost-matched IWAE's `K`.
+/// 1,000; the baseline of `reproduce vae-efficiency`), whose cost per point sets the cost-matched IWAE's
+/// `K`.
 pub fn training_coupled() -> EfficiencySettings {
-    EfficiencySettings {
-        kind: CoupledKernelKind::IsirDisir,
-        particles: 10,
-        beta: 0.0,
-        lag: 10,
-        k: 1,
-        m: 10,
-        cap: 1000,
-        proposal_scale: 1.0,
-        fit_particles: 0,
-    }
+    super::efficiency::baseline()
 }
 
 /// The estimators compared, in order: the training coupled estimator first (its cost fixes the
