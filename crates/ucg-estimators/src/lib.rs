@@ -59,6 +59,11 @@ pub mod pilot;
 #[cfg(feature = "rayon")]
 pub mod replicates;
 pub mod sumo;
+
+/// The workspace README's library quick-start, compiled and run as a doc test so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeQuickStart;
 /// Deterministic streams ([`ucg_rng`], re-exported): unit `i` under `seed` always gets `stream(seed, i)`.
 pub use ucg_rng as seeding;
 pub mod summary;

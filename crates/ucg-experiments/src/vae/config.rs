@@ -329,12 +329,15 @@ impl Config {
             dataset: DatasetKind::Mnist,
             latent: 20,
             pretrain_epochs: 100,
+            // Ordered by what the verdict needs first (the plan's jobs, hence `--shard i/n`, follow it):
+            // the cost-matched IWAE, the coupled run with IWAE-10 for its wall time, IWAE-10, then the
+            // other unbiased estimators and the ELBO.
             estimators: vec![
-                Estimator::Elbo,
+                Estimator::CoupledIsirDisir,
                 Estimator::Iwae,
                 Estimator::Sumo,
-                Estimator::CoupledIsirDisir,
                 Estimator::CoupledIsir,
+                Estimator::Elbo,
             ],
             epochs: 30,
             steps_per_epoch: Some(100),
