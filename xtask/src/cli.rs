@@ -513,6 +513,11 @@ pub struct MergeArgs {
     /// Folder for the merged results, summary, report and figures.
     #[arg(long)]
     pub out: PathBuf,
+    /// VAE studies: keep the runs' records but not their parameters (`model.bin`, `checkpoint.bin`),
+    /// with each model's MD5 in `model.md5`; such a folder can be kept in version control and merged
+    /// later with the study's other shards.
+    #[arg(long)]
+    pub records_only: bool,
 }
 
 /// A whole number `0 ≤ n < 2⁶⁴`, with a message that says so for negative or other input (clap would

@@ -6,7 +6,7 @@ use ucg_data::{cifar, data_dir, fashion, mnist};
 
 /// Finds or fetches the data set `which` (`mnist`, `fashion-mnist` or `cifar10`) in the data folder
 /// (`$UCG_DATA_DIR`, or `data/` at the workspace root), verifies it, and prints where its files are.
-pub fn data_command(which: &str) -> Result<(), Box<dyn std::error::Error>> {
+pub fn data_command(which: &str) -> ucg_experiments::AnyResult<()> {
     let dir = data_dir();
     let files: Vec<String> = match which {
         "mnist" => {

@@ -178,8 +178,11 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 /// Runs `cargo xtask merge`: merges the shards' folders, regenerates the outputs, prints the verdicts.
 ///
 /// # Errors
-/// Shards of different runs, a shard given twice, or unreadable folders.
+/// Shards of different runs, a shard given twice, `--records-only`, or unreadable folders.
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
+    if args.records_only {
+        return Err("--records-only is for VAE studies: a PPCA folder holds no parameters".into());
+    }
     let folder = merge_folders(&args.shards, &args.out, command)?;
     let summary = write_outputs(&folder, command, ui)?;
     print_lines(&verdict_lines(&summary));

@@ -11,7 +11,7 @@ use ucg_experiments::vae::efficiency::{
     EfficiencyStudy, configurations, relative_inefficiency, run_efficiency_study,
 };
 use ucg_experiments::vae::gradients::{BreakEven, GradientsStudy, run_gradients_study};
-use ucg_experiments::vae::merge::merge_folders;
+use ucg_experiments::vae::merge::{Parameters, merge_folders};
 use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
 use ucg_experiments::vae::study::{run_study, write_outputs};
@@ -164,7 +164,12 @@ pub fn gradients(args: &VaeGradientsArgs, command: &str, ui: &Ui) -> AnyResult<(
 /// # Errors
 /// Shards of different studies, runs that differ between shards, unreadable folders.
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    let folder = merge_folders(&args.shards, &args.out, command)?;
+    let parameters = if args.records_only {
+        Parameters::DigestOnly
+    } else {
+        Parameters::Keep
+    };
+    let folder = merge_folders(&args.shards, &args.out, command, parameters)?;
     let summary = write_outputs(&folder, command, ui)?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())

@@ -21,9 +21,9 @@ pub enum EstimatorError {
     /// A kernel or target failed.
     #[error(transparent)]
     Kernel(#[from] CouplingError),
-    /// The function `h` (the sink) failed.
+    /// The function `h` (the sink) failed, with its own error as the source.
     #[error("accumulating h failed: {0}")]
-    Sink(String),
+    Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Not enough data for a summary.
     #[error("not enough values for {what}: need {need}, got {got}")]
     TooFew {
@@ -34,6 +34,13 @@ pub enum EstimatorError {
         /// The count given.
         got: usize,
     },
+}
+
+impl EstimatorError {
+    /// A failure of the function `h` (the sink), keeping `error` as the source.
+    pub fn sink(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        EstimatorError::Sink(Box::new(error))
+    }
 }
 
 /// Shorthand for results of this crate.

@@ -41,7 +41,7 @@ pub mod progress;
 pub mod shard;
 pub mod vae;
 
-/// Errors of the experiments: anything displayable, reported on one line by `cargo xtask`.
-pub type AnyError = Box<dyn std::error::Error>;
+/// Errors of the experiments: any error that can cross threads, reported on one line by `cargo xtask`.
+pub type AnyError = Box<dyn std::error::Error + Send + Sync>;
 /// Results of the experiments.
 pub type AnyResult<T> = Result<T, AnyError>;

@@ -7,7 +7,7 @@ use std::path::Path;
 use ucg_experiments::progress::Ui;
 use ucg_experiments::shard::Shard;
 use ucg_experiments::vae::config::Config;
-use ucg_experiments::vae::merge::merge_folders;
+use ucg_experiments::vae::merge::{Parameters, merge_folders};
 use ucg_experiments::vae::plan::{Role, units};
 use ucg_experiments::vae::study::{claim_folder, prepare_folder, run_study, write_outputs};
 use ucg_experiments::vae::unit::{run_dir, run_unit};
@@ -27,6 +27,32 @@ fn deterministic_files(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
                 .map(|f| bytes(dir, &u.name, f))
         })
         .collect()
+}
+
+/// Evaluations and meeting times of every run but the same-wall-time one: what a study's report is
+/// made of.
+fn records(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
+    units(config)
+        .iter()
+        .filter(|u| u.role != Role::SameWallTime)
+        .flat_map(|u| {
+            ["eval-iwae.csv", "eval-ais.csv", "meetings.csv"].map(|f| bytes(dir, &u.name, f))
+        })
+        .collect()
+}
+
+/// Every file under `dir`, recursively.
+fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(all_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]
@@ -95,11 +121,35 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
         })
         .collect();
     let merged = dir.path().join("merged");
-    let claimed = merge_folders(&shards, &merged, "merge").unwrap();
+    let claimed = merge_folders(&shards, &merged, "merge", Parameters::Keep).unwrap();
     let merged_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
     drop(claimed);
     assert_eq!(deterministic_files(&config, &merged), expected);
     assert_eq!(merged_summary.runs.len(), 7);
+
+    // One shard kept as records only (no parameters: what a sitting can commit), merged later with the
+    // others: the same results; a model that differs from the kept digest is refused.
+    let kept = dir.path().join("kept");
+    drop(merge_folders(&shards[..1], &kept, "merge", Parameters::DigestOnly).unwrap());
+    let files = all_files(&kept.join("runs"));
+    let named = |n: &str| files.iter().filter(|f| f.ends_with(n)).count();
+    assert_eq!((named("model.bin"), named("checkpoint.bin")), (0, 0));
+    assert_eq!(named("model.md5"), named("eval-iwae.csv"));
+    assert!(named("model.md5") >= 2, "the pretrain and the shard's runs");
+    let later = dir.path().join("later");
+    let inputs = [kept.clone(), shards[1].clone(), shards[2].clone()];
+    let claimed = merge_folders(&inputs, &later, "merge", Parameters::Keep).unwrap();
+    let later_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
+    drop(claimed);
+    assert_eq!(records(&config, &later), records(&config, &merged));
+    let debug = |s: &ucg_experiments::vae::summary::Summary| format!("{:?}", s.differences);
+    assert_eq!(debug(&later_summary), debug(&merged_summary));
+    let pretrain = run_dir(&kept, &units(&config)[0].name).join("model.md5");
+    std::fs::write(&pretrain, "0123456789abcdef0123456789abcdef\n").unwrap();
+    let err = merge_folders(&inputs, &dir.path().join("m4"), "merge", Parameters::Keep)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("differs between shards"), "{err}");
 
     // Interrupted: the pretrain done, the coupled run stopped after its first epoch; then resumed.
     let resumed = dir.path().join("resumed");
@@ -113,7 +163,11 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
         config.curve_points,
     )
     .unwrap();
-    let mut partial = plan[3].clone();
+    let mut partial = plan
+        .iter()
+        .find(|u| u.name.ends_with("-coupled-isir-disir"))
+        .unwrap()
+        .clone();
     assert_eq!(partial.role, Role::Main);
     partial.epochs = 1;
     for u in [&plan[0], &partial] {
@@ -198,11 +252,24 @@ fn bad_input_is_one_clear_error() {
         &claim_folder(&other, "t").unwrap(),
     )
     .unwrap();
-    let err =
-        one_line(merge_folders(&[out.clone(), other], &dir.path().join("m"), "t").unwrap_err());
+    let err = one_line(
+        merge_folders(
+            &[out.clone(), other],
+            &dir.path().join("m"),
+            "t",
+            Parameters::Keep,
+        )
+        .unwrap_err(),
+    );
     assert!(err.contains("different studies"), "{err}");
     let err = one_line(
-        merge_folders(&[dir.path().join("missing")], &dir.path().join("m"), "t").unwrap_err(),
+        merge_folders(
+            &[dir.path().join("missing")],
+            &dir.path().join("m"),
+            "t",
+            Parameters::Keep,
+        )
+        .unwrap_err(),
     );
     assert!(err.contains("not a VAE results folder"), "{err}");
     let mut bad = Config::quick_preset(1);
@@ -348,7 +415,7 @@ fn a_merged_folder_is_merged_again_never_resumed() {
         .collect();
     let merged = dir.path().join("merged");
     let merge = || {
-        let folder = merge_folders(&shards, &merged, "merge")?;
+        let folder = merge_folders(&shards, &merged, "merge", Parameters::Keep)?;
         write_outputs(&folder, "merge", &Ui::quiet())
     };
     let whole = merge().unwrap();
@@ -375,12 +442,12 @@ fn a_merged_folder_is_merged_again_never_resumed() {
         "{err}"
     );
     let twice = [shards[0].clone(), shards[0].clone()];
-    let err = merge_folders(&twice, &dir.path().join("m2"), "t")
+    let err = merge_folders(&twice, &dir.path().join("m2"), "t", Parameters::Keep)
         .unwrap_err()
         .to_string();
     assert!(err.contains("is given twice"), "{err}");
     let busy = ucg_files::FolderLock::acquire(&shards[1], "the shard's own run").unwrap();
-    let err = merge_folders(&shards, &dir.path().join("m3"), "t")
+    let err = merge_folders(&shards, &dir.path().join("m3"), "t", Parameters::Keep)
         .unwrap_err()
         .to_string();
     assert!(

@@ -168,7 +168,7 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
         assert!(
             matches!(
                 checkpoint::from_bytes(&good[..n], "c", config(2), P),
-                Err(TrainError::File { .. })
+                Err(TrainError::UnusableFile { .. })
             ),
             "{n}"
         );

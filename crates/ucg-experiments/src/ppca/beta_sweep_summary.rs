@@ -23,7 +23,8 @@ use crate::AnyResult;
 use crate::progress::Ui;
 use ucg_files::RunFolder;
 
-/// The largest share of replicates with a capped chain that the study accepts (issue 12).
+/// The largest share of replicates with a capped chain that the study accepts: beyond it, truncation
+/// would be a visible part of the estimate.
 pub const TRUNCATION_BUDGET: f64 = 0.01;
 
 pub use ucg_estimators::efficiency::WithError;

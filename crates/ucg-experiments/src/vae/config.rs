@@ -160,9 +160,9 @@ pub struct EvalConfig {
 }
 
 /// The cost-matched IWAE's particles in the `refine` preset: the particle evaluations per point of a
-/// coupled step (C-ISIR-DISIR, `K = 10`, `L = 10`, β = 0) on a converged `D = 20` model, 586 (58,649 per minibatch of 100) as measured by
-/// `reproduce vae-efficiency` (`docs/vae/coupled-efficiency/`); `reproduce vae-gradients` measures it
-/// again along training.
+/// coupled step (C-ISIR-DISIR, `K = 10`, `L = 10`, β = 0) on a converged `D = 20` model, rounded, as
+/// `reproduce vae-efficiency` measures it (`docs/vae/coupled-efficiency/`; `reproduce vae-gradients`
+/// measures it along training).
 pub const REFINE_MATCHED_PARTICLES: usize = 590;
 
 /// Settings of a whole study.
@@ -351,7 +351,7 @@ impl Config {
         config
     }
 
-    /// The paper's protocol (issue 11): MNIST at `D ∈ {20, 100, 300}` with ELBO, IWAE and C-ISIR-DISIR
+    /// The paper's protocol: MNIST at `D ∈ {20, 100, 300}` with ELBO, IWAE and C-ISIR-DISIR
     /// for 300 epochs (and C-ISIR at `D = 20`); Fashion-MNIST at `D = 100`, IWAE for 200 epochs then
     /// C-ISIR-DISIR (and IWAE, for comparison) to 300; IWAE-5,000 on all 10,000 test images, AIS on 100;
     /// β by the paper's ESS rule.

@@ -1,4 +1,4 @@
-//! The VAE experiment (issue 11; `docs/vae/README.md`): VAEs on binarised MNIST (and Fashion-MNIST)
+//! The VAE experiment (`docs/vae/README.md`): VAEs on binarised MNIST (and Fashion-MNIST)
 //! trained by ELBO, IWAE and the unbiased coupled gradients (C-ISIR-DISIR, C-ISIR), each final model
 //! evaluated on the same test points, compared by paired differences, beside the paper's Table 1.
 //!

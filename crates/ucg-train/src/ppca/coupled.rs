@@ -52,7 +52,7 @@ impl Acc {
 
 /// Accumulates one event of a point's lagged estimator into its accumulator.
 pub(super) fn sink(acc: &mut Acc, ev: Event<'_, IsirState>) -> ucg_estimators::Result<()> {
-    let to_sink = |e: ucg_models::ModelError| ucg_estimators::EstimatorError::Sink(e.to_string());
+    let to_sink = |e: ucg_models::ModelError| ucg_estimators::EstimatorError::sink(e);
     match ev {
         Event::Term {
             state, coefficient, ..

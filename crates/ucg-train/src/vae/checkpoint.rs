@@ -102,7 +102,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn bad(&self, reason: impl Into<String>) -> TrainError {
-        TrainError::File {
+        TrainError::UnusableFile {
             path: self.what.to_string(),
             reason: format!("not a usable checkpoint: {}", reason.into()),
         }
@@ -226,7 +226,7 @@ fn earlier_default_chunk(config: &TrainConfig) -> Option<TrainConfig> {
 /// gradient's backward passes; keeping it keeps the run's arithmetic what it was).
 ///
 /// # Errors
-/// [`TrainError::File`] for a damaged checkpoint or one written under other settings (naming the first
+/// [`TrainError::UnusableFile`] for a damaged checkpoint or one written under other settings (naming the first
 /// setting that differs).
 pub fn from_bytes(
     bytes: &[u8],
@@ -250,7 +250,7 @@ pub fn from_bytes(
             Some(d) => format!("{file} was {d}; resume it with the same settings"),
             None => format!("{file} was written with other settings"),
         };
-        return Err(TrainError::File {
+        return Err(TrainError::UnusableFile {
             path: what.to_string(),
             reason,
         });
@@ -318,10 +318,8 @@ pub fn from_bytes(
 /// # Errors
 /// Input/output failures.
 pub fn save(trainer: &Trainer, path: &Path) -> Result<()> {
-    ucg_data::atomic::write_atomic(path, &to_bytes(trainer)).map_err(|e| TrainError::File {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })
+    let folder = path.parent().unwrap_or(Path::new("."));
+    ucg_files::write_atomic(path, &to_bytes(trainer)).map_err(TrainError::of_folder(folder))
 }
 
 /// Reads the checkpoint at `path` (see [`from_bytes`]).
@@ -330,9 +328,6 @@ pub fn save(trainer: &Trainer, path: &Path) -> Result<()> {
 /// An unreadable file and those of [`from_bytes`].
 pub fn load(path: &Path, config: TrainConfig, data_dim: usize) -> Result<Trainer> {
     let what = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| TrainError::File {
-        path: what.clone(),
-        reason: e.to_string(),
-    })?;
+    let bytes = std::fs::read(path).map_err(TrainError::io(path))?;
     from_bytes(&bytes, &what, config, data_dim)
 }

@@ -57,9 +57,9 @@ pub struct CoupledConfig {
     pub lag: usize,
     /// Cap on the iterations of a pair; a capped pair's estimate is truncated and is counted.
     pub cap: usize,
-    /// Backward columns per weighted backward pass (bounds the memory of the gradient computation; 512
-    /// keeps a pass's `784 × chunk` logit gradients within a core's L2 cache, and measured 29% less time
-    /// than 4096 for the gradient of a D = 20 step on one thread).
+    /// Backward columns per weighted backward pass: bounds the memory of the gradient computation, and
+    /// 512 keeps a pass's `784 × chunk` logit gradients within a core's L2 cache (timed in
+    /// `docs/performance.md`).
     pub chunk: usize,
 }
 
@@ -269,7 +269,7 @@ impl PointTerms {
 ///
 /// Terms of one point that hold the same particle (bit for bit) share one backward column with the sum of
 /// their coefficients (in `f64`, in the order of the terms): a kept particle stays in its chain for many
-/// iterations, so about a tenth of a step's terms repeat an earlier one (measured at D = 20, β = 0.9).
+/// iterations, so many of a step's terms repeat an earlier one, the more the stickier the kernel.
 /// The result differs from one column per term only by the order of floating-point summation.
 ///
 /// # Errors

@@ -107,8 +107,7 @@ impl VaeData {
                 self.n
             )));
         }
-        let order = ucg_data::Minibatches::new(self.n, batch)
-            .map_err(|e| TrainError::Data(e.to_string()))?
+        let order = ucg_data::Minibatches::new(self.n, batch)?
             .shuffle(seed)
             .order(0);
         let mut x = Vec::new();
@@ -163,8 +162,7 @@ pub fn load_mnist(
     test_points: usize,
 ) -> Result<VaeData> {
     let dir = ucg_data::data_dir();
-    let data_err =
-        |e: ucg_data::DataError| TrainError::Data(format!("MNIST in {}: {e}", dir.display()));
+    let data_err = |source| mnist_error(&dir, source);
     let train = ucg_data::load_mnist(&dir, Split::Train).map_err(data_err)?;
     let test = ucg_data::load_mnist(&dir, Split::Test).map_err(data_err)?;
     let n = subset.unwrap_or(train.len());
@@ -196,6 +194,15 @@ pub fn load_mnist(
     }
 }
 
+/// A failure reading, fetching or caching MNIST in `dir`.
+fn mnist_error(dir: &std::path::Path, source: ucg_data::DataError) -> TrainError {
+    TrainError::DataSet {
+        set: "MNIST",
+        dir: dir.to_path_buf(),
+        source,
+    }
+}
+
 /// The first `points` MNIST test images, binarised statically with `seed`, as `P × points` column-major
 /// `f32` (the evaluation set of a trained model).
 ///
@@ -203,8 +210,7 @@ pub fn load_mnist(
 /// MNIST missing and not fetchable, more points than the test set holds, or an unwritable cache.
 pub fn load_mnist_test(seed: u64, points: usize) -> Result<Vec<f32>> {
     let dir = ucg_data::data_dir();
-    let test = ucg_data::load_mnist(&dir, Split::Test)
-        .map_err(|e| TrainError::Data(format!("MNIST in {}: {e}", dir.display())))?;
+    let test = ucg_data::load_mnist(&dir, Split::Test).map_err(|e| mnist_error(&dir, e))?;
     if points == 0 || points > test.len() {
         return Err(invalid(format!(
             "asked for {points} test images; MNIST has {}",
@@ -223,7 +229,7 @@ fn binarized_test(
 ) -> Result<Vec<f32>> {
     let cache = binarize::static_cache_paths(dir, "mnist", Split::Test, seed);
     let bits = binarize::binarize_static_cached(test.images(), seed, &cache)
-        .map_err(|e| TrainError::Data(format!("MNIST in {}: {e}", dir.display())))?;
+        .map_err(|e| mnist_error(dir, e))?;
     Ok(bits.bits()[..points * bits.dim()]
         .iter()
         .map(|&b| f32::from(b))

@@ -55,9 +55,8 @@ impl<'a> ThetaContext<'a> {
 /// Non-finite log-weights.
 pub fn own_particles_objective(log_weights: &[f32], k: usize, coeffs: &mut [f32]) -> Result<f64> {
     if !log_weights.iter().all(|v| v.is_finite()) {
-        return Err(crate::TrainError::InvalidSetting {
-            name: "log-weights",
-            reason: "non-finite (diverged training?)".into(),
+        return Err(crate::TrainError::Diverged {
+            what: "log-weights".into(),
         });
     }
     let mut scratch = vec![0.0f32; k];
@@ -180,9 +179,8 @@ fn check(log_weights: &[f32]) -> Result<()> {
     if log_weights.iter().all(|v| v.is_finite()) {
         Ok(())
     } else {
-        Err(crate::TrainError::InvalidSetting {
-            name: "log-weights",
-            reason: "non-finite (diverged training?)".into(),
+        Err(crate::TrainError::Diverged {
+            what: "log-weights".into(),
         })
     }
 }

@@ -66,12 +66,9 @@ pub fn evaluate_vae(
     progress: Option<ProgressHook<'_>>,
 ) -> Result<PointEstimates> {
     let what = model_path.display().to_string();
-    let bytes = std::fs::read(model_path).map_err(|e| TrainError::File {
-        path: what.clone(),
-        reason: e.to_string(),
-    })?;
+    let bytes = std::fs::read(model_path).map_err(TrainError::io(model_path))?;
     if super::checkpoint::is_checkpoint(&bytes) {
-        return Err(TrainError::File {
+        return Err(TrainError::UnusableFile {
             path: what,
             reason: "a training checkpoint, not a parameter file: pass the `model.bin` that `train vae` \
                      writes next to it"
@@ -83,7 +80,7 @@ pub fn evaluate_vae(
         check_ais_memory(s, model.shape())?;
     }
     if model.shape().data_dim != MNIST_PIXELS {
-        return Err(TrainError::File {
+        return Err(TrainError::UnusableFile {
             path: what,
             reason: format!(
                 "this model was trained on {}-pixel images, not MNIST's {MNIST_PIXELS}",

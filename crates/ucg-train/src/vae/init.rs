@@ -46,10 +46,7 @@ pub(crate) struct Initial {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| TrainError::File {
-        path: path.display().to_string(),
-        reason: format!("cannot read the initial parameters: {e}"),
-    })
+    std::fs::read(path).map_err(TrainError::io(path))
 }
 
 impl InitialParameters {
@@ -83,7 +80,7 @@ impl InitialParameters {
         let what = self.path.display().to_string();
         let sum = vae_file::fnv1a64(&bytes);
         if sum != self.checksum {
-            return Err(TrainError::File {
+            return Err(TrainError::UnusableFile {
                 path: what,
                 reason: format!(
                     "the initial parameters changed: checksum {sum:016x}, the run started from {:016x}",

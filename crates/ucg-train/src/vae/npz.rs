@@ -14,7 +14,7 @@ use ucg_data::wheel;
 use ucg_models::vae::{Vae, VaeShape};
 
 fn bad(what: &str, reason: impl Into<String>) -> TrainError {
-    TrainError::File {
+    TrainError::UnusableFile {
         path: what.to_string(),
         reason: reason.into(),
     }

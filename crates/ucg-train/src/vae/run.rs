@@ -99,25 +99,13 @@ pub fn claim_folder(out: &Path, holder: &str) -> Result<RunFolder> {
 }
 
 fn folder_error(out: &Path, e: ucg_files::FilesError) -> TrainError {
-    match e {
-        ucg_files::FilesError::Io { path, source } => TrainError::File {
-            path: path.display().to_string(),
-            reason: source.to_string(),
-        },
-        // The folder's own messages name the folder already.
-        other => TrainError::OutputFolder {
-            path: out.display().to_string(),
-            message: other.to_string(),
-        },
-    }
+    TrainError::of_folder(out)(e)
 }
 
 fn write(out: &RunFolder, name: &str, bytes: &[u8]) -> Result<()> {
-    let path = out.file(name).map_err(|e| folder_error(&out.dir(), e))?;
-    ucg_data::atomic::write_atomic(&path, bytes).map_err(|e| TrainError::File {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })
+    let dir = out.dir();
+    let path = out.file(name).map_err(TrainError::of_folder(&dir))?;
+    ucg_files::write_atomic(&path, bytes).map_err(TrainError::of_folder(&dir))
 }
 
 /// Trains `config.epochs` epochs (in total, counting those of a resumed checkpoint) on `data`, in `out`.
@@ -139,7 +127,7 @@ pub fn run(
     let ckpt: PathBuf = out.path(CHECKPOINT_FILE);
     let mut trainer = if resume {
         if !ckpt.is_file() {
-            return Err(TrainError::File {
+            return Err(TrainError::UnusableFile {
                 path: ckpt.display().to_string(),
                 reason: "no checkpoint to resume".into(),
             });
@@ -149,7 +137,7 @@ pub fn run(
         t
     } else {
         if ckpt.exists() {
-            return Err(TrainError::File {
+            return Err(TrainError::UnusableFile {
                 path: ckpt.display().to_string(),
                 reason: "a run already exists here; pass --resume to continue it or choose another output folder".into(),
             });

@@ -54,21 +54,20 @@ pub fn sumo_draw(target: &VaeBatchTarget<'_>, sumo: &Sumo, seed: u64) -> Result<
     let requests: Vec<(usize, &DMatrix<f64>)> = noise.iter().enumerate().collect();
     let evaluations: usize = noise.iter().map(|n| n.ncols()).sum();
     let mut log_weights = vec![0.0; evaluations];
-    target
-        .log_weights_batch(&requests, &mut log_weights)
-        .map_err(|e| TrainError::InvalidSetting {
-            name: "SUMO log-weights",
-            reason: e.to_string(),
-        })?;
+    target.log_weights_batch(&requests, &mut log_weights)?;
     let (mut terms, mut estimates) = (Vec::with_capacity(noise.len()), Vec::new());
     let mut at = 0;
     for xi in &noise {
         let n = xi.ncols();
         let mut c = vec![0.0; n];
-        let estimate = sumo_coefficients(sumo, &log_weights[at..at + n], &mut c).map_err(|e| {
-            TrainError::InvalidSetting {
-                name: "SUMO log-weights",
-                reason: format!("{e} (diverged training?)"),
+        let lw = &log_weights[at..at + n];
+        let estimate = sumo_coefficients(sumo, lw, &mut c).map_err(|e| {
+            if lw.iter().all(|v| v.is_finite()) {
+                TrainError::from(e)
+            } else {
+                TrainError::Diverged {
+                    what: "SUMO's log-weights".into(),
+                }
             }
         })?;
         at += n;

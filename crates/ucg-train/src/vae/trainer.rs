@@ -334,8 +334,7 @@ impl Trainer {
             });
         }
         let start = std::time::Instant::now();
-        let batches = Minibatches::new(data.len(), self.config.batch)
-            .map_err(|e| TrainError::Data(e.to_string()))?
+        let batches = Minibatches::new(data.len(), self.config.batch)?
             .shuffle(self.config.seed)
             .drop_last(data.len() >= self.config.batch);
         let epoch = self.epoch as u64;
