@@ -180,8 +180,12 @@ pub fn reproduce(args: &PpcaArgs, command: &str, ui: &Ui) -> AnyResult<()> {
 /// # Errors
 /// Shards of different runs, a shard given twice, `--records-only`, or unreadable folders.
 pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
-    if args.records_only {
-        return Err("--records-only is for VAE studies: a PPCA folder holds no parameters".into());
+    if let (true, Some(first)) = (args.records_only, args.shards.first()) {
+        return Err(format!(
+            "{} is not a VAE study's folder, and --records-only applies to VAE studies only",
+            first.display()
+        )
+        .into());
     }
     let folder = merge_folders(&args.shards, &args.out, command)?;
     let summary = write_outputs(&folder, command, ui)?;

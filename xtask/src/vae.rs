@@ -169,7 +169,14 @@ pub fn merge(args: &MergeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     } else {
         Parameters::Keep
     };
-    let folder = merge_folders(&args.shards, &args.out, command, parameters)?;
+    let merged = merge_folders(&args.shards, &args.out, command, parameters)?;
+    if !merged.left_out.is_empty() {
+        crate::output::say(format!(
+            "left out (unfinished in every input, merge them once a shard finishes them): {}",
+            merged.left_out.join(", ")
+        ));
+    }
+    let folder = merged.folder;
     let summary = write_outputs(&folder, command, ui)?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())

@@ -61,7 +61,7 @@ fn the_quick_study_writes_its_outputs() {
     let out = dir.path().join("vae");
     let config = Config::quick_preset(5);
     let summary = run_study(&config, Shard::WHOLE, &out, &Ui::quiet(), "test").unwrap();
-    assert_eq!(summary.runs.len(), 8);
+    assert_eq!(summary.runs.len(), 9);
     for r in &summary.runs {
         assert_eq!(r.test.len(), 2, "{}", r.unit.name);
         assert!(r.test.iter().all(|e| e.mean.is_finite() && e.mean < 0.0));
@@ -79,9 +79,9 @@ fn the_quick_study_writes_its_outputs() {
     );
     assert_eq!(coupled.beta.len(), 6);
     assert!(coupled.evaluations_per_step > 40.0);
-    // C-ISIR-DISIR, C-ISIR and SUMO each against the seven other models of the block (two unbiased
+    // C-ISIR-DISIR, C-ISIR and SUMO each against the eight other models of the block (two unbiased
     // estimators compared once), by IWAE-k and AIS.
-    assert_eq!(summary.differences.len(), 2 * (3 * 7 - 3));
+    assert_eq!(summary.differences.len(), 2 * (3 * 8 - 3));
     assert!(
         summary
             .runs
@@ -90,6 +90,11 @@ fn the_quick_study_writes_its_outputs() {
     );
     let same_time = run_dir(&out, "synthetic-d2-s5-iwae-same-time").join("walltime.json");
     assert!(same_time.is_file());
+    // The cost-matched IWAE for the coupled run's time too, its step timed by a probe of its own.
+    let matched = run_dir(&out, "synthetic-d2-s5-iwae-k8-same-time").join("walltime.json");
+    let w: ucg_experiments::vae::unit::WallTime = ucg_report::read_json(&matched).unwrap();
+    assert_eq!(w.probe_steps, ucg_experiments::vae::unit::PROBE_STEPS);
+    assert!(w.iwae_seconds_per_step > 0.0 && w.target_steps >= 1);
     for f in [
         "summary.json",
         "report.md",
@@ -121,7 +126,9 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
         })
         .collect();
     let merged = dir.path().join("merged");
-    let claimed = merge_folders(&shards, &merged, "merge", Parameters::Keep).unwrap();
+    let claimed = merge_folders(&shards, &merged, "merge", Parameters::Keep)
+        .unwrap()
+        .folder;
     let merged_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
     drop(claimed);
     assert_eq!(deterministic_files(&config, &merged), expected);
@@ -138,7 +145,9 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     assert!(named("model.md5") >= 2, "the pretrain and the shard's runs");
     let later = dir.path().join("later");
     let inputs = [kept.clone(), shards[1].clone(), shards[2].clone()];
-    let claimed = merge_folders(&inputs, &later, "merge", Parameters::Keep).unwrap();
+    let claimed = merge_folders(&inputs, &later, "merge", Parameters::Keep)
+        .unwrap()
+        .folder;
     let later_summary = write_outputs(&claimed, "merge", &Ui::quiet()).unwrap();
     drop(claimed);
     assert_eq!(records(&config, &later), records(&config, &merged));
@@ -149,7 +158,7 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     let err = merge_folders(&inputs, &dir.path().join("m4"), "merge", Parameters::Keep)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("differs between shards"), "{err}");
+    assert!(err.contains("differs between"), "{err}");
 
     // Interrupted: the pretrain done, the coupled run stopped after its first epoch; then resumed.
     let resumed = dir.path().join("resumed");
@@ -171,13 +180,38 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     assert_eq!(partial.role, Role::Main);
     partial.epochs = 1;
     for u in [&plan[0], &partial] {
-        run_unit(&config, &plan, u, &data, &claimed, &Ui::quiet()).unwrap();
+        run_unit(&config, &plan, u, &data, &claimed, &Ui::quiet(), true).unwrap();
     }
     drop(claimed);
     std::fs::remove_file(run_dir(&resumed, &partial.name).join("model.bin")).unwrap();
     for f in ["eval-iwae.csv", "eval-ais.csv"] {
         std::fs::remove_file(run_dir(&resumed, &partial.name).join(f)).unwrap();
     }
+    // The interrupted run is left out of a merge without parameters; merged with a folder that holds
+    // it finished, the finished copy is the one taken.
+    let records = dir.path().join("records");
+    let m = merge_folders(
+        std::slice::from_ref(&resumed),
+        &records,
+        "m",
+        Parameters::DigestOnly,
+    )
+    .unwrap();
+    assert_eq!(m.left_out, [partial.name.clone()]);
+    drop(m);
+    let both = dir.path().join("both");
+    drop(
+        merge_folders(
+            &[resumed.clone(), whole.clone()],
+            &both,
+            "m",
+            Parameters::Keep,
+        )
+        .unwrap(),
+    );
+    let model = |d: &Path| bytes(d, &partial.name, "model.bin");
+    assert_eq!(model(&both), model(&whole));
+
     run_study(&config, Shard::WHOLE, &resumed, &Ui::quiet(), "test").unwrap();
     assert_eq!(deterministic_files(&config, &resumed), expected);
 }
@@ -415,7 +449,7 @@ fn a_merged_folder_is_merged_again_never_resumed() {
         .collect();
     let merged = dir.path().join("merged");
     let merge = || {
-        let folder = merge_folders(&shards, &merged, "merge", Parameters::Keep)?;
+        let folder = merge_folders(&shards, &merged, "merge", Parameters::Keep)?.folder;
         write_outputs(&folder, "merge", &Ui::quiet())
     };
     let whole = merge().unwrap();

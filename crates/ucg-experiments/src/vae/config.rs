@@ -123,8 +123,9 @@ pub struct Block {
     /// Steps per epoch of those runs (`None`: whole epochs). A continuation too costly for whole epochs
     /// is a fixed number of SGD steps, reported as such.
     pub steps_per_epoch: Option<usize>,
-    /// Also continue IWAE for the measured wall time of the C-ISIR-DISIR run (its number of steps is
-    /// fixed from the measurements and recorded before it runs).
+    /// Also continue IWAE for the measured wall time of the C-ISIR-DISIR run, with the study's `K` and,
+    /// when set, with [`Block::matched_particles`] (the number of steps is fixed from the measurements
+    /// and recorded before the run starts).
     pub same_wall_time: bool,
     /// RMSProp's learning rate of the runs continued from the pretrain (`None`: the study's
     /// `learning_rate`, as for the pretrain). A smaller one refines the fit: the steps then average more
@@ -319,7 +320,7 @@ impl Config {
     /// When does an unbiased gradient pay off (see `docs/vae/README.md`)? MNIST, `D = 20`, IWAE
     /// pretraining for 100 epochs, then from its parameters and optimiser state 3,000 steps at `10⁻⁴` by
     /// each of ELBO, IWAE-10, SUMO, C-ISIR-DISIR (β = 0), C-ISIR and the cost-matched IWAE-590, and IWAE-10
-    /// for C-ISIR-DISIR's wall time; two seeds; IWAE-5,000 on the first 2,000 test and 2,000 training
+    /// and IWAE-590 for C-ISIR-DISIR's wall time; two seeds; IWAE-5,000 on the first 2,000 test and 2,000 training
     /// images, AIS on 100 test images.
     pub fn refine_preset(seed: u64) -> Self {
         let mut config = Config::default_preset(seed);

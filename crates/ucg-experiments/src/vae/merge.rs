@@ -28,7 +28,8 @@ pub const MODEL_DIGEST_FILE: &str = "model.md5";
 /// from).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Parameters {
-    /// Copy them, with everything else: the merged folder can be evaluated again.
+    /// Copy them, with everything else (runs that come from an input without parameters have only
+    /// their digest).
     Keep,
     /// Leave them out and write each model's digest ([`MODEL_DIGEST_FILE`]) beside its records.
     DigestOnly,
@@ -46,14 +47,31 @@ fn is_parameter_file(name: &str) -> bool {
 /// A digest file or model that cannot be read.
 fn model_digest(dir: &Path) -> AnyResult<Option<String>> {
     let model = dir.join(ucg_train::vae::run::MODEL_FILE);
-    if model.is_file() {
-        return Ok(Some(ucg_data::digest::md5_hex(&std::fs::read(model)?)));
+    let digest_file = dir.join(MODEL_DIGEST_FILE);
+    let recorded = if digest_file.is_file() {
+        let text = std::fs::read_to_string(&digest_file)
+            .map_err(|e| format!("{}: {e}", digest_file.display()))?;
+        let d = text.trim().to_owned();
+        if d.len() != 32 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{} is not an MD5 digest", digest_file.display()).into());
+        }
+        Some(d)
+    } else {
+        None
+    };
+    if !model.is_file() {
+        return Ok(recorded);
     }
-    let digest = dir.join(MODEL_DIGEST_FILE);
-    if digest.is_file() {
-        return Ok(Some(std::fs::read_to_string(digest)?.trim().to_owned()));
+    let bytes = std::fs::read(&model).map_err(|e| format!("{}: {e}", model.display()))?;
+    let actual = ucg_data::digest::md5_hex(&bytes);
+    if recorded.as_ref().is_some_and(|r| r != &actual) {
+        return Err(format!(
+            "{} does not hold the digest of the model beside it",
+            digest_file.display()
+        )
+        .into());
     }
-    Ok(None)
+    Ok(Some(actual))
 }
 
 /// The file in a merged folder that marks it as merged (the shard folders it came from): a merged
@@ -80,20 +98,30 @@ fn copy_missing(from: &Path, to: &RunFolder, parameters: Parameters) -> AnyResul
     Ok(())
 }
 
+/// A merge's result: the claimed folder (for writing the outputs) and the runs left out.
+#[derive(Debug)]
+pub struct Merged {
+    /// The merged folder, claimed by this process.
+    pub folder: RunFolder,
+    /// Runs that no input holds finished, left out of a merge without parameters (a later merge with
+    /// the shard that finishes them brings them in).
+    pub left_out: Vec<String>,
+}
+
 /// Merges the shards' folders into `out`, which is claimed for the merge (`command` names this process
-/// to a second one), with or without the runs' parameters; returns the claimed folder, for writing the
-/// outputs. A shard may itself be a merged folder, also one without parameters.
+/// to a second one), with or without the runs' parameters. A shard may itself be a merged folder, also
+/// one without parameters. Each run comes from one input: one where it is finished, when there is one.
 ///
 /// # Errors
 /// A folder that is not a VAE study, shards of different settings, `out` given as one of the shards, a
-/// run that differs between shards (or that cannot be compared: unfinished in one of them), an `out`
-/// that cannot be claimed, file failures.
+/// run whose model differs between inputs, an `out` that holds an unfinished copy of a run finished in
+/// an input (or parameters, for a merge without them), an `out` that cannot be claimed, file failures.
 pub fn merge_folders(
     shards: &[PathBuf],
     out: &Path,
     command: &str,
     parameters: Parameters,
-) -> AnyResult<RunFolder> {
+) -> AnyResult<Merged> {
     let first = shards.first().ok_or("no shard folders to merge")?;
     crate::folder::refuse_shard_as_output(shards, out)?;
     crate::folder::refuse_repeated_shards(shards)?;
@@ -126,52 +154,104 @@ pub fn merge_folders(
     prepare_folder(&config, &folder)?;
     let sources: Vec<String> = shards.iter().map(|s| s.display().to_string()).collect();
     ucg_report::write_json(folder.file(MERGED_FILE)?, &sources)?;
-    // Only the plan's runs: a folder a user trained by hand under `runs/` is not part of the study.
-    let plan: Vec<String> = super::plan::units(&config)
-        .into_iter()
-        .map(|u| u.name)
-        .collect();
-    for s in shards {
-        let runs = s.join("runs");
-        if !runs.is_dir() {
-            continue;
-        }
-        for entry in std::fs::read_dir(&runs)? {
-            let entry = entry?;
-            if !plan.contains(&entry.file_name().to_string_lossy().into_owned()) {
-                continue;
-            }
-            let target = folder.at("runs").at(entry.file_name());
-            let digest = model_digest(&entry.path())?;
-            let run = entry.file_name().to_string_lossy().into_owned();
-            if target.dir().is_dir() {
-                match (model_digest(&target.dir())?, &digest) {
-                    (Some(a), Some(b)) if &a != b => {
-                        return Err(format!(
-                            "run {run} differs between shards (its model): not the same study"
-                        )
-                        .into());
-                    }
-                    (Some(_), None) | (None, Some(_)) => {
-                        return Err(format!(
-                            "run {run} is finished in one shard and not in another: finish that \
-                             shard first"
-                        )
-                        .into());
-                    }
-                    _ => {}
-                }
-            }
-            copy_missing(&entry.path(), &target, parameters)?;
-            if let (Parameters::DigestOnly, Some(d)) = (parameters, digest)
-                && !target.path(MODEL_DIGEST_FILE).exists()
-            {
-                ucg_files::write_atomic(
-                    &target.file(MODEL_DIGEST_FILE)?,
-                    format!("{d}\n").as_bytes(),
-                )?;
-            }
+    if parameters == Parameters::DigestOnly {
+        let kept = crate::folder::files_under(&folder.dir().join("runs"), |p| {
+            p.file_name()
+                .is_some_and(|n| is_parameter_file(&n.to_string_lossy()))
+        });
+        if let Some(file) = kept.first() {
+            return Err(format!(
+                "{} holds parameters from an earlier merge ({}): merge records only into a new --out",
+                out.display(),
+                Path::new("runs").join(file).display()
+            )
+            .into());
         }
     }
-    Ok(folder)
+    let mut left_out = Vec::new();
+    // Only the plan's runs: a folder a user trained by hand under `runs/` is not part of the study.
+    for unit in super::plan::units(&config) {
+        let mut copies = Vec::new();
+        for dir in shards.iter().map(|s| s.join("runs").join(&unit.name)) {
+            if dir.is_dir() {
+                copies.push((model_digest(&dir)?, dir));
+            }
+        }
+        let Some((digest, sources)) = choose_copies(&unit.name, copies)? else {
+            continue;
+        };
+        let source = &sources[0];
+        if parameters == Parameters::DigestOnly && digest.is_none() {
+            left_out.push(unit.name);
+            continue;
+        }
+        let target = folder.at("runs").at(&unit.name);
+        if target.dir().is_dir() {
+            match (model_digest(&target.dir())?, &digest) {
+                (Some(a), Some(b)) if &a != b => {
+                    return Err(format!(
+                        "run {} in {} differs from the one in {} (its model): not the same study",
+                        unit.name,
+                        out.display(),
+                        source.display()
+                    )
+                    .into());
+                }
+                (None, Some(_)) => {
+                    return Err(format!(
+                        "{} holds an unfinished copy of run {}, finished in {}: merge into a new --out",
+                        out.display(),
+                        unit.name,
+                        source.display()
+                    )
+                    .into());
+                }
+                _ => {}
+            }
+        }
+        for source in &sources {
+            copy_missing(source, &target, parameters)?;
+        }
+        if let (Parameters::DigestOnly, Some(d)) = (parameters, digest)
+            && !target.path(MODEL_DIGEST_FILE).exists()
+        {
+            ucg_files::write_atomic(
+                &target.file(MODEL_DIGEST_FILE)?,
+                format!("{d}\n").as_bytes(),
+            )?;
+        }
+    }
+    Ok(Merged { folder, left_out })
+}
+
+/// The copies of run `name` to merge among the inputs' `copies` (its model's digest, its folder), with
+/// their common digest: every finished one (the same model; their files are put together, so that a
+/// pretrain evaluated in one shard only keeps its evaluations), or the first when none is finished (an
+/// unfinished copy is a prefix of a finished one: training is deterministic); `None` when no input
+/// holds the run.
+///
+/// # Errors
+/// Two finished copies whose models differ.
+fn choose_copies(
+    name: &str,
+    copies: Vec<(Option<String>, PathBuf)>,
+) -> AnyResult<Option<(Option<String>, Vec<PathBuf>)>> {
+    let (finished, unfinished): (Vec<_>, Vec<_>) =
+        copies.into_iter().partition(|(d, _)| d.is_some());
+    let Some((digest, first_dir)) = finished.first() else {
+        return Ok(unfinished.into_iter().next().map(|(d, dir)| (d, vec![dir])));
+    };
+    if let Some((_, other_dir)) = finished.iter().find(|(d, _)| d != digest) {
+        return Err(format!(
+            "run {name} differs between {} and {} (its model): not the same study",
+            first_dir.display(),
+            other_dir.display()
+        )
+        .into());
+    }
+    let digest = digest.clone();
+    Ok(Some((
+        digest,
+        finished.into_iter().map(|(_, dir)| dir).collect(),
+    )))
 }

@@ -2,11 +2,12 @@
 //! from which pretrain, and how they are split between shards.
 //!
 //! **Shards.** The jobs of a study (one per trained or continued estimator, with the same-wall-time IWAE
-//! run in the job of the C-ISIR-DISIR run it is timed against) are split into contiguous ranges by
+//! runs in the job of the C-ISIR-DISIR run they are timed against) are split into contiguous ranges by
 //! `--shard i/n`. A job whose pretrain is not in the shard's folder computes it itself: training is
 //! deterministic given the seed (whatever the number of threads), so every shard computes the same
-//! pretrain bit for bit, and `merge` checks that they agree. This costs the pretrain once per shard, and
-//! buys shards that never wait for one another.
+//! pretrain bit for bit, and `merge` checks that they agree. This costs the pretrain's training once per
+//! shard (one shard evaluates it: [`evaluates_pretrain`]), and buys shards that never wait for one
+//! another.
 
 use serde::{Deserialize, Serialize};
 
@@ -118,9 +119,13 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
                 out.push(u);
             }
-            if b.same_wall_time {
+            // IWAE-K (the study's K, and the cost-matched K when the block has one) for the wall time
+            // of the C-ISIR-DISIR run: what a user with the coupled run's time could have done instead.
+            let same_time_particles = [None].into_iter().chain(b.matched_particles.map(Some));
+            for particles in same_time_particles.filter(|_| b.same_wall_time) {
+                let k = particles.map(|k| format!("-k{k}")).unwrap_or_default();
                 let mut u = unit(
-                    format!("{p}-iwae-same-time"),
+                    format!("{p}-iwae{k}-same-time"),
                     Estimator::Iwae,
                     Role::SameWallTime,
                     0,
@@ -128,6 +133,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 );
                 u.from = pretrain.clone();
                 u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
+                u.particles = particles;
                 u.timed_against = Some(format!("{p}-{}", Estimator::CoupledIsirDisir.name()));
                 out.push(u);
             }
@@ -183,6 +189,21 @@ pub fn shard_units(units: &[Unit], shard: Shard) -> Vec<Unit> {
     out
 }
 
+/// Whether shard `shard` evaluates `pretrain`: the shard that holds the first job continuing from it.
+/// Every shard that needs a pretrain computes it (bit for bit the same), one evaluates it, and a merge
+/// puts that shard's evaluations beside the other copies of the same model.
+pub fn evaluates_pretrain(units: &[Unit], pretrain: &str, shard: Shard) -> bool {
+    let jobs = jobs(units);
+    let continues = |name: &String| {
+        units
+            .iter()
+            .any(|u| &u.name == name && u.from.as_deref() == Some(pretrain))
+    };
+    let first_job = jobs.iter().position(|job| job.iter().any(continues));
+    let (first, end) = shard.range(jobs.len() as u64);
+    first_job.is_some_and(|j| (first..end).contains(&(j as u64)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +224,7 @@ mod tests {
                 "synthetic-d2-s3-coupled-isir",
                 "synthetic-d2-s3-sumo",
                 "synthetic-d2-s3-iwae-same-time",
+                "synthetic-d2-s3-iwae-k8-same-time",
             ]
         );
         assert_eq!(jobs(&all).len(), 6);
@@ -216,13 +238,22 @@ mod tests {
             );
             covered.extend(part.into_iter().filter(|u| u.role != Role::Pretrain));
         }
-        assert_eq!(covered.len(), 7);
+        assert_eq!(covered.len(), 8);
+        let pretrain = "synthetic-d2-s3-pretrain-iwae";
+        let evaluating: Vec<u64> = (0..3)
+            .filter(|&index| evaluates_pretrain(&all, pretrain, Shard { index, count: 3 }))
+            .collect();
+        assert_eq!(evaluating, [0], "one shard evaluates the pretrain");
+        assert!(evaluates_pretrain(&all, pretrain, Shard::WHOLE));
         let whole = shard_units(&all, Shard::WHOLE);
         assert_eq!(whole, all);
         let full = units(&Config::full_preset(1));
         assert_eq!(full.len(), 4 + 3 + 3 + 3);
         let refine = units(&Config::refine_preset(5));
-        let matched: Vec<&Unit> = refine.iter().filter(|u| u.particles.is_some()).collect();
+        let matched: Vec<&Unit> = refine
+            .iter()
+            .filter(|u| u.particles.is_some() && u.role == Role::Main)
+            .collect();
         assert_eq!(matched.len(), 2, "one cost-matched IWAE per seed");
         assert_eq!(matched[0].name, "mnist-d20-s5-iwae-k590");
         assert_eq!(
@@ -230,7 +261,11 @@ mod tests {
             Some("mnist-d20-s5-pretrain-iwae")
         );
         assert_eq!(matched[0].learning_rate, Some(1e-4));
-        assert_eq!(refine.len(), 2 * (1 + 5 + 1 + 1));
+        assert_eq!(refine.len(), 2 * (1 + 5 + 1 + 2));
+        let matched_same_time = refine
+            .iter()
+            .find(|u| u.name == "mnist-d20-s5-iwae-k590-same-time");
+        assert_eq!(matched_same_time.and_then(|u| u.particles), Some(590));
         assert_eq!(jobs(&refine).len(), 2 * 6);
     }
 }

@@ -10,7 +10,7 @@ use ucg_files::RunFolder;
 use super::config::{Config, DatasetKind};
 use super::data::{StudyData, load};
 use super::figures::write_figures;
-use super::plan::{shard_units, units};
+use super::plan::{Role, evaluates_pretrain, shard_units, units};
 use super::report::report_markdown;
 use super::summary::{Summary, summarise};
 use super::unit::run_unit;
@@ -172,7 +172,9 @@ pub fn run_study(
         let loaded = data
             .get(&unit.dataset)
             .ok_or("a run's data set was not loaded")?;
-        run_unit(config, &plan, unit, loaded, &folder, ui)?;
+        // A pretrain is evaluated by one shard only (the others compute it to continue from it).
+        let evaluate = unit.role != Role::Pretrain || evaluates_pretrain(&plan, &unit.name, shard);
+        run_unit(config, &plan, unit, loaded, &folder, ui, evaluate)?;
     }
     write_outputs(&folder, command, ui)
 }

@@ -41,8 +41,12 @@ pub fn run_dir(out: &Path, name: &str) -> PathBuf {
 pub struct WallTime {
     /// Training seconds of the run it is timed against (sum of its steps).
     pub reference_seconds: f64,
-    /// Median seconds of an IWAE step, measured on the pretrain.
+    /// Median seconds of a step of the run: measured on the pretrain's IWAE steps, or, for a run with
+    /// other particles than the pretrain's, by a probe of its own steps ([`PROBE_STEPS`]).
     pub iwae_seconds_per_step: f64,
+    /// Steps of the probe that timed the run (0: timed on the pretrain's steps).
+    #[serde(default)]
+    pub probe_steps: usize,
     /// `round(reference_seconds / iwae_seconds_per_step)`.
     pub target_steps: usize,
     /// Epochs of the run.
@@ -65,12 +69,36 @@ pub fn run_folder(study: &RunFolder, name: &str) -> RunFolder {
     study.at(Path::new("runs").join(name))
 }
 
-/// Fixes (or reads back) the length of a same-wall-time run.
+/// Timed steps of the probe that measures a same-wall-time run's step when its particles differ from
+/// the pretrain's (after one untimed step): the median of a few steps is steady to a few percent.
+pub const PROBE_STEPS: usize = 10;
+
+/// Median seconds of a step of the run `tc` from its starting point, on its first minibatch: the
+/// steps are thrown away, the run itself is not affected.
+fn probe_step_seconds(tc: &ucg_train::vae::TrainConfig, data: &StudyData) -> AnyResult<f64> {
+    let mut one_epoch = tc.clone();
+    one_epoch.epochs = 1;
+    let mut trainer = ucg_train::vae::Trainer::new(one_epoch, data.pixels)?;
+    let x = data.train.first_minibatch(tc.seed, tc.batch, tc.batch)?;
+    let mut rng = ucg_estimators::seeding::stream(tc.seed, u64::MAX);
+    let mut seconds = Vec::with_capacity(PROBE_STEPS);
+    for i in 0..=PROBE_STEPS {
+        let s = trainer.step(&x, tc.batch, &mut rng)?.seconds;
+        if i > 0 {
+            seconds.push(s);
+        }
+    }
+    Ok(median(seconds))
+}
+
+/// Fixes (or reads back) the length of a same-wall-time run; `probe` times a step of the run when its
+/// particles differ from the pretrain's.
 fn wall_time(
     study: &RunFolder,
     unit: &Unit,
     plan: &[Unit],
     whole_epoch: usize,
+    probe: impl FnOnce() -> AnyResult<f64>,
 ) -> AnyResult<WallTime> {
     let out = &study.dir();
     let run = run_folder(study, &unit.name);
@@ -91,12 +119,15 @@ fn wall_time(
         .iter()
         .map(|s| s.step_seconds)
         .sum();
-    let iwae_seconds_per_step = median(
-        records::steps(&run_dir(out, pretrain))?
-            .iter()
-            .map(|s| s.step_seconds)
-            .collect(),
-    );
+    let (iwae_seconds_per_step, probe_steps) = if unit.particles.is_some() {
+        (probe()?, PROBE_STEPS)
+    } else {
+        let pretrain_steps = records::steps(&run_dir(out, pretrain))?;
+        (
+            median(pretrain_steps.iter().map(|s| s.step_seconds).collect()),
+            0,
+        )
+    };
     if !(iwae_seconds_per_step > 0.0 && reference_seconds.is_finite()) {
         return Err(format!("{}: no usable timings to match", unit.name).into());
     }
@@ -106,6 +137,7 @@ fn wall_time(
     let w = WallTime {
         reference_seconds,
         iwae_seconds_per_step,
+        probe_steps,
         target_steps,
         epochs: target_steps.div_ceil(steps_per_epoch),
         steps_per_epoch,
@@ -114,7 +146,7 @@ fn wall_time(
     Ok(w)
 }
 
-/// Trains `unit` (resuming its folder) and evaluates its final model.
+/// Trains `unit` (resuming its folder) and, with `evaluate`, evaluates its final model.
 ///
 /// # Errors
 /// A pretrain missing from the folder, training, evaluation or file failures.
@@ -125,6 +157,7 @@ pub fn run_unit(
     data: &StudyData,
     study: &RunFolder,
     ui: &Ui,
+    evaluate: bool,
 ) -> AnyResult<()> {
     let out = &study.dir();
     let run = run_folder(study, &unit.name);
@@ -137,13 +170,14 @@ pub fn run_unit(
     if let Some(k) = unit.particles {
         tc.k = k;
     }
-    if unit.role == Role::SameWallTime {
-        let w = wall_time(study, unit, plan, data.train.len() / config.batch)?;
-        (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
-    }
     if let Some(from) = &unit.from {
         let ckpt = run_dir(out, from).join(CHECKPOINT_FILE);
         tc.init = Some(InitialParameters::of_file(&ckpt)?);
+    }
+    if unit.role == Role::SameWallTime {
+        let probe = || probe_step_seconds(&tc, data);
+        let w = wall_time(study, unit, plan, data.train.len() / config.batch, probe)?;
+        (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
     }
     if let (BetaChoice::Pilot(p), Estimator::CoupledIsirDisir) = (&config.beta, unit.estimator) {
         let choice = pilot(p, &tc, data, &run, ui)?;
@@ -161,6 +195,9 @@ pub fn run_unit(
     };
     let mut progress = super::bars::epoch_bars(ui, format!("{} ", unit.name), note);
     ucg_train::vae::run(tc, &data.train, &run, resume, &mut progress)?;
+    if !evaluate {
+        return Ok(());
+    }
     evaluate_unit(&config.eval, &run, data, ui)
 }
 

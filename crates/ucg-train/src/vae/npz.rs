@@ -97,7 +97,7 @@ pub fn parse_npy_f32(bytes: &[u8], what: &str) -> Result<(Vec<usize>, Vec<f32>)>
 pub fn vae_from_npz(archive: &[u8], what: &str) -> Result<Vae<f32>> {
     let get = |key: &str| -> Result<(Vec<usize>, Vec<f32>)> {
         let name = format!("{key}.npy");
-        let bytes = wheel::extract(archive, &name, what).map_err(|e| bad(what, e.to_string()))?;
+        let bytes = wheel::extract(archive, &name, what)?;
         parse_npy_f32(&bytes, &format!("{what}: {name}"))
     };
     let matrix = |key: &str,
@@ -152,7 +152,7 @@ pub fn vae_from_npz(archive: &[u8], what: &str) -> Result<Vae<f32>> {
 /// An unreadable file and those of [`vae_from_npz`].
 pub fn load_npz(path: &Path) -> Result<Vae<f32>> {
     let what = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| bad(&what, e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(TrainError::io(path))?;
     vae_from_npz(&bytes, &what)
 }
 
