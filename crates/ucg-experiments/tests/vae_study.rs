@@ -16,43 +16,29 @@ fn bytes(dir: &Path, name: &str, file: &str) -> Vec<u8> {
     std::fs::read(run_dir(dir, name).join(file)).unwrap_or_default()
 }
 
-/// Model, evaluations and meeting times of every run but the same-wall-time one (whose length follows
-/// measured times).
-fn deterministic_files(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
+/// The files `files` of every run but the same-wall-time one (whose length follows measured times).
+fn run_files(config: &Config, dir: &Path, files: &[&str]) -> Vec<Vec<u8>> {
     units(config)
         .iter()
         .filter(|u| u.role != Role::SameWallTime)
-        .flat_map(|u| {
-            ["model.bin", "eval-iwae.csv", "eval-ais.csv", "meetings.csv"]
-                .map(|f| bytes(dir, &u.name, f))
-        })
+        .flat_map(|u| files.iter().map(|f| bytes(dir, &u.name, f)))
         .collect()
+}
+
+/// Model, evaluations and meeting times of every run but the same-wall-time one.
+fn deterministic_files(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
+    let files = ["model.bin", "eval-iwae.csv", "eval-ais.csv", "meetings.csv"];
+    run_files(config, dir, &files)
 }
 
 /// Evaluations and meeting times of every run but the same-wall-time one: what a study's report is
 /// made of.
 fn records(config: &Config, dir: &Path) -> Vec<Vec<u8>> {
-    units(config)
-        .iter()
-        .filter(|u| u.role != Role::SameWallTime)
-        .flat_map(|u| {
-            ["eval-iwae.csv", "eval-ais.csv", "meetings.csv"].map(|f| bytes(dir, &u.name, f))
-        })
-        .collect()
-}
-
-/// Every file under `dir`, recursively.
-fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(all_files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
+    run_files(
+        config,
+        dir,
+        &["eval-iwae.csv", "eval-ais.csv", "meetings.csv"],
+    )
 }
 
 #[test]
@@ -138,7 +124,7 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     // others: the same results; a model that differs from the kept digest is refused.
     let kept = dir.path().join("kept");
     drop(merge_folders(&shards[..1], &kept, "merge", Parameters::DigestOnly).unwrap());
-    let files = all_files(&kept.join("runs"));
+    let files = ucg_experiments::folder::files_under(&kept.join("runs"), |_| true);
     let named = |n: &str| files.iter().filter(|f| f.ends_with(n)).count();
     assert_eq!((named("model.bin"), named("checkpoint.bin")), (0, 0));
     assert_eq!(named("model.md5"), named("eval-iwae.csv"));

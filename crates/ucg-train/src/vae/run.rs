@@ -95,11 +95,7 @@ pub fn claim_folder(out: &Path, holder: &str) -> Result<RunFolder> {
                 .any(|f| root.join(f).is_file());
         earlier_run.then(|| RUN_FILES.iter().map(PathBuf::from).collect())
     })
-    .map_err(|e| folder_error(out, e))
-}
-
-fn folder_error(out: &Path, e: ucg_files::FilesError) -> TrainError {
-    TrainError::of_folder(out)(e)
+    .map_err(TrainError::of_folder(out))
 }
 
 fn write(out: &RunFolder, name: &str, bytes: &[u8]) -> Result<()> {
@@ -170,7 +166,7 @@ pub fn run(
         })?;
         let ckpt = out
             .file(CHECKPOINT_FILE)
-            .map_err(|e| folder_error(&out.dir(), e))?;
+            .map_err(TrainError::of_folder(&out.dir()))?;
         checkpoint::save(&trainer, &ckpt)?;
         write(out, METRICS_FILE, metrics_csv(trainer.records()).as_bytes())?;
         write(
