@@ -141,6 +141,11 @@ pub struct VaeArgs {
     /// rule, for quick and full).
     #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = study_beta_arg)]
     pub beta: Option<StudyBeta>,
+    /// A folder (merged, or kept with `merge --records-only`) holding the coupled run that this
+    /// shard's same-wall-time runs are timed against, when another shard ran it: its probes
+    /// (`timings.json`) and step records fix their length.
+    #[arg(long, value_name = "DIR")]
+    pub timings_from: Option<PathBuf>,
     /// Changes to the preset's settings.
     #[command(flatten)]
     pub overrides: VaeOverrideArgs,

@@ -14,7 +14,8 @@ use ucg_experiments::vae::gradients::{BreakEven, GradientsStudy, run_gradients_s
 use ucg_experiments::vae::merge::{Parameters, merge_folders};
 use ucg_experiments::vae::overrides::Overrides;
 use ucg_experiments::vae::report::verdict_lines;
-use ucg_experiments::vae::study::{run_study, write_outputs};
+use ucg_experiments::vae::study::{run_study_with, write_outputs};
+use ucg_experiments::vae::unit::Inputs;
 
 use crate::cli::{
     MergeArgs, VaeArgs, VaeEfficiencyArgs, VaeGradientsArgs, VaeOverrideArgs, VaePreset,
@@ -88,7 +89,17 @@ fn overrides(o: &VaeOverrideArgs) -> Overrides {
 pub fn reproduce(args: &VaeArgs, command: &str, ui: &Ui) -> AnyResult<()> {
     let config = config_from_args(args)?;
     set_threads(args.run.threads)?;
-    let summary = run_study(&config, args.run.shard, &out_folder(args), ui, command)?;
+    let inputs = Inputs {
+        timings_from: args.timings_from.as_deref(),
+    };
+    let summary = run_study_with(
+        &config,
+        args.run.shard,
+        &out_folder(args),
+        inputs,
+        ui,
+        command,
+    )?;
     verdict_lines(&summary).iter().for_each(crate::output::say);
     Ok(())
 }

@@ -66,6 +66,32 @@ impl WithError {
         }
     }
 
+    /// `mean(a) / mean(b)` for paired draws `(a_r, b_r)` (two estimators run on the same replicates),
+    /// with the delta-method standard error `sd(a − R b) / (√n |mean(b)|)`, which accounts for their
+    /// correlation (pairs beyond the shorter slice are left out; NaN error below two pairs).
+    pub fn paired_ratio(a: &[f64], b: &[f64]) -> WithError {
+        let n = a.len().min(b.len());
+        let mean = |v: &[f64]| v[..n].iter().sum::<f64>() / n as f64;
+        let value = mean(a) / mean(b);
+        let residuals: Vec<f64> = a[..n].iter().zip(b).map(|(x, y)| x - value * y).collect();
+        let spread = WithError::mean_of(&residuals).se;
+        WithError {
+            value,
+            se: spread / mean(b).abs(),
+        }
+    }
+
+    /// The share `successes / trials` with its binomial standard error `√(p(1 − p)/n)` (NaN for no
+    /// trials).
+    pub fn proportion(successes: u64, trials: u64) -> WithError {
+        let n = trials as f64;
+        let p = successes as f64 / n;
+        WithError {
+            value: p,
+            se: (p * (1.0 - p) / n).sqrt(),
+        }
+    }
+
     /// The relative error `se / |value|`.
     pub fn relative(self) -> f64 {
         self.se / self.value.abs()
@@ -150,6 +176,20 @@ mod tests {
         // Sample variance (4 + 1 + 0 + 9) / 3 = 14/3, over n = 4.
         assert!((m.se - (14.0f64 / 12.0).sqrt()).abs() < 1e-12);
         assert!(WithError::mean_of(&[2.0]).se.is_nan());
+        // Paired ratio: residuals a − 2b = (0, 1, −1, 0) around the ratio 2.
+        let r = WithError::paired_ratio(&[2.0, 5.0, 5.0, 8.0], &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(r.value, 2.0);
+        let residual_se = (2.0f64 / 3.0 / 4.0).sqrt();
+        assert!((r.se - residual_se / 2.5).abs() < 1e-12);
+        let p = WithError::proportion(1, 4);
+        assert_eq!(p.value, 0.25);
+        assert!((p.se - (0.25f64 * 0.75 / 4.0).sqrt()).abs() < 1e-12);
+        assert!(WithError::proportion(0, 0).se.is_nan());
+        // Proportional pairs: the ratio is exact whatever the spread.
+        let b = [1.0, 10.0, 3.0, 100.0];
+        let a: Vec<f64> = b.iter().map(|x| 0.5 * x).collect();
+        let r = WithError::paired_ratio(&a, &b);
+        assert!((r.value - 0.5).abs() < 1e-15 && r.se < 1e-15);
         let (a, b) = (
             WithError {
                 value: 2.0,

@@ -13,6 +13,9 @@
 //!   both seeded per unit ([`seeding`]) so that results do not depend on the number of threads.
 //! - [`summary`]: means, standard errors, z-scores, Bonferroni bounds, meeting-time quantiles;
 //!   [`beta`]: β adaptation between runs.
+//! - [`efficiency`]: values with standard errors, inefficiency (variance × cost), paired ratios,
+//!   robust means, break-even budgets; [`cost`]: a lagged run's cost from its meeting time, the expected
+//!   cost of any cap, the cap for a truncation budget.
 //!
 //! # Example: an unbiased estimate of `E_π[ξ]` on a toy importance target
 //! ```
@@ -50,6 +53,7 @@ pub mod batch;
 #[cfg(feature = "rayon")]
 pub mod batched;
 pub mod beta;
+pub mod cost;
 pub mod efficiency;
 pub mod error;
 pub mod lagged;

@@ -20,6 +20,7 @@
 //! # Ok::<(), ucg_estimators::EstimatorError>(())
 //! ```
 
+use crate::efficiency::WithError;
 use crate::error::{EstimatorError, invalid};
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -118,8 +119,10 @@ pub fn measure(
         .map(|e| e.iter().zip(&mean).map(|(x, m)| (x - m).powi(2)).sum())
         .collect();
     let scale = n / (n - 1.0);
-    let (d_mean, d_se) = mean_and_se(&spread);
-    let (cost, cost_se) = mean_and_se(costs);
+    let spread = WithError::mean_of(&spread);
+    let (d_mean, d_se) = (spread.value, spread.se);
+    let cost = WithError::mean_of(costs);
+    let (cost, cost_se) = (cost.value, cost.se);
     let total_variance = d_mean * scale;
     let total_variance_se = d_se * scale;
     let inefficiency = total_variance * cost;
@@ -136,13 +139,6 @@ pub fn measure(
         inefficiency,
         inefficiency_se,
     })
-}
-
-/// The mean of `v` and its standard error `sd / √n` (`NaN` for fewer than two values); see
-/// [`crate::efficiency::WithError::mean_of`].
-pub fn mean_and_se(v: &[f64]) -> (f64, f64) {
-    let m = crate::efficiency::WithError::mean_of(v);
-    (m.value, m.se)
 }
 
 /// Runs `replicates` estimates at every candidate β with `run(beta, r)` (which returns the estimate
@@ -257,17 +253,6 @@ mod tests {
             let err = pilot_beta(&[0.0], few, run).unwrap_err().to_string();
             assert!(err.contains("at least 2 replicates"), "{few}: {err}");
         }
-    }
-
-    #[test]
-    fn mean_and_standard_error_by_hand() {
-        // Mean 3; sample variance (4 + 1 + 0 + 9) / 3 = 14/3; standard error √(14/3 / 4) = √(7/6).
-        let (mean, se) = mean_and_se(&[1.0, 2.0, 3.0, 6.0]);
-        assert_eq!(mean, 3.0);
-        assert!((se - (7.0f64 / 6.0).sqrt()).abs() < 1e-15, "{se}");
-        let (one, none) = mean_and_se(&[5.0]);
-        assert_eq!(one, 5.0);
-        assert!(none.is_nan());
     }
 
     /// An estimator of dimension 20 with standard deviation `sd(β)` per component and cost `cost(β)`;

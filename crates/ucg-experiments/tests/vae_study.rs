@@ -9,8 +9,11 @@ use ucg_experiments::shard::Shard;
 use ucg_experiments::vae::config::Config;
 use ucg_experiments::vae::merge::{Parameters, merge_folders};
 use ucg_experiments::vae::plan::{Role, units};
-use ucg_experiments::vae::study::{claim_folder, prepare_folder, run_study, write_outputs};
-use ucg_experiments::vae::unit::{run_dir, run_unit};
+use ucg_experiments::vae::study::{
+    claim_folder, prepare_folder, run_study, run_study_with, write_outputs,
+};
+use ucg_experiments::vae::unit::{Inputs, Shared, run_dir, run_unit};
+use ucg_experiments::vae::walltime::{TIMINGS_FILE, Timings, WALL_TIME_FILE, WallTime};
 
 fn bytes(dir: &Path, name: &str, file: &str) -> Vec<u8> {
     std::fs::read(run_dir(dir, name).join(file)).unwrap_or_default()
@@ -74,13 +77,43 @@ fn the_quick_study_writes_its_outputs() {
             .iter()
             .any(|r| r.unit.name == "synthetic-d2-s5-iwae-k8")
     );
-    let same_time = run_dir(&out, "synthetic-d2-s5-iwae-same-time").join("walltime.json");
-    assert!(same_time.is_file());
-    // The cost-matched IWAE for the coupled run's time too, its step timed by a probe of its own.
-    let matched = run_dir(&out, "synthetic-d2-s5-iwae-k8-same-time").join("walltime.json");
-    let w: ucg_experiments::vae::unit::WallTime = ucg_report::read_json(&matched).unwrap();
-    assert_eq!(w.probe_steps, ucg_experiments::vae::unit::PROBE_STEPS);
-    assert!(w.iwae_seconds_per_step > 0.0 && w.target_steps >= 1);
+    // The coupled run's job timed it and both runs given its wall time, back to back; each of those
+    // trains the coupled run's counted evaluations × its seconds per evaluation, over its own step.
+    let coupled_name = "synthetic-d2-s5-coupled-isir-disir";
+    let timings: Timings =
+        ucg_report::read_json(run_dir(&out, coupled_name).join(TIMINGS_FILE)).unwrap();
+    let probed: Vec<&str> = timings.probes.iter().map(|p| p.run.as_str()).collect();
+    assert_eq!(
+        probed,
+        [
+            coupled_name,
+            "synthetic-d2-s5-iwae-same-time",
+            "synthetic-d2-s5-iwae-k8-same-time"
+        ]
+    );
+    let coupled_evaluations = (coupled.evaluations_per_step * coupled.steps as f64).round() as u64;
+    for name in &probed[1..] {
+        let w: WallTime = ucg_report::read_json(run_dir(&out, name).join(WALL_TIME_FILE)).unwrap();
+        assert_eq!(w.against, coupled_name);
+        assert_eq!(w.reference_evaluations, coupled_evaluations);
+        let per_evaluation = timings
+            .probe(coupled_name)
+            .unwrap()
+            .seconds_per_evaluation();
+        assert_eq!(
+            w.reference_seconds,
+            coupled_evaluations as f64 * per_evaluation
+        );
+        let probe = timings.probe(name).unwrap();
+        assert!(probe.steps >= ucg_experiments::vae::walltime::PROBE_STEPS);
+        assert_eq!(w.seconds_per_step, probe.seconds_per_step);
+        let expected = (w.reference_seconds / w.seconds_per_step).round().max(1.0) as usize;
+        assert_eq!(w.target_steps, expected);
+        let trained = summary.runs.iter().find(|r| &r.unit.name == name).unwrap();
+        assert!(
+            trained.steps >= w.target_steps && trained.steps < w.target_steps + w.steps_per_epoch
+        );
+    }
     for f in [
         "summary.json",
         "report.md",
@@ -166,7 +199,14 @@ fn shards_merged_equal_the_whole_run_and_an_interrupted_study_resumes() {
     assert_eq!(partial.role, Role::Main);
     partial.epochs = 1;
     for u in [&plan[0], &partial] {
-        run_unit(&config, &plan, u, &data, &claimed, &Ui::quiet(), true).unwrap();
+        let shared = Shared {
+            config: &config,
+            plan: &plan,
+            study: &claimed,
+            inputs: Inputs::default(),
+            ui: &Ui::quiet(),
+        };
+        run_unit(shared, u, &data, true).unwrap();
     }
     drop(claimed);
     std::fs::remove_file(run_dir(&resumed, &partial.name).join("model.bin")).unwrap();
@@ -475,4 +515,46 @@ fn a_merged_folder_is_merged_again_never_resumed() {
         "{err}"
     );
     drop(busy);
+}
+
+/// A same-wall-time run trained by a later shard from the coupled run's records alone (kept by a
+/// records-only merge, without parameters) gets the length, and so the model, the whole run gave it;
+/// without those records the shard says where to find them.
+#[test]
+fn a_same_wall_time_run_is_trained_in_another_sitting_from_the_coupled_runs_records() {
+    let config = Config::quick_preset(14);
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    run_study(&config, Shard::WHOLE, &whole, &Ui::quiet(), "t").unwrap();
+    let kept = dir.path().join("kept");
+    merge_folders(
+        std::slice::from_ref(&whole),
+        &kept,
+        "t",
+        Parameters::DigestOnly,
+    )
+    .unwrap();
+    // Eight jobs; the two same-wall-time runs are the last: shard 3/4.
+    let later = Shard { index: 3, count: 4 };
+    let err = run_study(&config, later, &dir.path().join("alone"), &Ui::quiet(), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--timings-from"), "{err}");
+    let out = dir.path().join("later");
+    let inputs = Inputs {
+        timings_from: Some(&kept),
+    };
+    run_study_with(&config, later, &out, inputs, &Ui::quiet(), "t").unwrap();
+    for name in [
+        "synthetic-d2-s14-iwae-same-time",
+        "synthetic-d2-s14-iwae-k8-same-time",
+    ] {
+        let w = bytes(&out, name, WALL_TIME_FILE);
+        assert!(!w.is_empty(), "{name}");
+        assert_eq!(w, bytes(&whole, name, WALL_TIME_FILE), "{name}");
+        assert_eq!(
+            bytes(&out, name, "model.bin"),
+            bytes(&whole, name, "model.bin")
+        );
+    }
 }

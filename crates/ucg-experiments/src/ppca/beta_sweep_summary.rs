@@ -7,7 +7,7 @@
 //! replicates would have been touched, with the kernel applications that cap costs.
 
 use serde::{Deserialize, Serialize};
-use ucg_estimators::pilot::mean_and_se;
+use ucg_estimators::cost::{cap_for_budget, expected_run_cost};
 use ucg_estimators::summary::Moments;
 use ucg_report::{
     Axis, ErrorBarChart, ErrorPoint, MarkdownTable, format_number_sig, write_json, write_text,
@@ -18,7 +18,7 @@ use super::beta_sweep::{
 };
 use super::config::Config;
 use super::figures::save_figure;
-use super::meeting::{MeetingCounts, MeetingStats};
+use super::meeting::MeetingStats;
 use crate::AnyResult;
 use crate::progress::Ui;
 use ucg_files::RunFolder;
@@ -79,13 +79,6 @@ pub struct BetaSweepSummary {
     pub betas_reducing_variance: Vec<f64>,
 }
 
-/// Mean and standard error of the mean of `values` ([`mean_and_se`]).
-pub fn mean_with_error(values: impl IntoIterator<Item = f64>) -> WithError {
-    let v: Vec<f64> = values.into_iter().collect();
-    let (value, se) = mean_and_se(&v);
-    WithError { value, se }
-}
-
 /// What replicated estimates cost and how much they vary: the measures every sweep reports.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Efficiency {
@@ -105,67 +98,27 @@ pub struct Efficiency {
 impl Efficiency {
     /// The measures of `replicates`, whose errors `estimate − exact` have the moments `errors`.
     pub fn measure(errors: &Moments, replicates: &[SweepReplicate]) -> Self {
-        let r = replicates.len().max(1) as f64;
         let touched = replicates.iter().filter(|x| x.capped_points > 0).count() as u64;
-        let p = touched as f64 / r;
         let variance = errors.variance().iter().sum::<f64>();
-        let mse = mean_with_error(replicates.iter().map(|x| x.squared_error));
+        let squared_errors: Vec<f64> = replicates.iter().map(|x| x.squared_error).collect();
+        let mse = WithError::mean_of(&squared_errors);
         let total_variance = WithError {
             value: variance,
             se: mse.se,
         };
-        let cost = mean_with_error(replicates.iter().map(|x| x.particle_evaluations as f64));
+        let costs: Vec<f64> = replicates
+            .iter()
+            .map(|x| x.particle_evaluations as f64)
+            .collect();
+        let cost = WithError::mean_of(&costs);
         Efficiency {
             total_variance,
             cost,
-            inefficiency: product(total_variance, cost),
+            inefficiency: total_variance.times(cost),
             touched_replicates: touched,
-            touched_fraction: WithError {
-                value: p,
-                se: (p * (1.0 - p) / r).sqrt(),
-            },
+            touched_fraction: WithError::proportion(touched, replicates.len() as u64),
         }
     }
-}
-
-/// `a × b` with the standard error of independent factors (first order; [`WithError::times`]).
-pub fn product(a: WithError, b: WithError) -> WithError {
-    a.times(b)
-}
-
-/// Kernel applications of one run of the lagged estimator (`k = t0`, `m = t0 + L − 1`) that meets at
-/// `tau`, stopped at the cap `cap`: `L + 2(t − L) + max(0, m − t)` with `t = min(τ, cap)`.
-pub fn run_cost(tau: usize, cap: usize, lag: usize, m: usize) -> f64 {
-    let t = tau.min(cap).max(lag);
-    (lag + 2 * (t - lag) + m.saturating_sub(t)) as f64
-}
-
-/// Kernel applications per batch estimate of `points` runs whose meeting times are `meeting`, had the cap
-/// been `cap`.
-pub fn expected_cost(
-    meeting: &MeetingCounts,
-    cap: usize,
-    lag: usize,
-    m: usize,
-    points: usize,
-) -> f64 {
-    let runs = meeting.runs().max(1) as f64;
-    let total: f64 = meeting
-        .counts
-        .iter()
-        .map(|(&tau, &c)| c as f64 * run_cost(tau, cap, lag, m))
-        .sum();
-    total / runs * points as f64
-}
-
-/// The smallest cap `c` such that at most `budget · R` of the replicates' largest meeting times exceed
-/// `c`; `None` when that `c` reaches `sweep_cap` (the sweep cannot tell).
-pub fn cap_for_budget(tau_max: &[usize], budget: f64, sweep_cap: usize) -> Option<usize> {
-    let mut t = tau_max.to_vec();
-    t.sort_unstable();
-    let allowed = (budget * t.len() as f64).floor() as usize;
-    let c = *t.get(t.len().checked_sub(allowed + 1)?)?;
-    (c < sweep_cap).then_some(c)
 }
 
 /// Summarises one point.
@@ -186,7 +139,7 @@ pub fn summarise_point(
     let cap = cap_for_budget(&tau_max, TRUNCATION_BUDGET, sweep.max_iter);
     let lag = config.lag.lag;
     let m = config.lag.t0 + lag - 1;
-    let cost_at = |cap| expected_cost(&c.meeting, cap, lag, m, config.points);
+    let cost_at = |cap| expected_run_cost(&c.meeting, cap, lag, m) * config.points as f64;
     Ok(PointSummary {
         point: c.point,
         label: c.point.label(),
@@ -471,44 +424,4 @@ fn draw_figures(
         out.push((save_figure(folder, name, chart, ui)?, caption.to_string()));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cap_for_budget_is_the_order_statistic() {
-        // 200 replicates: at most 2 may exceed the cap.
-        let mut t: Vec<usize> = (1..=200).collect();
-        assert_eq!(cap_for_budget(&t, 0.01, 1000), Some(198));
-        t[199] = 1000;
-        t[198] = 1000;
-        assert_eq!(cap_for_budget(&t, 0.01, 1000), Some(198));
-        t[197] = 1000;
-        assert_eq!(cap_for_budget(&t, 0.01, 1000), None);
-        assert_eq!(cap_for_budget(&[], 0.01, 1000), None);
-    }
-
-    #[test]
-    fn run_cost_counts_coupled_steps_twice_and_stops_at_the_cap() {
-        // L = 10, m = 10: meeting at τ ≤ L costs L, at τ = 15 costs 10 + 2·5.
-        assert_eq!(run_cost(3, 100, 10, 10), 10.0);
-        assert_eq!(run_cost(15, 100, 10, 10), 20.0);
-        assert_eq!(run_cost(500, 100, 10, 10), 190.0);
-        let mut m = MeetingCounts::default();
-        m.counts.insert(15, 1);
-        m.counts.insert(500, 1);
-        assert_eq!(
-            expected_cost(&m, 100, 10, 10, 4),
-            4.0 * (20.0 + 190.0) / 2.0
-        );
-    }
-
-    #[test]
-    fn mean_with_error_is_the_standard_error_of_the_mean() {
-        let v = mean_with_error([1.0, 3.0]);
-        assert_eq!(v.value, 2.0);
-        assert!((v.se - 1.0).abs() < 1e-12);
-    }
 }

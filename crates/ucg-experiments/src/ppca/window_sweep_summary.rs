@@ -14,7 +14,7 @@ use ucg_report::{
 };
 
 use super::beta_sweep::SweepReplicate;
-use super::beta_sweep_summary::{Efficiency, WithError, fmt_with_error, product};
+use super::beta_sweep_summary::{Efficiency, WithError, fmt_with_error};
 use super::config::Config;
 use super::figures::save_figure;
 use super::verdict::Verdict;
@@ -90,25 +90,6 @@ impl EstimatorWindows {
     }
 }
 
-/// `mean(a) / mean(b)` for paired samples `(a_r, b_r)` (two windows measured on the same replicates), with
-/// the delta-method standard error `s.d.(a − R b) / (√n |mean(b)|)`, which accounts for their correlation.
-pub fn paired_ratio(a: &[f64], b: &[f64]) -> WithError {
-    let n = a.len().min(b.len());
-    let mean = |v: &[f64]| v.iter().take(n).sum::<f64>() / n.max(1) as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let value = ma / mb;
-    let spread = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - value * y).powi(2))
-        .sum::<f64>()
-        / (n.max(2) - 1) as f64;
-    WithError {
-        value,
-        se: (spread / n.max(1) as f64).sqrt() / mb.abs(),
-    }
-}
-
 fn cost_of(r: &SweepReplicate) -> f64 {
     r.particle_evaluations as f64
 }
@@ -157,9 +138,9 @@ pub fn summarise_estimator(
         };
         let (errors_p, cost_p) = (column(p, |r| r.squared_error), column(p, cost_of));
         for (w, summary) in windows.iter_mut().enumerate() {
-            let errors = paired_ratio(&column(w, |r| r.squared_error), &errors_p);
-            let cost = paired_ratio(&column(w, cost_of), &cost_p);
-            summary.relative_to_paper = Some(product(errors, cost));
+            let errors = WithError::paired_ratio(&column(w, |r| r.squared_error), &errors_p);
+            let cost = WithError::paired_ratio(&column(w, cost_of), &cost_p);
+            summary.relative_to_paper = Some(errors.times(cost));
         }
     }
     let by_inefficiency = |a: &&WindowSummary, b: &&WindowSummary| {
@@ -478,22 +459,4 @@ fn draw_figures(
         ));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paired_ratio_uses_the_pairing() {
-        // Proportional pairs: the ratio is exact whatever the spread.
-        let b = [1.0, 10.0, 3.0, 100.0];
-        let a: Vec<f64> = b.iter().map(|x| 0.5 * x).collect();
-        let r = paired_ratio(&a, &b);
-        assert!((r.value - 0.5).abs() < 1e-15 && r.se < 1e-15);
-        // Anti-correlated pairs: s.d. of a − b = s.d. of (−3, −1, 1, 3) = √(20/3), over √4 · 2.5.
-        let r = paired_ratio(&[1.0, 2.0, 3.0, 4.0], &[4.0, 3.0, 2.0, 1.0]);
-        assert_eq!(r.value, 1.0);
-        assert!((r.se - (20.0f64 / 3.0).sqrt() / 2.0 / 2.5).abs() < 1e-12);
-    }
 }

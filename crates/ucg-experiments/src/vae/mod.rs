@@ -6,6 +6,7 @@
 //!   `small_preset`, `full_preset`); [`overrides`]: a preset's settings changed from the command line;
 //! - [`plan`]: the runs (units) and their split between shards;
 //! - [`data`]: the images; [`unit`]: one run and its evaluation; [`records`]: reading a run's files;
+//! - [`walltime`]: the probes that fix how long a same-wall-time run trains;
 //! - [`study`]: the whole study ([`study::run_study`]) and its outputs ([`study::write_outputs`]);
 //! - [`summary`], [`report`], [`figures`]: `summary.json`, `report.md`, `figures/`;
 //! - [`merge`]: putting shards' folders together; [`bars`]: progress bars of a training run;
@@ -13,7 +14,8 @@
 //!   θ-estimator against a reference gradient along IWAE training (bias, variance, break-even).
 //!
 //! A results folder holds `config.json`, `runs/<name>/` (each an ordinary `ucg_train::vae::run` folder
-//! plus `unit.json`, `eval-iwae.csv`, `eval-ais.csv` and, for the same-wall-time run, `walltime.json`),
+//! plus `unit.json`, `eval-iwae.csv`, `eval-ais.csv` `timings.json` for the coupled run that others are timed against and `walltime.json` for each
+//! of those),
 //! `summary.json`, `report.md` and `figures/`.
 //!
 //! # Example
@@ -44,3 +46,4 @@ pub mod report;
 pub mod study;
 pub mod summary;
 pub mod unit;
+pub mod walltime;

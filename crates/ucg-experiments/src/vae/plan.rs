@@ -1,9 +1,9 @@
 //! The plan of a study: its runs ("units": data set, estimator, `D`, seed), which continuation starts
 //! from which pretrain, and how they are split between shards.
 //!
-//! **Shards.** The jobs of a study (one per trained or continued estimator, with the same-wall-time IWAE
-//! runs in the job of the C-ISIR-DISIR run they are timed against) are split into contiguous ranges by
-//! `--shard i/n`. A job whose pretrain is not in the shard's folder computes it itself: training is
+//! **Shards.** The jobs of a study (one per run that is not a pretrain, in plan order: per seed and
+//! block the cost-matched IWAE, each estimator, then the same-wall-time runs) are split into contiguous
+//! ranges by `--shard i/n`. A job whose pretrain is not in the shard's folder computes it itself: training is
 //! deterministic given the seed (whatever the number of threads), so every shard computes the same
 //! pretrain bit for bit, and `merge` checks that they agree. This costs the pretrain's training once per
 //! shard (one shard evaluates it: [`evaluates_pretrain`]), and buys shards that never wait for one
@@ -142,21 +142,15 @@ pub fn units(config: &Config) -> Vec<Unit> {
     out
 }
 
-/// The jobs: groups of unit names run together (a same-wall-time run goes with the run it is timed
-/// against); pretrains belong to no job (each job computes the one it needs).
+/// The jobs: one per run that is not a pretrain, in plan order (each job computes the pretrain it
+/// needs). A same-wall-time run is a job of its own: it needs only the records of the run it is timed
+/// against, which may come from another shard ([`super::walltime`]).
 pub fn jobs(units: &[Unit]) -> Vec<Vec<String>> {
-    let mut jobs: Vec<Vec<String>> = Vec::new();
-    for u in units.iter().filter(|u| u.role == Role::Main) {
-        jobs.push(vec![u.name.clone()]);
-    }
-    for u in units.iter().filter(|u| u.role == Role::SameWallTime) {
-        let against = u.timed_against.as_deref();
-        match jobs.iter_mut().find(|j| Some(j[0].as_str()) == against) {
-            Some(job) => job.push(u.name.clone()),
-            None => jobs.push(vec![u.name.clone()]),
-        }
-    }
-    jobs
+    units
+        .iter()
+        .filter(|u| u.role != Role::Pretrain)
+        .map(|u| vec![u.name.clone()])
+        .collect()
 }
 
 /// The units shard `shard` runs, in order: the pretrains its jobs need, then the jobs' units.
@@ -227,10 +221,10 @@ mod tests {
                 "synthetic-d2-s3-iwae-k8-same-time",
             ]
         );
-        assert_eq!(jobs(&all).len(), 6);
+        assert_eq!(jobs(&all).len(), 8);
         let mut covered = Vec::new();
-        for index in 0..3 {
-            let part = shard_units(&all, Shard { index, count: 3 });
+        for index in 0..4 {
+            let part = shard_units(&all, Shard { index, count: 4 });
             assert_eq!(
                 part[0].role,
                 Role::Pretrain,
@@ -240,8 +234,8 @@ mod tests {
         }
         assert_eq!(covered.len(), 8);
         let pretrain = "synthetic-d2-s3-pretrain-iwae";
-        let evaluating: Vec<u64> = (0..3)
-            .filter(|&index| evaluates_pretrain(&all, pretrain, Shard { index, count: 3 }))
+        let evaluating: Vec<u64> = (0..4)
+            .filter(|&index| evaluates_pretrain(&all, pretrain, Shard { index, count: 4 }))
             .collect();
         assert_eq!(evaluating, [0], "one shard evaluates the pretrain");
         assert!(evaluates_pretrain(&all, pretrain, Shard::WHOLE));
@@ -266,6 +260,8 @@ mod tests {
             .iter()
             .find(|u| u.name == "mnist-d20-s5-iwae-k590-same-time");
         assert_eq!(matched_same_time.and_then(|u| u.particles), Some(590));
-        assert_eq!(jobs(&refine).len(), 2 * 6);
+        assert_eq!(jobs(&refine).len(), 2 * 8);
+        // The coupled run of the first seed is job 1: `--shard 1/16`.
+        assert_eq!(jobs(&refine)[1], ["mnist-d20-s5-coupled-isir-disir"]);
     }
 }

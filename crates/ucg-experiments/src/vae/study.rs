@@ -13,7 +13,7 @@ use super::figures::write_figures;
 use super::plan::{Role, evaluates_pretrain, shard_units, units};
 use super::report::report_markdown;
 use super::summary::{Summary, summarise};
-use super::unit::run_unit;
+use super::unit::{Inputs, Shared, run_unit};
 use crate::AnyResult;
 use crate::progress::Ui;
 use crate::shard::Shard;
@@ -78,7 +78,13 @@ fn is_earlier_run_file(relative: &Path) -> bool {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let known = ucg_train::vae::run::RUN_FILES.contains(&name.as_ref())
-        || ["unit.json", "walltime.json", super::unit::PILOT_FILE].contains(&name.as_ref())
+        || [
+            "unit.json",
+            super::walltime::WALL_TIME_FILE,
+            super::walltime::TIMINGS_FILE,
+            super::unit::PILOT_FILE,
+        ]
+        .contains(&name.as_ref())
         || (name.starts_with("eval-") && name.ends_with(".csv"));
     relative.components().count() == 3 && relative.starts_with("runs") && known
 }
@@ -120,6 +126,22 @@ pub fn run_study(
     config: &Config,
     shard: Shard,
     out: &Path,
+    ui: &Ui,
+    command: &str,
+) -> AnyResult<Summary> {
+    run_study_with(config, shard, out, Inputs::default(), ui, command)
+}
+
+/// [`run_study`] with inputs from outside the folder: the records of the runs that the shard's
+/// same-wall-time runs are timed against, when another shard ran them ([`Inputs::timings_from`]).
+///
+/// # Errors
+/// As [`run_study`]; a same-wall-time run whose reference run's records are in neither folder.
+pub fn run_study_with(
+    config: &Config,
+    shard: Shard,
+    out: &Path,
+    inputs: Inputs<'_>,
     ui: &Ui,
     command: &str,
 ) -> AnyResult<Summary> {
@@ -168,13 +190,20 @@ pub fn run_study(
         plan.len(),
         out.display()
     ));
+    let shared = Shared {
+        config,
+        plan: &plan,
+        study: &folder,
+        inputs,
+        ui,
+    };
     for unit in &mine {
         let loaded = data
             .get(&unit.dataset)
             .ok_or("a run's data set was not loaded")?;
         // A pretrain is evaluated by one shard only (the others compute it to continue from it).
         let evaluate = unit.role != Role::Pretrain || evaluates_pretrain(&plan, &unit.name, shard);
-        run_unit(config, &plan, unit, loaded, &folder, ui, evaluate)?;
+        run_unit(shared, unit, loaded, evaluate)?;
     }
     write_outputs(&folder, command, ui)
 }

@@ -4,17 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use ucg_files::RunFolder;
 use ucg_models::vae::VaeOnData;
 use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, SigmoidSchedule};
-use ucg_train::vae::InitialParameters;
 use ucg_train::vae::run::{CHECKPOINT_FILE, MODEL_FILE};
+use ucg_train::vae::{InitialParameters, TrainConfig};
 
 use super::config::{Config, Estimator, EvalConfig};
 use super::data::StudyData;
 use super::plan::{Role, Unit};
 use super::records::{self, PointRow};
+use super::walltime;
 use crate::AnyResult;
 use crate::beta_choice::{BetaChoice, PilotSettings};
 use crate::progress::Ui;
@@ -35,133 +35,17 @@ pub fn run_dir(out: &Path, name: &str) -> PathBuf {
     out.join("runs").join(name)
 }
 
-/// How a same-wall-time run's length was fixed (`walltime.json` in its folder, written once before it
-/// runs, so a resumed or repeated run trains exactly as many steps).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WallTime {
-    /// Training seconds of the run it is timed against (sum of its steps).
-    pub reference_seconds: f64,
-    /// Median seconds of a step of the run: measured on the pretrain's IWAE steps, or, for a run with
-    /// other particles than the pretrain's, by a probe of its own steps ([`PROBE_STEPS`]).
-    pub iwae_seconds_per_step: f64,
-    /// Steps of the probe that timed the run (0: timed on the pretrain's steps).
-    #[serde(default)]
-    pub probe_steps: usize,
-    /// `round(reference_seconds / iwae_seconds_per_step)`.
-    pub target_steps: usize,
-    /// Epochs of the run.
-    pub epochs: usize,
-    /// Steps per epoch (`epochs × steps_per_epoch ≥ target_steps`, by less than one epoch).
-    pub steps_per_epoch: usize,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
-
 /// The view of unit `name`'s folder in the study's claimed folder.
 pub fn run_folder(study: &RunFolder, name: &str) -> RunFolder {
     study.at(Path::new("runs").join(name))
 }
 
-/// Timed steps of the probe that measures a same-wall-time run's step when its particles differ from
-/// the pretrain's (after one untimed step): the median of a few steps is steady to a few percent.
-pub const PROBE_STEPS: usize = 10;
-
-/// Median seconds of a step of the run `tc` from its starting point, on its first minibatch: the
-/// steps are thrown away, the run itself is not affected.
-fn probe_step_seconds(tc: &ucg_train::vae::TrainConfig, data: &StudyData) -> AnyResult<f64> {
-    let mut one_epoch = tc.clone();
-    one_epoch.epochs = 1;
-    let mut trainer = ucg_train::vae::Trainer::new(one_epoch, data.pixels)?;
-    let x = data.train.first_minibatch(tc.seed, tc.batch, tc.batch)?;
-    let mut rng = ucg_estimators::seeding::stream(tc.seed, u64::MAX);
-    let mut seconds = Vec::with_capacity(PROBE_STEPS);
-    for i in 0..=PROBE_STEPS {
-        let s = trainer.step(&x, tc.batch, &mut rng)?.seconds;
-        if i > 0 {
-            seconds.push(s);
-        }
-    }
-    Ok(median(seconds))
-}
-
-/// Fixes (or reads back) the length of a same-wall-time run; `probe` times a step of the run when its
-/// particles differ from the pretrain's.
-fn wall_time(
-    study: &RunFolder,
-    unit: &Unit,
-    plan: &[Unit],
-    whole_epoch: usize,
-    probe: impl FnOnce() -> AnyResult<f64>,
-) -> AnyResult<WallTime> {
-    let out = &study.dir();
-    let run = run_folder(study, &unit.name);
-    let path = run.path("walltime.json");
-    if path.is_file() {
-        return Ok(ucg_report::read_json(&path)?);
-    }
-    let against = unit.timed_against.as_deref().unwrap_or_default();
-    let reference = plan
-        .iter()
-        .find(|u| u.name == against)
-        .ok_or_else(|| format!("{}: no run {against} to be timed against", unit.name))?;
-    let pretrain = unit
-        .from
-        .as_deref()
-        .ok_or_else(|| format!("{}: no pretrain to measure IWAE on", unit.name))?;
-    let reference_seconds: f64 = records::steps(&run_dir(out, against))?
-        .iter()
-        .map(|s| s.step_seconds)
-        .sum();
-    let (iwae_seconds_per_step, probe_steps) = if unit.particles.is_some() {
-        (probe()?, PROBE_STEPS)
-    } else {
-        let pretrain_steps = records::steps(&run_dir(out, pretrain))?;
-        (
-            median(pretrain_steps.iter().map(|s| s.step_seconds).collect()),
-            0,
-        )
-    };
-    if !(iwae_seconds_per_step > 0.0 && reference_seconds.is_finite()) {
-        return Err(format!("{}: no usable timings to match", unit.name).into());
-    }
-    let target_steps = ((reference_seconds / iwae_seconds_per_step).round() as usize).max(1);
-    let epochs_ref = reference.epochs.max(1);
-    let steps_per_epoch = target_steps.div_ceil(epochs_ref).min(whole_epoch.max(1));
-    let w = WallTime {
-        reference_seconds,
-        iwae_seconds_per_step,
-        probe_steps,
-        target_steps,
-        epochs: target_steps.div_ceil(steps_per_epoch),
-        steps_per_epoch,
-    };
-    ucg_report::write_json(run.file("walltime.json")?, &w)?;
-    Ok(w)
-}
-
-/// Trains `unit` (resuming its folder) and, with `evaluate`, evaluates its final model.
+/// The training settings of `unit` before any measurement: the study's, with the unit's length,
+/// learning rate and particles, starting from its pretrain's checkpoint in `out`.
 ///
 /// # Errors
-/// A pretrain missing from the folder, training, evaluation or file failures.
-pub fn run_unit(
-    config: &Config,
-    plan: &[Unit],
-    unit: &Unit,
-    data: &StudyData,
-    study: &RunFolder,
-    ui: &Ui,
-    evaluate: bool,
-) -> AnyResult<()> {
-    let out = &study.dir();
-    let run = run_folder(study, &unit.name);
-    let dir = run.dir();
+/// A pretrain checkpoint missing or unreadable.
+pub fn train_config(config: &Config, unit: &Unit, out: &Path) -> AnyResult<TrainConfig> {
     let mut tc = config.train_config(unit.estimator, unit.latent, unit.seed);
     (tc.epochs, tc.steps_per_epoch) = (unit.epochs, unit.steps_per_epoch);
     if let Some(lr) = unit.learning_rate {
@@ -174,15 +58,74 @@ pub fn run_unit(
         let ckpt = run_dir(out, from).join(CHECKPOINT_FILE);
         tc.init = Some(InitialParameters::of_file(&ckpt)?);
     }
+    Ok(tc)
+}
+
+/// Where a shard's inputs come from beyond the study's folder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inputs<'a> {
+    /// A folder (merged or records-only) holding the records of the runs that same-wall-time runs
+    /// are timed against, for a shard that does not run them itself.
+    pub timings_from: Option<&'a Path>,
+}
+
+/// What the runs of a shard share: the settings, the plan, the claimed folder, the inputs from outside
+/// it, and where to report progress.
+#[derive(Clone, Copy)]
+pub struct Shared<'a> {
+    /// The study's settings.
+    pub config: &'a Config,
+    /// Every unit of the study ([`super::plan::units`]).
+    pub plan: &'a [Unit],
+    /// The study's claimed folder.
+    pub study: &'a RunFolder,
+    /// Inputs from outside the folder.
+    pub inputs: Inputs<'a>,
+    /// Progress bars and notes.
+    pub ui: &'a Ui,
+}
+
+/// Trains `unit` (resuming its folder) and, with `evaluate`, evaluates its final model.
+///
+/// # Errors
+/// A pretrain missing from the folder, training, evaluation or file failures.
+pub fn run_unit(
+    shared: Shared<'_>,
+    unit: &Unit,
+    data: &StudyData,
+    evaluate: bool,
+) -> AnyResult<()> {
+    let Shared {
+        config,
+        plan,
+        study,
+        inputs,
+        ui,
+    } = shared;
+    let out = &study.dir();
+    let run = run_folder(study, &unit.name);
+    let dir = run.dir();
+    let mut tc = train_config(config, unit, out)?;
     if unit.role == Role::SameWallTime {
-        let probe = || probe_step_seconds(&tc, data);
-        let w = wall_time(study, unit, plan, data.train.len() / config.batch, probe)?;
+        let whole_epoch = data.train.len() / config.batch;
+        let w = walltime::wall_time(study, unit, plan, whole_epoch, inputs.timings_from)?;
         (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
     }
     if let (BetaChoice::Pilot(p), Estimator::CoupledIsirDisir) = (&config.beta, unit.estimator) {
         let choice = pilot(p, &tc, data, &run, ui)?;
         tc.coupled.beta = ucg_train::vae::BetaPolicy::Fixed(choice.best_beta());
     }
+    if !walltime::matched_against(plan, unit).is_empty()
+        && !run.path(walltime::TIMINGS_FILE).is_file()
+    {
+        ui.note(format!(
+            "{}: timing its steps and those of the runs given its wall time (keep the machine quiet)",
+            unit.name
+        ));
+    }
+    walltime::ensure_timings(study, plan, unit, &tc, data, |m| {
+        train_config(config, m, out)
+    })?;
     let mut resolved = unit.clone();
     (resolved.epochs, resolved.steps_per_epoch) = (tc.epochs, tc.steps_per_epoch);
     ucg_report::write_json(run.file("unit.json")?, &resolved)?;
