@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use crate::AnyResult;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ucg_experiments::beta_choice::{BetaChoice, PilotSettings};
+use ucg_experiments::beta_choice::BetaChoice;
 use ucg_experiments::shard::Shard;
+use ucg_train::vae::{BetaPolicy, EstimatorKind};
 
 /// Project tasks for the ucg workspace.
 #[derive(Debug, Parser)]
@@ -139,8 +140,8 @@ pub struct VaeArgs {
     /// points at each β of {0, 0.5, 0.9}; the smallest measured variance × cost wins and stays fixed).
     /// Default: the preset's (0 for default and small, from the measured meeting times; ess, the paper's
     /// rule, for quick and full).
-    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = study_beta_arg)]
-    pub beta: Option<StudyBeta>,
+    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = clap::value_parser!(BetaChoice))]
+    pub beta: Option<BetaChoice>,
     /// A folder (merged, or kept with `merge --records-only`) holding the coupled run that this
     /// shard's same-wall-time runs are timed against, when another shard ran it: its probes
     /// (`timings.json`) and step records fix their length.
@@ -278,8 +279,8 @@ pub struct PpcaArgs {
     /// C-ISIR-DISIR's β: `ess` (the ESS = 0.3 K rule's warm-up, then frozen), a number in [0, 1) for
     /// every K and D, or `pilot` (a short pilot per K and D keeps the candidate of {0, 0.3, 0.5, 0.7, 0.9}
     /// with the smallest measured variance × cost). Default: the preset's (0, from the β sweep).
-    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = study_beta_arg)]
-    pub beta: Option<StudyBeta>,
+    #[arg(long, value_name = "ess|VALUE|pilot", allow_negative_numbers = true, value_parser = clap::value_parser!(BetaChoice))]
+    pub beta: Option<BetaChoice>,
     /// Run a sweep instead of the study, into its own --out folder (resumable like the study):
     /// `beta` runs C-ISIR-DISIR at the main K and D for β ∈ {0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95} and the ESS
     /// rule's β, next to C-ISIR (--replicates sets its replicates per point); `window` runs both coupled
@@ -290,41 +291,6 @@ pub struct PpcaArgs {
     /// `--sweep window`: the largest m of the grid (default 2,000).
     #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = whole_number)]
     pub longest: Option<u64>,
-}
-
-/// `reproduce ppca --beta` and `reproduce vae --beta`: how C-ISIR-DISIR's β is chosen.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum StudyBeta {
-    /// The ESS = 0.3 K rule's warm-up.
-    Ess,
-    /// The same β everywhere.
-    Fixed(f64),
-    /// A pilot per problem and K, by measured variance × cost.
-    Pilot,
-}
-
-impl StudyBeta {
-    /// The study's setting, a pilot running with `pilot`.
-    pub fn choice(self, pilot: PilotSettings) -> BetaChoice {
-        match self {
-            StudyBeta::Ess => BetaChoice::Ess,
-            StudyBeta::Fixed(b) => BetaChoice::Fixed(b),
-            StudyBeta::Pilot => BetaChoice::Pilot(pilot),
-        }
-    }
-}
-
-fn study_beta_arg(s: &str) -> Result<StudyBeta, String> {
-    match s {
-        "ess" => Ok(StudyBeta::Ess),
-        "pilot" => Ok(StudyBeta::Pilot),
-        _ => match s.parse::<f64>() {
-            Ok(b) if (0.0..1.0).contains(&b) => Ok(StudyBeta::Fixed(b)),
-            _ => Err(format!(
-                "expected `ess`, `pilot` or a number in [0, 1), got {s}"
-            )),
-        },
-    }
 }
 
 /// The sweeps of `reproduce ppca --sweep`.
@@ -346,40 +312,6 @@ pub enum TrainModel {
     /// The MLP VAE on binarised MNIST (784-200-200-D, Bernoulli decoder), θ by the chosen estimator, the
     /// encoder by IWAE with DReG; writes metrics.csv, checkpoint.bin and model.bin to --out.
     Vae(TrainVaeArgs),
-}
-
-/// θ's gradient estimator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum EstimatorArg {
-    /// The ELBO averaged over K particles.
-    Elbo,
-    /// The IWAE bound with K particles.
-    Iwae,
-    /// Unbiased: coupled C-ISIR-DISIR chains, one lagged pair per point (t0 = 1, L = 10; --beta, --cap).
-    CoupledIsirDisir,
-    /// Unbiased: coupled C-ISIR chains (β = 0; --cap).
-    CoupledIsir,
-    /// Unbiased: SUMO's Russian roulette from IWAE-K (K + about 5 particles per point on average).
-    Sumo,
-}
-
-/// DISIR's β for the coupled estimator: a number in [0, 1), or `ess` for the ESS rule from 0.9.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum BetaArg {
-    /// The same β for every step.
-    Fixed(f64),
-    /// Adapted between steps towards ESS = 0.3 K, starting at 0.9.
-    Ess,
-}
-
-fn beta_arg(s: &str) -> Result<BetaArg, String> {
-    if s == "ess" {
-        return Ok(BetaArg::Ess);
-    }
-    match s.parse::<f64>() {
-        Ok(b) if (0.0..1.0).contains(&b) => Ok(BetaArg::Fixed(b)),
-        _ => Err(format!("expected `ess` or a number in [0, 1), got {s}")),
-    }
 }
 
 /// The optimiser.
@@ -405,7 +337,7 @@ pub enum BinarizationArg {
 pub struct TrainVaeArgs {
     /// θ's gradient estimator.
     #[arg(long, value_enum)]
-    pub estimator: EstimatorArg,
+    pub estimator: EstimatorKind,
     /// Latent dimension D.
     #[arg(long, value_name = "D", allow_negative_numbers = true, value_parser = whole_usize)]
     pub latent: usize,
@@ -447,8 +379,8 @@ pub struct TrainVaeArgs {
     pub test_points: usize,
     /// coupled-isir-disir only: DISIR's β, a number in [0, 1) or `ess` (adapted between steps from 0.9
     /// towards ESS = 0.3 K). Default: 0 (the ESS rule capped many chains at D = 20).
-    #[arg(long, value_name = "VALUE|ess", allow_negative_numbers = true, value_parser = beta_arg)]
-    pub beta: Option<BetaArg>,
+    #[arg(long, value_name = "VALUE|ess", allow_negative_numbers = true, value_parser = clap::value_parser!(BetaPolicy))]
+    pub beta: Option<BetaPolicy>,
     /// Coupled estimators: cap on a pair's iterations (default 1,000; capped pairs are counted in
     /// metrics.csv).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = whole_usize)]

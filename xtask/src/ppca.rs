@@ -52,8 +52,8 @@ pub fn config_from_args(args: &PpcaArgs) -> Config {
     if let Some(r) = args.sweep_replicates {
         config.sweep_replicates = r;
     }
-    if let Some(beta) = args.beta {
-        config.beta = beta.choice(PilotSettings::standard());
+    if let Some(beta) = args.beta.clone() {
+        config.beta = beta.with_pilot_settings(PilotSettings::standard());
     }
     config
 }

@@ -2,7 +2,7 @@
 //! runs `ucg_train::vae::run` with a progress bar. The training logic lives in `ucg_train::vae`.
 
 use crate::AnyResult;
-use crate::cli::{BetaArg, BinarizationArg, EstimatorArg, OptimizerArg, TrainVaeArgs};
+use crate::cli::{BinarizationArg, OptimizerArg, TrainVaeArgs};
 use ucg_experiments::progress::Ui;
 use ucg_train::vae::{BetaPolicy, Binarization, EstimatorKind, OptimizerKind, TrainConfig};
 
@@ -11,13 +11,7 @@ use ucg_train::vae::{BetaPolicy, Binarization, EstimatorKind, OptimizerKind, Tra
 /// # Errors
 /// `--beta` with another estimator than coupled-isir-disir.
 pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
-    let estimator = match args.estimator {
-        EstimatorArg::Elbo => EstimatorKind::Elbo,
-        EstimatorArg::Iwae => EstimatorKind::Iwae,
-        EstimatorArg::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
-        EstimatorArg::CoupledIsir => EstimatorKind::CoupledIsir,
-        EstimatorArg::Sumo => EstimatorKind::Sumo,
-    };
+    let estimator = args.estimator;
     let mut c = TrainConfig::paper(estimator, args.latent, args.epochs);
     c.k = args.k;
     c.batch = args.batch;
@@ -37,8 +31,7 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
     if estimator == EstimatorKind::CoupledIsirDisir {
         c.coupled.beta = match args.beta {
             None => BetaPolicy::Fixed(0.0),
-            Some(BetaArg::Fixed(b)) => BetaPolicy::Fixed(b),
-            Some(BetaArg::Ess) => c.coupled.beta,
+            Some(policy) => policy,
         };
     } else if args.beta.is_some() {
         return Err(format!(
@@ -48,7 +41,7 @@ pub fn config(args: &TrainVaeArgs) -> AnyResult<TrainConfig> {
         .into());
     }
     if let Some(cap) = args.cap {
-        if estimator.coupled_kernel().is_none() {
+        if !estimator.is_coupled() {
             return Err(format!(
                 "--cap applies to the coupled estimators only, not {}",
                 estimator.name()

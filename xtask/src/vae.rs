@@ -58,8 +58,8 @@ pub fn config_from_args(args: &VaeArgs) -> AnyResult<Config> {
         VaePreset::Refine => Config::refine_preset(args.run.seed),
         VaePreset::Full => Config::full_preset(args.run.seed),
     };
-    if let Some(beta) = args.beta {
-        config.beta = beta.choice(PilotSettings::short());
+    if let Some(beta) = args.beta.clone() {
+        config.beta = beta.with_pilot_settings(PilotSettings::short());
     }
     overrides(&args.overrides).apply(config)
 }

@@ -56,6 +56,7 @@ pub mod beta;
 pub mod cost;
 pub mod efficiency;
 pub mod error;
+pub mod estimator_kind;
 pub mod lagged;
 pub mod meeting;
 pub mod meeting_counts;
@@ -73,6 +74,7 @@ pub use ucg_rng as seeding;
 pub mod summary;
 
 pub use error::{EstimatorError, Result};
+pub use estimator_kind::EstimatorKind;
 pub use lagged::{
     Event, LagSettings, LaggedRun, Part, VectorEstimate, estimate_vector, run_lagged,
 };

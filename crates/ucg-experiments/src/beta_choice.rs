@@ -47,3 +47,56 @@ pub enum BetaChoice {
     /// variance × cost, then fixed.
     Pilot(PilotSettings),
 }
+
+impl BetaChoice {
+    /// The same choice, a pilot running with `pilot` (a study sizes its pilot to its estimates' cost).
+    pub fn with_pilot_settings(self, pilot: PilotSettings) -> BetaChoice {
+        match self {
+            BetaChoice::Pilot(_) => BetaChoice::Pilot(pilot),
+            other => other,
+        }
+    }
+}
+
+impl std::str::FromStr for BetaChoice {
+    type Err = String;
+    /// `ess`, a number in `[0, 1)`, or `pilot` (with [`PilotSettings::standard`]; see
+    /// [`BetaChoice::with_pilot_settings`]).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ess" => Ok(BetaChoice::Ess),
+            "pilot" => Ok(BetaChoice::Pilot(PilotSettings::standard())),
+            _ => match s.parse::<f64>() {
+                Ok(b) if (0.0..1.0).contains(&b) => Ok(BetaChoice::Fixed(b)),
+                _ => Err(format!(
+                    "expected `ess`, `pilot` or a number in [0, 1), got {s}"
+                )),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_from_the_command_lines_words() {
+        assert_eq!("ess".parse(), Ok(BetaChoice::Ess));
+        assert_eq!("0.3".parse(), Ok(BetaChoice::Fixed(0.3)));
+        let pilot: BetaChoice = "pilot".parse().unwrap();
+        assert_eq!(pilot, BetaChoice::Pilot(PilotSettings::standard()));
+        assert_eq!(
+            pilot.with_pilot_settings(PilotSettings::short()),
+            BetaChoice::Pilot(PilotSettings::short())
+        );
+        assert_eq!(
+            BetaChoice::Ess.with_pilot_settings(PilotSettings::short()),
+            BetaChoice::Ess
+        );
+        for bad in ["1", "-0.1", "NaN", "esss"] {
+            let err = bad.parse::<BetaChoice>().unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+}

@@ -7,86 +7,58 @@ use ucg_train::ppca::{BatchGradient, CoupledKernelKind, CoupledSettings, PpcaPro
 use super::config::Config;
 use crate::AnyResult;
 
-/// The four batch-gradient estimators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Estimator {
-    /// `(1/K) Σ_k ∇θ log p(x, z_k)`, `z_k ~ q`: biased.
-    Elbo,
-    /// `Σ_k w̃_k ∇θ log p(x, z_k)`: biased, bias `O(1/K)`.
-    Iwae,
-    /// Lagged coupled chains with the ISIR kernel (β = 0): unbiased.
-    CIsir,
-    /// Lagged coupled chains with the ISIR-DISIR kernel, β adapted before the run then fixed: unbiased.
-    CIsirDisir,
+pub use ucg_estimators::EstimatorKind;
+
+/// The batch-gradient estimators the PPCA study compares, in report order: ELBO and IWAE (biased),
+/// C-ISIR and C-ISIR-DISIR (β adapted before the run, then fixed; unbiased).
+pub const STUDY_ESTIMATORS: [EstimatorKind; 4] = [
+    EstimatorKind::Elbo,
+    EstimatorKind::Iwae,
+    EstimatorKind::CoupledIsir,
+    EstimatorKind::CoupledIsirDisir,
+];
+
+/// The estimator's part of the study's file and cell names (`elbo`, `iwae`, `c-isir`, `c-isir-disir`):
+/// the names the study's folders were first written with, kept so that they resume.
+pub fn file_slug(estimator: EstimatorKind) -> &'static str {
+    match estimator {
+        EstimatorKind::CoupledIsir => "c-isir",
+        EstimatorKind::CoupledIsirDisir => "c-isir-disir",
+        other => other.name(),
+    }
 }
 
-impl Estimator {
-    /// All of them, in report order.
-    pub const ALL: [Estimator; 4] = [
-        Estimator::Elbo,
-        Estimator::Iwae,
-        Estimator::CIsir,
-        Estimator::CIsirDisir,
-    ];
-
-    /// Display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Estimator::Elbo => "ELBO",
-            Estimator::Iwae => "IWAE",
-            Estimator::CIsir => "C-ISIR",
-            Estimator::CIsirDisir => "C-ISIR-DISIR",
-        }
-    }
-
-    /// Lower-case name for file names.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Estimator::Elbo => "elbo",
-            Estimator::Iwae => "iwae",
-            Estimator::CIsir => "c-isir",
-            Estimator::CIsirDisir => "c-isir-disir",
-        }
-    }
-
-    /// Whether it runs coupled chains (and has meeting times).
-    pub fn is_coupled(self) -> bool {
-        matches!(self, Estimator::CIsir | Estimator::CIsirDisir)
-    }
-
-    /// Whether it needs a β.
-    pub fn needs_beta(self) -> bool {
-        self == Estimator::CIsirDisir
-    }
-
-    /// One batch estimate on `problem` with `k` particles per set (and `beta` for C-ISIR-DISIR).
-    ///
-    /// # Errors
-    /// Invalid settings or a failing kernel.
-    pub fn estimate(
-        self,
-        problem: &PpcaProblem<'_>,
-        k: usize,
-        beta: Option<f64>,
-        config: &Config,
-        seed: u64,
-    ) -> AnyResult<BatchGradient> {
-        let coupled = |kernel| -> AnyResult<BatchGradient> {
-            let settings = CoupledSettings {
-                kernel,
-                k,
-                lag: config.lag.settings()?,
-            };
-            Ok(problem.coupled_gradient(&settings, seed)?)
+/// One batch estimate of `estimator` on `problem` with `k` particles per set (and `beta` for
+/// C-ISIR-DISIR).
+///
+/// # Errors
+/// An estimator the study does not compare (SUMO), invalid settings or a failing kernel.
+pub fn estimate(
+    estimator: EstimatorKind,
+    problem: &PpcaProblem<'_>,
+    k: usize,
+    beta: Option<f64>,
+    config: &Config,
+    seed: u64,
+) -> AnyResult<BatchGradient> {
+    let coupled = |kernel| -> AnyResult<BatchGradient> {
+        let settings = CoupledSettings {
+            kernel,
+            k,
+            lag: config.lag.settings()?,
         };
-        match self {
-            Estimator::Elbo => Ok(problem.elbo_gradient(k, seed)?),
-            Estimator::Iwae => Ok(problem.iwae_gradient(k, seed)?),
-            Estimator::CIsir => coupled(CoupledKernelKind::Isir),
-            Estimator::CIsirDisir => {
-                let beta = beta.ok_or("C-ISIR-DISIR needs a β (run the warm-up first)")?;
-                coupled(CoupledKernelKind::IsirDisir { beta })
-            }
+        Ok(problem.coupled_gradient(&settings, seed)?)
+    };
+    match estimator {
+        EstimatorKind::Elbo => Ok(problem.elbo_gradient(k, seed)?),
+        EstimatorKind::Iwae => Ok(problem.iwae_gradient(k, seed)?),
+        EstimatorKind::CoupledIsir => coupled(CoupledKernelKind::Isir),
+        EstimatorKind::CoupledIsirDisir => {
+            let beta = beta.ok_or("C-ISIR-DISIR needs a β (run the warm-up first)")?;
+            coupled(CoupledKernelKind::IsirDisir { beta })
+        }
+        EstimatorKind::Sumo => {
+            Err("the PPCA study compares ELBO, IWAE, C-ISIR and C-ISIR-DISIR".into())
         }
     }
 }
@@ -107,7 +79,7 @@ pub struct Cell {
     /// The part of the study.
     pub sweep: Sweep,
     /// The estimator.
-    pub estimator: Estimator,
+    pub estimator: EstimatorKind,
     /// Particles per set.
     pub k: usize,
     /// Latent dimension of the problem.
@@ -145,7 +117,12 @@ impl Cell {
             Sweep::Gradient => "main",
             Sweep::Dimension => "dsweep",
         };
-        format!("{part}-{}-k{}-d{}", self.estimator.slug(), self.k, self.d)
+        format!(
+            "{part}-{}-k{}-d{}",
+            file_slug(self.estimator),
+            self.k,
+            self.d
+        )
     }
 
     /// The seed of replicate `r` (independent of shards and threads).
@@ -170,15 +147,15 @@ impl Config {
             d: self.latent_dim,
             replicates,
         };
-        let mut cells: Vec<Cell> = Estimator::ALL
+        let mut cells: Vec<Cell> = STUDY_ESTIMATORS
             .iter()
             .map(|&e| cell(e, self.main_k, self.replicates))
             .collect();
         // IWAE is cheap: it gets the main number of replicates at every K, so that its bias check is
         // comparable across K.
         for k in self.all_ks().into_iter().filter(|&k| k != self.main_k) {
-            cells.push(cell(Estimator::Iwae, k, self.replicates));
-            for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+            cells.push(cell(EstimatorKind::Iwae, k, self.replicates));
+            for e in [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir] {
                 cells.push(cell(e, k, self.sweep_replicates));
             }
         }
@@ -192,12 +169,14 @@ impl Config {
             .dims
             .iter()
             .flat_map(|&d| {
-                [Estimator::CIsir, Estimator::CIsirDisir].map(|estimator| Cell {
-                    sweep: Sweep::Dimension,
-                    estimator,
-                    k: self.main_k,
-                    d,
-                    replicates: sweep.replicates,
+                [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir].map(|estimator| {
+                    Cell {
+                        sweep: Sweep::Dimension,
+                        estimator,
+                        k: self.main_k,
+                        d,
+                        replicates: sweep.replicates,
+                    }
                 })
             })
             .collect()

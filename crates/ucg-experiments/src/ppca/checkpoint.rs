@@ -122,12 +122,12 @@ impl CellCheckpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ppca::cells::{Estimator, Sweep};
+    use crate::ppca::cells::{EstimatorKind, Sweep};
 
     fn cell() -> Cell {
         Cell {
             sweep: Sweep::Gradient,
-            estimator: Estimator::CIsir,
+            estimator: EstimatorKind::CoupledIsir,
             k: 5,
             d: 3,
             replicates: 4,

@@ -1,5 +1,6 @@
 //! The PPCA study: prepare the problems, warm β up, then run every cell's replicates of this shard.
 
+use crate::ppca::cells::estimate;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -172,7 +173,7 @@ pub fn run_cell(
     }
     let label = format!(
         "{} K={} D={}{}",
-        cell.estimator.name(),
+        cell.estimator.label(),
         cell.k,
         cell.d,
         if cell.sweep == Sweep::Dimension {
@@ -187,9 +188,7 @@ pub fn run_cell(
     for r in checkpoint.next()..range.1 {
         let seed = cell.replicate_seed(config, r);
         let start = Instant::now();
-        let estimate = cell
-            .estimator
-            .estimate(problem, cell.k, beta, config, seed)?;
+        let estimate = estimate(cell.estimator, problem, cell.k, beta, config, seed)?;
         let wall = start.elapsed().as_secs_f64();
         let measured = measure(cell, r, seed, beta, &estimate, reference, wall);
         checkpoint.record(measured.errors.as_deref(), &estimate.runs)?;

@@ -8,7 +8,7 @@ use ucg_report::{
     LineChart, SeriesStyle,
 };
 
-use super::cells::{Estimator, Sweep};
+use super::cells::{EstimatorKind, Sweep};
 use super::checkpoint::CellCheckpoint;
 use super::config::BetaChoice;
 use super::meeting::MeetingCounts;
@@ -33,7 +33,7 @@ pub struct FigureInfo {
 const MAX_OUTLIER_VALUES: usize = 5_000;
 
 /// The same colour and marker for an estimator in every figure.
-fn style(e: Estimator) -> SeriesStyle {
+fn style(e: EstimatorKind) -> SeriesStyle {
     SeriesStyle::nth(e as usize)
 }
 
@@ -171,7 +171,7 @@ fn error_boxes(s: &mut Saver<'_>, summary: &Summary, rows: &[ReplicateRow]) -> A
 /// Selects one of the shown components from a cell's check.
 type PickComponent = fn(&UnbiasednessCheck) -> &ComponentSummary;
 
-fn component_points(summary: &Summary, e: Estimator, pick: PickComponent) -> Vec<ErrorPoint> {
+fn component_points(summary: &Summary, e: EstimatorKind, pick: PickComponent) -> Vec<ErrorPoint> {
     summary
         .by_k(e)
         .iter()
@@ -186,12 +186,15 @@ fn component_points(summary: &Summary, e: Estimator, pick: PickComponent) -> Vec
         .collect()
 }
 
-const BIASED_AND_COUPLED: [Estimator; 3] =
-    [Estimator::Iwae, Estimator::CIsir, Estimator::CIsirDisir];
+const BIASED_AND_COUPLED: [EstimatorKind; 3] = [
+    EstimatorKind::Iwae,
+    EstimatorKind::CoupledIsir,
+    EstimatorKind::CoupledIsirDisir,
+];
 
 fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
     let c = &summary.config;
-    if summary.by_k(Estimator::Iwae).len() < 2 {
+    if summary.by_k(EstimatorKind::Iwae).len() < 2 {
         return Ok(());
     }
     let picks: [(&str, String, PickComponent); 2] = [
@@ -209,7 +212,7 @@ fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
             Axis::new(format!("mean error at {label}")),
         );
         for e in BIASED_AND_COUPLED {
-            chart = chart.series_styled(e.name(), component_points(summary, e, pick), style(e));
+            chart = chart.series_styled(e.label(), component_points(summary, e, pick), style(e));
         }
         s.save(
             name,
@@ -235,7 +238,7 @@ fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
             .iter()
             .filter_map(|c| Some((c.cell.k as f64, c.check.as_ref()?.max_abs_z)))
             .collect();
-        chart = chart.series_styled(e.name(), points, style(e));
+        chart = chart.series_styled(e.label(), points, style(e));
     }
     s.save(
         "max_z_vs_k",
@@ -258,23 +261,23 @@ fn bias_against_k(s: &mut Saver<'_>, summary: &Summary) -> AnyResult<()> {
 fn meeting_lines(
     title: &str,
     x: Axis,
-    series: &dyn Fn(Estimator) -> Vec<(f64, f64, f64)>,
+    series: &dyn Fn(EstimatorKind) -> Vec<(f64, f64, f64)>,
 ) -> LineChart {
     let mut chart = LineChart::new(
         title,
         x,
         Axis::log("meeting time τ").with_unit("iterations"),
     );
-    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+    for e in [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir] {
         let points = series(e);
         chart = chart
             .series_styled(
-                format!("{} mean", e.name()),
+                format!("{} mean", e.label()),
                 points.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
                 style(e),
             )
             .series_styled(
-                format!("{} 99% quantile", e.name()),
+                format!("{} 99% quantile", e.label()),
                 points.iter().map(|p| (p.0, p.2)).collect::<Vec<_>>(),
                 style(e).dashed(),
             );
@@ -288,7 +291,7 @@ fn meeting_times(
     checkpoints: &BTreeMap<String, CellCheckpoint>,
 ) -> AnyResult<()> {
     let c = &summary.config;
-    let coupled = [Estimator::CIsir, Estimator::CIsirDisir];
+    let coupled = [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir];
     let main: Vec<&CellSummary> = coupled
         .iter()
         .filter_map(|&e| summary.find(Sweep::Gradient, e, c.main_k, c.latent_dim))
@@ -336,7 +339,7 @@ fn meeting_times(
             })
             .collect()
     };
-    if summary.by_k(Estimator::CIsir).len() > 1 {
+    if summary.by_k(EstimatorKind::CoupledIsir).len() > 1 {
         let chart = meeting_lines(
             &format!("Meeting time against K (D = {})", c.latent_dim),
             Axis::log("particles per set K"),
@@ -352,7 +355,7 @@ fn meeting_times(
             ),
         )?;
     }
-    if !summary.by_d(Estimator::CIsir).is_empty() {
+    if !summary.by_d(EstimatorKind::CoupledIsir).is_empty() {
         let chart = meeting_lines(
             &format!(
                 "Meeting time against the latent dimension (K = {})",

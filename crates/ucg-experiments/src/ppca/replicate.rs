@@ -93,7 +93,7 @@ pub fn measure(
     let totals = estimate.totals();
     let row = ReplicateRow {
         cell: cell.id(),
-        estimator: cell.estimator.name().into(),
+        estimator: cell.estimator.label().into(),
         k: cell.k,
         d: cell.d,
         replicate,

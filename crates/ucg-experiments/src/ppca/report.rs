@@ -1,10 +1,11 @@
 //! `report.md`: the settings, a table per estimator, the figures, and one sentence per finding.
 
+use crate::ppca::cells::STUDY_ESTIMATORS;
 use std::fmt::Write;
 
 use ucg_report::{MarkdownTable, format_number as num, format_plus_minus, format_thousands as int};
 
-use super::cells::Estimator;
+use super::cells::EstimatorKind;
 use super::config::{BetaChoice, Config};
 use super::figures::FigureInfo;
 use super::findings::findings;
@@ -54,7 +55,7 @@ pub fn render(summary: &Summary, figures: &[FigureInfo]) -> String {
     fits(&mut md, summary);
     acceptance(&mut md, summary);
     let _ = writeln!(md, "## Results by estimator\n");
-    for e in Estimator::ALL {
+    for e in STUDY_ESTIMATORS {
         estimator_tables(&mut md, summary, e);
     }
     dimension_table(&mut md, summary);
@@ -265,13 +266,13 @@ fn component_cell(x: &ComponentSummary) -> [String; 2] {
     [format_plus_minus(x.mean_error, x.standard_error), num(x.z)]
 }
 
-fn estimator_tables(md: &mut String, s: &Summary, e: Estimator) {
+fn estimator_tables(md: &mut String, s: &Summary, e: EstimatorKind) {
     let cells = s.by_k(e);
     if cells.is_empty() {
         return;
     }
     let c = &s.config;
-    let _ = writeln!(md, "### {}\n", e.name());
+    let _ = writeln!(md, "### {}\n", e.label());
     let (il, wl) = (c.components.intercept_label(), c.components.weight_label());
     let mut t = MarkdownTable::new([
         "K".to_string(),
@@ -382,19 +383,19 @@ fn meeting_table(
 
 fn dimension_table(md: &mut String, s: &Summary) {
     let _ = writeln!(md, "### Meeting times against the latent dimension\n");
-    if [Estimator::CIsir, Estimator::CIsirDisir]
+    if [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir]
         .iter()
         .all(|&e| s.by_d(e).is_empty())
     {
         let _ = writeln!(md, "Not run: these settings have no dimension sweep.\n");
     }
-    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+    for e in [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir] {
         let cells = s.by_d(e);
         if !cells.is_empty() {
             let _ = writeln!(
                 md,
                 "{} (K = {}):\n\n{}",
-                e.name(),
+                e.label(),
                 s.config.main_k,
                 meeting_table(&cells, "D", |c| c.cell.d)
             );
@@ -473,7 +474,7 @@ mod tests {
     fn truncation_is_stated_next_to_every_coupled_z_test() {
         let summary = tiny_summary();
         let md = render(&summary, &[]);
-        let coupled = [Estimator::CIsir, Estimator::CIsirDisir]
+        let coupled = [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir]
             .iter()
             .filter(|&&e| !summary.by_k(e).is_empty())
             .count();
@@ -483,7 +484,7 @@ mod tests {
                 .count(),
             coupled
         );
-        let mut cell = summary.by_k(Estimator::CIsirDisir)[0].clone();
+        let mut cell = summary.by_k(EstimatorKind::CoupledIsirDisir)[0].clone();
         cell.capped_replicates = 3;
         cell.replicates = 4;
         let line = truncation_sentence(&[&cell], 1000);

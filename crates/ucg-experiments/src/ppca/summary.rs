@@ -2,12 +2,13 @@
 //! meeting times, costs and inefficiency; and the run's acceptance (`docs/method.md` §8), judged as in
 //! [`verdict`](super::verdict).
 
+use crate::ppca::cells::STUDY_ESTIMATORS;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use ucg_estimators::summary::bonferroni_z;
 
-use super::cells::{Cell, Estimator, Sweep};
+use super::cells::{Cell, EstimatorKind, Sweep};
 use super::checkpoint::CellCheckpoint;
 use super::config::Config;
 use super::layout::RunRecord;
@@ -79,7 +80,7 @@ pub struct CostSummary {
 pub struct CellSummary {
     /// Identifier.
     pub id: String,
-    /// Estimator name.
+    /// EstimatorKind name.
     pub name: String,
     /// The cell.
     pub cell: Cell,
@@ -148,7 +149,7 @@ impl Summary {
     pub fn find(
         &self,
         sweep: Sweep,
-        estimator: Estimator,
+        estimator: EstimatorKind,
         k: usize,
         d: usize,
     ) -> Option<&CellSummary> {
@@ -157,7 +158,7 @@ impl Summary {
         })
     }
     /// The main problem's cells of `estimator`, ascending in `K`.
-    pub fn by_k(&self, estimator: Estimator) -> Vec<&CellSummary> {
+    pub fn by_k(&self, estimator: EstimatorKind) -> Vec<&CellSummary> {
         let mut v: Vec<&CellSummary> = self
             .cells
             .iter()
@@ -167,7 +168,7 @@ impl Summary {
         v
     }
     /// The dimension sweep's cells of `estimator`, ascending in `D`.
-    pub fn by_d(&self, estimator: Estimator) -> Vec<&CellSummary> {
+    pub fn by_d(&self, estimator: EstimatorKind) -> Vec<&CellSummary> {
         let mut v: Vec<&CellSummary> = self
             .cells
             .iter()
@@ -178,7 +179,7 @@ impl Summary {
     }
     /// The four estimators at the main `K` on the main problem.
     pub fn main_cells(&self) -> Vec<&CellSummary> {
-        Estimator::ALL
+        STUDY_ESTIMATORS
             .iter()
             .filter_map(|&e| {
                 self.find(
@@ -302,7 +303,7 @@ pub fn summarise(
             Sweep::Dimension => config.dimension_sweep.points,
         };
         cells.push(CellSummary {
-            name: cell.estimator.name().into(),
+            name: cell.estimator.label().into(),
             points,
             replicates: checkpoint.done(),
             planned: cell.replicates,
@@ -352,7 +353,7 @@ fn acceptance(summary: &Summary) -> Acceptance {
     let iwae2 = summary
         .find(
             Sweep::Gradient,
-            Estimator::Iwae,
+            EstimatorKind::Iwae,
             2,
             summary.config.latent_dim,
         )

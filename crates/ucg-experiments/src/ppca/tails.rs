@@ -6,6 +6,7 @@
 //! those are the points the fitted encoder approximates worst. The folder is resumable (per-estimator
 //! checkpoints of the counts). Numbers, report and figures: [`tails_summary`](super::tails_summary).
 
+use crate::ppca::cells::file_slug;
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use ucg_estimators::seeding::derive_seed;
 use ucg_report::{read_json, write_json};
 
-use super::cells::Estimator;
+use super::cells::EstimatorKind;
 use super::config::Config;
 use super::layout::PeriodicSave;
 use super::meeting::MeetingCounts;
@@ -70,7 +71,7 @@ impl TailsSettings {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TailsCheckpoint {
     /// The estimator.
-    pub estimator: Estimator,
+    pub estimator: EstimatorKind,
     /// Finished batch runs.
     pub runs: u64,
     /// Runs with at least one capped chain.
@@ -149,7 +150,7 @@ pub fn run_tails(
     let lag = config.lag.settings()?;
     let mut done = Vec::new();
     for (estimator, kind) in coupled_estimators(config)? {
-        let path = layout.checkpoint(estimator.slug());
+        let path = layout.checkpoint(file_slug(estimator));
         let mut c = if path.exists() {
             let c: TailsCheckpoint = read_json(&path)?;
             if c.estimator != estimator || c.per_point.len() != config.points {
@@ -168,7 +169,7 @@ pub fn run_tails(
         };
         let bar = ui.bar(
             tails.replicates,
-            format!("{} meeting times", estimator.name()),
+            format!("{} meeting times", estimator.label()),
         );
         bar.set_position(c.runs);
         let mut save = PeriodicSave::new(&folder, path, CHECKPOINT_EVERY)?;

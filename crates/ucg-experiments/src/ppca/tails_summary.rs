@@ -2,6 +2,7 @@
 //! the survival function of τ over all points and for the worst points, each point's mean τ and capped
 //! count beside its encoder gap, and how concentrated the capped chains are.
 
+use crate::ppca::cells::file_slug;
 use serde::{Deserialize, Serialize};
 use ucg_report::{
     Axis, ErrorBarChart, ErrorPoint, LineChart, MarkdownTable, SeriesStyle, format_number_sig,
@@ -171,7 +172,7 @@ pub fn summarise_tails(
     let taus: Vec<f64> = points.iter().map(|p| p.meeting.mean).collect();
     let p = c.touched_runs as f64 / c.runs.max(1) as f64;
     Ok(EstimatorTails {
-        estimator: c.estimator.name().to_string(),
+        estimator: c.estimator.label().to_string(),
         runs: c.runs,
         touched_fraction: WithError {
             value: p,
@@ -382,7 +383,7 @@ fn draw_figures(
 ) -> AnyResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (e, c) in s.estimators.iter().zip(done) {
-        let name = format!("tails_survival_{}", c.estimator.slug());
+        let name = format!("tails_survival_{}", file_slug(c.estimator));
         out.push((
             save_figure(folder, &name, survival_chart(e, c), ui)?,
             format!(

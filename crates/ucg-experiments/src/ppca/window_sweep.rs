@@ -9,6 +9,7 @@
 //! ([`PpcaProblem::coupled_gradient_windows`]), and both estimators use the same replicate seeds. The
 //! folder is resumable like the β sweep's. Numbers, report and figures: [`window_sweep_summary`](super::window_sweep_summary).
 
+use crate::ppca::cells::file_slug;
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use ucg_report::{read_json, write_json};
 use ucg_train::ppca::{CoupledKernelKind, PpcaProblem};
 
 use super::beta_sweep::{SweepReplicate, reduce};
-use super::cells::{Estimator, Stream, stream_seed};
+use super::cells::{EstimatorKind, Stream, stream_seed};
 use super::config::{BetaChoice, Config};
 use super::layout::{Layout, PeriodicSave};
 use super::meeting::{MeetingCounts, MeetingStats};
@@ -117,11 +118,11 @@ fn fixed_beta(config: &Config) -> AnyResult<f64> {
 }
 
 /// The two coupled estimators and their kernels.
-pub fn coupled_estimators(config: &Config) -> AnyResult<[(Estimator, CoupledKernelKind); 2]> {
+pub fn coupled_estimators(config: &Config) -> AnyResult<[(EstimatorKind, CoupledKernelKind); 2]> {
     Ok([
-        (Estimator::CIsir, CoupledKernelKind::Isir),
+        (EstimatorKind::CoupledIsir, CoupledKernelKind::Isir),
         (
-            Estimator::CIsirDisir,
+            EstimatorKind::CoupledIsirDisir,
             CoupledKernelKind::IsirDisir {
                 beta: fixed_beta(config)?,
             },
@@ -165,7 +166,7 @@ pub fn window_grid(
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PilotRecord {
     /// The estimator.
-    pub estimator: Estimator,
+    pub estimator: EstimatorKind,
     /// Meeting times of every point of every pilot run.
     pub meeting: MeetingStats,
     /// The quantiles of τ at the settings' levels.
@@ -196,7 +197,7 @@ pub struct WindowSweepRecord {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WindowCheckpoint {
     /// The estimator.
-    pub estimator: Estimator,
+    pub estimator: EstimatorKind,
     /// The windows `(k, m)`.
     pub windows: Vec<(usize, usize)>,
     /// Per window, every finished replicate in order.
@@ -288,7 +289,7 @@ fn pilot(
     config: &Config,
     sweep: &WindowSweepSettings,
     problem: &PpcaProblem<'_>,
-    estimator: Estimator,
+    estimator: EstimatorKind,
     kind: CoupledKernelKind,
     ui: &Ui,
 ) -> AnyResult<PilotRecord> {
@@ -296,7 +297,7 @@ fn pilot(
     let seeds: Vec<u64> = (0..sweep.pilot_replicates)
         .map(|r| derive_seed(base, r))
         .collect();
-    let bar = ui.bar(1, format!("pilot {}", estimator.name()));
+    let bar = ui.bar(1, format!("pilot {}", estimator.label()));
     let runs = problem.meeting_runs(kind, config.main_k, &config.lag.settings()?, &seeds)?;
     bar.finish_and_clear();
     let meeting = MeetingCounts::from_runs(runs.iter().flatten());
@@ -334,7 +335,7 @@ struct Context<'a> {
 /// checkpoint.
 fn run_estimator(
     context: &Context<'_>,
-    estimator: Estimator,
+    estimator: EstimatorKind,
     kind: CoupledKernelKind,
     pilot: &PilotRecord,
 ) -> AnyResult<WindowCheckpoint> {
@@ -347,7 +348,7 @@ fn run_estimator(
         folder,
         ui,
     } = *context;
-    let path = layout.checkpoint(estimator.slug());
+    let path = layout.checkpoint(file_slug(estimator));
     let windows = &pilot.windows;
     let mut checkpoint = if path.exists() {
         let c: WindowCheckpoint = read_json(&path)?;
@@ -374,7 +375,7 @@ fn run_estimator(
         .collect::<AnyResult<Vec<_>>>()?;
     let bar = ui.bar(
         sweep.replicates,
-        format!("{} ({} windows)", estimator.name(), windows.len()),
+        format!("{} ({} windows)", estimator.label(), windows.len()),
     );
     bar.set_position(first);
     let mut save = PeriodicSave::new(folder, path, CHECKPOINT_EVERY)?;

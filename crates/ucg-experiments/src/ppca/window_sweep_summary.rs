@@ -111,7 +111,7 @@ pub fn summarise_estimator(
         if replicates.len() < 2 {
             return Err(format!(
                 "{} window ({k}, {m}): fewer than 2 replicates",
-                c.estimator.name()
+                c.estimator.label()
             )
             .into());
         }
@@ -161,7 +161,7 @@ pub fn summarise_estimator(
         .min_by(by_inefficiency)
         .map(|w| (w.k, w.m));
     Ok(EstimatorWindows {
-        estimator: c.estimator.name().to_string(),
+        estimator: c.estimator.label().to_string(),
         pilot: pilot.clone(),
         windows,
         best,

@@ -48,64 +48,6 @@ impl DatasetKind {
     }
 }
 
-/// θ's estimator in a study (serialisable mirror of [`EstimatorKind`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Estimator {
-    /// The ELBO.
-    Elbo,
-    /// The IWAE bound.
-    Iwae,
-    /// Unbiased, coupled C-ISIR-DISIR.
-    CoupledIsirDisir,
-    /// Unbiased, coupled C-ISIR.
-    CoupledIsir,
-    /// Unbiased, SUMO's Russian roulette from IWAE-K.
-    Sumo,
-}
-
-impl Estimator {
-    /// The training crate's kind.
-    pub fn kind(self) -> EstimatorKind {
-        match self {
-            Estimator::Elbo => EstimatorKind::Elbo,
-            Estimator::Iwae => EstimatorKind::Iwae,
-            Estimator::CoupledIsirDisir => EstimatorKind::CoupledIsirDisir,
-            Estimator::CoupledIsir => EstimatorKind::CoupledIsir,
-            Estimator::Sumo => EstimatorKind::Sumo,
-        }
-    }
-
-    /// The name used in folders and reports (`elbo`, `iwae`, `coupled-isir-disir`, `coupled-isir`, `sumo`).
-    pub fn name(self) -> &'static str {
-        self.kind().name()
-    }
-
-    /// The label in reports (`ELBO`, `IWAE`, `C-ISIR-DISIR`, `C-ISIR`, `SUMO`).
-    pub fn label(self) -> &'static str {
-        match self {
-            Estimator::Elbo => "ELBO",
-            Estimator::Iwae => "IWAE",
-            Estimator::CoupledIsirDisir => "C-ISIR-DISIR",
-            Estimator::CoupledIsir => "C-ISIR",
-            Estimator::Sumo => "SUMO",
-        }
-    }
-
-    /// Whether θ's gradient is unbiased (the coupled estimators and SUMO).
-    pub fn is_unbiased(self) -> bool {
-        matches!(
-            self,
-            Estimator::CoupledIsirDisir | Estimator::CoupledIsir | Estimator::Sumo
-        )
-    }
-
-    /// Whether θ's gradient comes from coupled chains (which have meeting times).
-    pub fn is_coupled(self) -> bool {
-        self.kind().coupled_kernel().is_some()
-    }
-}
-
 /// One (data set, latent dimension) block of a study: optionally an IWAE pretrain, then each estimator
 /// trained (from the pretrain's checkpoint, or from scratch without one) for the same number of steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,7 +59,7 @@ pub struct Block {
     /// Epochs of IWAE pretraining on the whole training set (0: every estimator trains from scratch).
     pub pretrain_epochs: usize,
     /// The estimators trained (continued) in this block.
-    pub estimators: Vec<Estimator>,
+    pub estimators: Vec<EstimatorKind>,
     /// Epochs of each estimator's training (of `steps_per_epoch` steps each when set).
     pub epochs: usize,
     /// Steps per epoch of those runs (`None`: whole epochs). A continuation too costly for whole epochs
@@ -218,11 +160,11 @@ impl Config {
                 latent: 2,
                 pretrain_epochs: 2,
                 estimators: vec![
-                    Estimator::Elbo,
-                    Estimator::Iwae,
-                    Estimator::CoupledIsirDisir,
-                    Estimator::CoupledIsir,
-                    Estimator::Sumo,
+                    EstimatorKind::Elbo,
+                    EstimatorKind::Iwae,
+                    EstimatorKind::CoupledIsirDisir,
+                    EstimatorKind::CoupledIsir,
+                    EstimatorKind::Sumo,
                 ],
                 epochs: 2,
                 steps_per_epoch: Some(3),
@@ -266,10 +208,10 @@ impl Config {
                 latent: 20,
                 pretrain_epochs: 20,
                 estimators: vec![
-                    Estimator::Elbo,
-                    Estimator::Iwae,
-                    Estimator::CoupledIsirDisir,
-                    Estimator::CoupledIsir,
+                    EstimatorKind::Elbo,
+                    EstimatorKind::Iwae,
+                    EstimatorKind::CoupledIsirDisir,
+                    EstimatorKind::CoupledIsir,
                 ],
                 epochs: 5,
                 steps_per_epoch: Some(20),
@@ -303,9 +245,9 @@ impl Config {
             latent: 5,
             pretrain_epochs: 50,
             estimators: vec![
-                Estimator::Elbo,
-                Estimator::Iwae,
-                Estimator::CoupledIsirDisir,
+                EstimatorKind::Elbo,
+                EstimatorKind::Iwae,
+                EstimatorKind::CoupledIsirDisir,
             ],
             epochs: 10,
             steps_per_epoch: Some(60),
@@ -334,11 +276,11 @@ impl Config {
             // the cost-matched IWAE, the coupled run with IWAE-10 for its wall time, IWAE-10, then the
             // other unbiased estimators and the ELBO.
             estimators: vec![
-                Estimator::CoupledIsirDisir,
-                Estimator::Iwae,
-                Estimator::Sumo,
-                Estimator::CoupledIsir,
-                Estimator::Elbo,
+                EstimatorKind::CoupledIsirDisir,
+                EstimatorKind::Iwae,
+                EstimatorKind::Sumo,
+                EstimatorKind::CoupledIsir,
+                EstimatorKind::Elbo,
             ],
             epochs: 30,
             steps_per_epoch: Some(100),
@@ -357,7 +299,7 @@ impl Config {
     /// C-ISIR-DISIR (and IWAE, for comparison) to 300; IWAE-5,000 on all 10,000 test images, AIS on 100;
     /// β by the paper's ESS rule.
     pub fn full_preset(seed: u64) -> Self {
-        let mnist = |latent: usize, estimators: Vec<Estimator>| Block {
+        let mnist = |latent: usize, estimators: Vec<EstimatorKind>| Block {
             dataset: DatasetKind::Mnist,
             latent,
             pretrain_epochs: 0,
@@ -368,7 +310,7 @@ impl Config {
             continuation_learning_rate: None,
             matched_particles: None,
         };
-        use Estimator::*;
+        use EstimatorKind::*;
         let mut config = Config::default_preset(seed);
         config.preset = "full".into();
         // The paper's protocol: β by its ESS rule (the default preset's β = 0 is this machine's choice).
@@ -403,8 +345,8 @@ impl Config {
 
     /// The training settings shared by every run of the study (estimator, `D`, epochs and seed are set
     /// per run).
-    pub fn train_config(&self, estimator: Estimator, latent: usize, seed: u64) -> TrainConfig {
-        let mut c = TrainConfig::paper(estimator.kind(), latent, 0);
+    pub fn train_config(&self, estimator: EstimatorKind, latent: usize, seed: u64) -> TrainConfig {
+        let mut c = TrainConfig::paper(estimator, latent, 0);
         (c.hidden, c.k, c.batch, c.learning_rate) =
             (self.hidden, self.k, self.batch, self.learning_rate);
         c.binarization = ucg_train::vae::Binarization::Static {
@@ -439,7 +381,8 @@ impl Config {
                 ));
             }
             if b.same_wall_time
-                && (b.pretrain_epochs == 0 || !b.estimators.contains(&Estimator::CoupledIsirDisir))
+                && (b.pretrain_epochs == 0
+                    || !b.estimators.contains(&EstimatorKind::CoupledIsirDisir))
             {
                 return bad(format!(
                     "block {} D = {}: the same-wall-time IWAE run continues a pretrain for \
@@ -454,7 +397,7 @@ impl Config {
                 c.check_memory(b.dataset.pixels())?;
             }
             if let Some(k) = b.matched_particles {
-                let mut c = self.train_config(Estimator::Iwae, b.latent, self.seeds[0]);
+                let mut c = self.train_config(EstimatorKind::Iwae, b.latent, self.seeds[0]);
                 c.k = k;
                 c.validate()?;
                 c.check_memory(b.dataset.pixels())?;
@@ -539,7 +482,7 @@ mod tests {
         let mut c = Config::quick_preset(1);
         c.blocks[0]
             .estimators
-            .retain(|&e| e != Estimator::CoupledIsirDisir);
+            .retain(|&e| e != EstimatorKind::CoupledIsirDisir);
         assert!(
             c.validate()
                 .unwrap_err()

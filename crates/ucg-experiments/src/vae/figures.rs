@@ -4,11 +4,11 @@
 use ucg_files::RunFolder;
 use ucg_report::{Axis, BarChart, Figure, Histogram, LineChart};
 
-use super::config::Estimator;
 use super::plan::Role;
 use super::summary::{RunSummary, Summary, all_meetings};
 use super::unit::run_dir;
 use crate::AnyResult;
+use ucg_estimators::EstimatorKind;
 
 /// The runs of each block: `(title, runs)` with the block's title `mnist D = 20, seed 2021`.
 pub fn blocks(summary: &Summary) -> Vec<(String, Vec<&RunSummary>)> {
@@ -128,7 +128,7 @@ pub fn write_figures(summary: &Summary, folder: &RunFolder) -> AnyResult<Vec<Str
 pub fn iwae_seconds_per_step(runs: &[&RunSummary]) -> Option<f64> {
     let of = |role| {
         runs.iter()
-            .find(|r| r.unit.role == role && r.unit.estimator == Estimator::Iwae)
+            .find(|r| r.unit.role == role && r.unit.estimator == EstimatorKind::Iwae)
             .map(|r| r.seconds_per_step)
     };
     of(Role::Pretrain).or_else(|| of(Role::Main))
@@ -137,6 +137,6 @@ pub fn iwae_seconds_per_step(runs: &[&RunSummary]) -> Option<f64> {
 /// Particle evaluations of an IWAE step in a block.
 pub fn iwae_evaluations_per_step(runs: &[&RunSummary]) -> Option<f64> {
     runs.iter()
-        .find(|r| r.unit.estimator == Estimator::Iwae)
+        .find(|r| r.unit.estimator == EstimatorKind::Iwae)
         .map(|r| r.evaluations_per_step)
 }

@@ -11,8 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{Config, DatasetKind, Estimator};
+use super::config::{Config, DatasetKind};
 use crate::shard::Shard;
+use ucg_estimators::EstimatorKind;
 
 /// The role of a run in its block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +35,7 @@ pub struct Unit {
     /// The data set.
     pub dataset: DatasetKind,
     /// θ's estimator.
-    pub estimator: Estimator,
+    pub estimator: EstimatorKind,
     /// Latent dimension.
     pub latent: usize,
     /// Master seed of the run.
@@ -86,7 +87,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
             if let Some(name) = &pretrain {
                 out.push(unit(
                     name.clone(),
-                    Estimator::Iwae,
+                    EstimatorKind::Iwae,
                     Role::Pretrain,
                     b.pretrain_epochs,
                     None,
@@ -97,7 +98,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
             if let Some(k) = b.matched_particles {
                 let mut u = unit(
                     format!("{p}-iwae-k{k}"),
-                    Estimator::Iwae,
+                    EstimatorKind::Iwae,
                     Role::Main,
                     b.epochs,
                     b.steps_per_epoch,
@@ -126,7 +127,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 let k = particles.map(|k| format!("-k{k}")).unwrap_or_default();
                 let mut u = unit(
                     format!("{p}-iwae{k}-same-time"),
-                    Estimator::Iwae,
+                    EstimatorKind::Iwae,
                     Role::SameWallTime,
                     0,
                     None,
@@ -134,7 +135,7 @@ pub fn units(config: &Config) -> Vec<Unit> {
                 u.from = pretrain.clone();
                 u.learning_rate = pretrain.as_ref().and(b.continuation_learning_rate);
                 u.particles = particles;
-                u.timed_against = Some(format!("{p}-{}", Estimator::CoupledIsirDisir.name()));
+                u.timed_against = Some(format!("{p}-{}", EstimatorKind::CoupledIsirDisir.name()));
                 out.push(u);
             }
         }

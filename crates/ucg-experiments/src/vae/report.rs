@@ -3,21 +3,22 @@
 
 use ucg_report::{MarkdownTable, format_number};
 
-use super::config::{DatasetKind, Estimator};
+use super::config::DatasetKind;
 use super::figures::{blocks, iwae_evaluations_per_step, iwae_seconds_per_step, short};
 use super::plan::Role;
 use super::summary::{Finding, MIN_POINTS_FOR_VERDICT, PairedDifference, Summary};
 use super::unit::{PILOT_POINTS, TRAIN_IWAE};
 use crate::beta_choice::BetaChoice;
+use ucg_estimators::EstimatorKind;
 
 /// The paper's test log-likelihood (Ruiz et al. 2021, Table 1; `docs/method.md` §8) for an estimator
 /// trained on `dataset` at latent dimension `latent`, as printed there.
 pub fn paper_value(
     dataset: DatasetKind,
     latent: usize,
-    estimator: Estimator,
+    estimator: EstimatorKind,
 ) -> Option<&'static str> {
-    use Estimator::*;
+    use EstimatorKind::*;
     Some(match (dataset, latent, estimator) {
         (DatasetKind::Mnist, 20, Elbo) => "−90.05 ± 0.21",
         (DatasetKind::Mnist, 100, Elbo) => "−89.96 ± 0.14",

@@ -10,7 +10,7 @@ use ucg_train::eval::{AisSettings, IwaeSettings, PointEstimates, Progress, Sigmo
 use ucg_train::vae::run::{CHECKPOINT_FILE, MODEL_FILE};
 use ucg_train::vae::{InitialParameters, TrainConfig};
 
-use super::config::{Config, Estimator, EvalConfig};
+use super::config::{Config, EvalConfig};
 use super::data::StudyData;
 use super::plan::{Role, Unit};
 use super::records::{self, PointRow};
@@ -18,6 +18,7 @@ use super::walltime;
 use crate::AnyResult;
 use crate::beta_choice::{BetaChoice, PilotSettings};
 use crate::progress::Ui;
+use ucg_estimators::EstimatorKind;
 
 /// Seed of the evaluation's streams: the same for every model, so that models are compared on common
 /// random numbers (point `n` uses the stream `(EVAL_SEED, n)`).
@@ -111,7 +112,8 @@ pub fn run_unit(
         let w = walltime::wall_time(study, unit, plan, whole_epoch, inputs.timings_from)?;
         (tc.epochs, tc.steps_per_epoch) = (w.epochs, Some(w.steps_per_epoch));
     }
-    if let (BetaChoice::Pilot(p), Estimator::CoupledIsirDisir) = (&config.beta, unit.estimator) {
+    if let (BetaChoice::Pilot(p), EstimatorKind::CoupledIsirDisir) = (&config.beta, unit.estimator)
+    {
         let choice = pilot(p, &tc, data, &run, ui)?;
         tc.coupled.beta = ucg_train::vae::BetaPolicy::Fixed(choice.best_beta());
     }

@@ -3,41 +3,27 @@
 use super::coupled::{CoupledConfig, CoupledKernelKind};
 use crate::{Result, TrainError};
 
-/// How θ is trained (the encoder is always trained by IWAE with DReG).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EstimatorKind {
-    /// The ELBO averaged over `K` particles.
-    Elbo,
-    /// The IWAE bound with `K` particles.
-    Iwae,
-    /// Unbiased, by coupled C-ISIR-DISIR chains ([`super::CoupledTheta`]; settings in
-    /// [`TrainConfig::coupled`]).
-    CoupledIsirDisir,
-    /// Unbiased, by coupled C-ISIR chains (β = 0).
-    CoupledIsir,
-    /// Unbiased, by SUMO's Russian roulette from `IWAE_K` ([`super::SumoTheta`]).
-    Sumo,
-}
+pub use ucg_estimators::EstimatorKind;
 
-impl EstimatorKind {
-    /// `"elbo"`, `"iwae"`, `"coupled-isir-disir"`, `"coupled-isir"` or `"sumo"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            EstimatorKind::Elbo => "elbo",
-            EstimatorKind::Iwae => "iwae",
-            EstimatorKind::CoupledIsirDisir => "coupled-isir-disir",
-            EstimatorKind::CoupledIsir => "coupled-isir",
-            EstimatorKind::Sumo => "sumo",
-        }
-    }
+/// The estimator's byte in a run's identity ([`TrainConfig::identity`]): fixed when checkpoints were
+/// first written, so that it never follows the order of [`EstimatorKind`]'s variants.
+const IDENTITY_TAGS: [EstimatorKind; 5] = [
+    EstimatorKind::Elbo,
+    EstimatorKind::Iwae,
+    EstimatorKind::CoupledIsirDisir,
+    EstimatorKind::CoupledIsir,
+    EstimatorKind::Sumo,
+];
 
-    /// The coupled kernel, for the coupled estimators.
-    pub fn coupled_kernel(self) -> Option<CoupledKernelKind> {
-        match self {
-            EstimatorKind::Elbo | EstimatorKind::Iwae | EstimatorKind::Sumo => None,
-            EstimatorKind::CoupledIsirDisir => Some(CoupledKernelKind::IsirDisir),
-            EstimatorKind::CoupledIsir => Some(CoupledKernelKind::Isir),
-        }
+/// The position of `estimator` in [`IDENTITY_TAGS`] (an exhaustive match, so that a new estimator
+/// must be given its byte).
+fn identity_tag(estimator: EstimatorKind) -> u8 {
+    match estimator {
+        EstimatorKind::Elbo => 0,
+        EstimatorKind::Iwae => 1,
+        EstimatorKind::CoupledIsirDisir => 2,
+        EstimatorKind::CoupledIsir => 3,
+        EstimatorKind::Sumo => 4,
     }
 }
 
@@ -137,14 +123,16 @@ impl TrainConfig {
     /// # Errors
     /// Invalid coupled settings.
     pub fn build_estimator(&self) -> Result<Box<dyn super::ThetaEstimator>> {
-        Ok(match (self.estimator, self.estimator.coupled_kernel()) {
-            (_, Some(kind)) => Box::new(super::CoupledTheta::new(kind, self.k, self.coupled)?),
-            (EstimatorKind::Elbo, None) => Box::new(super::Elbo),
-            (EstimatorKind::Sumo, None) => {
-                Box::new(super::SumoTheta::new(self.k, self.coupled.chunk)?)
-            }
-            (_, None) => Box::new(super::Iwae),
-        })
+        Ok(
+            match (self.estimator, CoupledKernelKind::of(self.estimator)) {
+                (_, Some(kind)) => Box::new(super::CoupledTheta::new(kind, self.k, self.coupled)?),
+                (EstimatorKind::Elbo, None) => Box::new(super::Elbo),
+                (EstimatorKind::Sumo, None) => {
+                    Box::new(super::SumoTheta::new(self.k, self.coupled.chunk)?)
+                }
+                (_, None) => Box::new(super::Iwae),
+            },
+        )
     }
 
     /// Checks the settings.
@@ -153,7 +141,7 @@ impl TrainConfig {
     /// A zero size, a non-positive or non-finite learning rate, invalid coupled settings (for a coupled
     /// estimator).
     pub fn validate(&self) -> Result<()> {
-        if self.estimator.coupled_kernel().is_some() {
+        if CoupledKernelKind::of(self.estimator).is_some() {
             self.coupled.validate(self.k)?;
         }
         for (name, v) in [
@@ -230,7 +218,7 @@ impl TrainConfig {
     /// The settings that identify a run (all but `epochs`), as bytes for checkpoints.
     pub fn identity(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        out.push(self.estimator as u8);
+        out.push(identity_tag(self.estimator));
         for v in [
             self.latent,
             self.hidden,
@@ -250,7 +238,7 @@ impl TrainConfig {
             Binarization::Dynamic => out.push(1),
         }
         out.extend_from_slice(&self.seed.to_le_bytes());
-        if self.estimator.coupled_kernel().is_some() {
+        if CoupledKernelKind::of(self.estimator).is_some() {
             out.extend(self.coupled.identity());
         }
         // Added with checkpoint version 2: a step limit and the initial parameters' checksum.
@@ -335,13 +323,7 @@ fn describe_identity(bytes: &[u8]) -> Option<Vec<String>> {
     let mut r = IdentityBytes { bytes, at: 0 };
     let mut out = Vec::new();
     let estimator = r.tag()?;
-    let kinds = [
-        EstimatorKind::Elbo,
-        EstimatorKind::Iwae,
-        EstimatorKind::CoupledIsirDisir,
-        EstimatorKind::CoupledIsir,
-        EstimatorKind::Sumo,
-    ];
+    let kinds = IDENTITY_TAGS;
     out.push(format!(
         "--estimator {}",
         kinds.get(usize::from(estimator))?.name()
@@ -367,7 +349,7 @@ fn describe_identity(bytes: &[u8]) -> Option<Vec<String>> {
         _ => return None,
     });
     out.push(format!("--seed {}", r.u64()?));
-    if kinds[usize::from(estimator)].coupled_kernel().is_some() {
+    if CoupledKernelKind::of(kinds[usize::from(estimator)]).is_some() {
         out.push(match r.tag()? {
             0 => format!("--beta {}", f64::from_bits(r.u64()?)),
             1 => format!("--beta ess (from {})", f64::from_bits(r.u64()?)),
@@ -384,4 +366,19 @@ fn describe_identity(bytes: &[u8]) -> Option<Vec<String>> {
     )?);
     out.push(r.optional(|n| format!("--subset {n}"), "no --subset")?);
     (r.at == bytes.len()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_estimators_identity_byte_is_its_place_in_the_table() {
+        for (i, e) in IDENTITY_TAGS.into_iter().enumerate() {
+            assert_eq!(usize::from(identity_tag(e)), i);
+        }
+        // The bytes the first checkpoints were written with.
+        assert_eq!(identity_tag(EstimatorKind::Iwae), 1);
+        assert_eq!(identity_tag(EstimatorKind::CoupledIsirDisir), 2);
+    }
 }

@@ -46,6 +46,27 @@ pub enum BetaPolicy {
     },
 }
 
+impl BetaPolicy {
+    /// β of the ESS rule's first step: the paper's starting value.
+    pub const ESS_INITIAL: f64 = 0.9;
+}
+
+impl std::str::FromStr for BetaPolicy {
+    type Err = String;
+    /// `ess` (the ESS rule from [`BetaPolicy::ESS_INITIAL`]) or a number in `[0, 1)` for every step.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "ess" {
+            return Ok(BetaPolicy::Ess {
+                initial: BetaPolicy::ESS_INITIAL,
+            });
+        }
+        match s.parse::<f64>() {
+            Ok(b) if (0.0..1.0).contains(&b) => Ok(BetaPolicy::Fixed(b)),
+            _ => Err(format!("expected `ess` or a number in [0, 1), got {s}")),
+        }
+    }
+}
+
 /// Settings of the coupled θ-estimator (the kernel itself is chosen by the estimator kind).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CoupledConfig {
@@ -67,7 +88,9 @@ impl Default for CoupledConfig {
     /// `t0 = 1`, `L = 10`, cap 1000, ESS rule from β = 0.9, chunks of 512 columns.
     fn default() -> Self {
         CoupledConfig {
-            beta: BetaPolicy::Ess { initial: 0.9 },
+            beta: BetaPolicy::Ess {
+                initial: BetaPolicy::ESS_INITIAL,
+            },
             t0: 1,
             lag: 10,
             cap: 1000,
@@ -150,6 +173,18 @@ pub enum CoupledKernelKind {
     Isir,
     /// C-ISIR-DISIR: an ISIR step then a DISIR step with the step's β.
     IsirDisir,
+}
+
+impl CoupledKernelKind {
+    /// The kernel of a coupled estimator; `None` for the others.
+    pub fn of(estimator: ucg_estimators::EstimatorKind) -> Option<CoupledKernelKind> {
+        use ucg_estimators::EstimatorKind as E;
+        match estimator {
+            E::CoupledIsirDisir => Some(CoupledKernelKind::IsirDisir),
+            E::CoupledIsir => Some(CoupledKernelKind::Isir),
+            E::Elbo | E::Iwae | E::Sumo => None,
+        }
+    }
 }
 
 /// What one SGD step's chains did.

@@ -3,13 +3,13 @@
 
 use ucg_report::{format_number as num, format_plus_minus, format_thousands as int};
 
-use crate::ppca::cells::{Estimator, Sweep};
+use crate::ppca::cells::{EstimatorKind, Sweep};
 use crate::ppca::meeting::MeetingStats;
 use crate::ppca::summary::{CellSummary, Summary, UnbiasednessCheck};
 use crate::ppca::verdict::{MIN_REPLICATES_FOR_VERDICT, Verdict};
 
 /// The main problem's checked cells of `e`, ascending in K.
-fn checked(s: &Summary, e: Estimator) -> Vec<(&CellSummary, &UnbiasednessCheck)> {
+fn checked(s: &Summary, e: EstimatorKind) -> Vec<(&CellSummary, &UnbiasednessCheck)> {
     s.by_k(e)
         .into_iter()
         .filter_map(|cell| Some((cell, cell.check.as_ref()?)))
@@ -17,7 +17,7 @@ fn checked(s: &Summary, e: Estimator) -> Vec<(&CellSummary, &UnbiasednessCheck)>
 }
 
 /// "too few replicates" for the cells of `e` that cannot be judged, if any.
-fn too_few(e: Estimator, cells: &[(&CellSummary, &UnbiasednessCheck)]) -> Option<String> {
+fn too_few(e: EstimatorKind, cells: &[(&CellSummary, &UnbiasednessCheck)]) -> Option<String> {
     let short: Vec<String> = cells
         .iter()
         .filter(|(_, x)| x.verdict == Verdict::TooFewReplicates)
@@ -26,7 +26,7 @@ fn too_few(e: Estimator, cells: &[(&CellSummary, &UnbiasednessCheck)]) -> Option
     (!short.is_empty()).then(|| {
         format!(
             "{}: too few replicates to judge its bias ({}; a verdict needs at least {}).",
-            e.name(),
+            e.label(),
             short.join(", "),
             MIN_REPLICATES_FOR_VERDICT
         )
@@ -34,7 +34,7 @@ fn too_few(e: Estimator, cells: &[(&CellSummary, &UnbiasednessCheck)]) -> Option
 }
 
 /// Whether the coupled estimator `e` passed the check at every K, with its largest |z| and capped runs.
-pub fn coupled(s: &Summary, e: Estimator) -> Option<String> {
+pub fn coupled(s: &Summary, e: EstimatorKind) -> Option<String> {
     let cells = checked(s, e);
     let (worst, wx) = cells
         .iter()
@@ -57,7 +57,7 @@ pub fn coupled(s: &Summary, e: Estimator) -> Option<String> {
         Some(format!(
             "{}: no bias detected at any K — the largest |z_j| over all {} components is {} (K = {}, {}), \
              below the bound {:.3}; {} of {} point runs hit the {}-iteration cap.",
-            e.name(),
+            e.label(),
             int(wx.components as u64),
             num(wx.max_abs_z),
             worst.cell.k,
@@ -76,7 +76,7 @@ pub fn coupled(s: &Summary, e: Estimator) -> Option<String> {
         Some(format!(
             "{}: the check exceeds the bound {:.3} at {}; {} of {} point runs hit the cap, whose truncation \
              biases the estimate.",
-            e.name(),
+            e.label(),
             s.bonferroni_bound,
             bad.join(", "),
             int(capped),
@@ -87,9 +87,9 @@ pub fn coupled(s: &Summary, e: Estimator) -> Option<String> {
 
 /// IWAE's bias against K: where it is detected, and how its largest |z| and shown error shrink.
 pub fn iwae(s: &Summary) -> Option<String> {
-    let cells = checked(s, Estimator::Iwae);
+    let cells = checked(s, EstimatorKind::Iwae);
     let (first, last) = (cells.first()?, cells.last()?);
-    if let Some(line) = too_few(Estimator::Iwae, &cells) {
+    if let Some(line) = too_few(EstimatorKind::Iwae, &cells) {
         return Some(line);
     }
     let detected: Vec<String> = cells
@@ -117,7 +117,7 @@ pub fn iwae(s: &Summary) -> Option<String> {
 
 /// At the shown weight component IWAE's bias may hide in the noise: said when it does.
 pub fn iwae_shown_weight(s: &Summary) -> Option<String> {
-    let cells = checked(s, Estimator::Iwae);
+    let cells = checked(s, EstimatorKind::Iwae);
     let weight_z = cells
         .iter()
         .map(|(_, x)| x.weight.z.abs())
@@ -136,7 +136,7 @@ pub fn iwae_shown_weight(s: &Summary) -> Option<String> {
 pub fn elbo(s: &Summary) -> Option<String> {
     let c = &s.config;
     let x = s
-        .find(Sweep::Gradient, Estimator::Elbo, c.main_k, c.latent_dim)?
+        .find(Sweep::Gradient, EstimatorKind::Elbo, c.main_k, c.latent_dim)?
         .check
         .as_ref()?;
     Some(format!(
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn too_few_replicates_are_said_so_not_judged() {
         let s = tiny_summary();
-        for line in [coupled(&s, Estimator::CIsir), iwae(&s)] {
+        for line in [coupled(&s, EstimatorKind::CoupledIsir), iwae(&s)] {
             let line = line.unwrap();
             assert!(line.contains("too few replicates to judge"), "{line}");
             assert!(!line.contains("bias detected"), "{line}");
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn judged_checks_name_the_cells() {
         let s = judged(|_| Verdict::NoBiasDetected);
-        let line = coupled(&s, Estimator::CIsirDisir).unwrap();
+        let line = coupled(&s, EstimatorKind::CoupledIsirDisir).unwrap();
         assert!(
             line.starts_with("C-ISIR-DISIR: no bias detected at any K"),
             "{line}"
@@ -195,7 +195,7 @@ mod tests {
                 Verdict::NoBiasDetected
             }
         });
-        let line = coupled(&s, Estimator::CIsir).unwrap();
+        let line = coupled(&s, EstimatorKind::CoupledIsir).unwrap();
         assert!(
             line.contains("exceeds the bound") && line.contains("K = 2 (max |z|"),
             "{line}"
@@ -212,7 +212,7 @@ mod tests {
     fn missing_cells_give_no_finding() {
         let mut s = tiny_summary();
         s.cells.clear();
-        assert!(coupled(&s, Estimator::CIsir).is_none());
+        assert!(coupled(&s, EstimatorKind::CoupledIsir).is_none());
         assert!(iwae(&s).is_none() && iwae_shown_weight(&s).is_none() && elbo(&s).is_none());
     }
 }

@@ -26,7 +26,7 @@ pub fn ratios(s: &Summary) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ppca::cells::Estimator;
+    use crate::ppca::cells::EstimatorKind;
     use crate::ppca::test_support::tiny_summary;
 
     #[test]
@@ -35,10 +35,11 @@ mod tests {
         let main_k = s.config.main_k;
         for cell in s.cells.iter_mut().filter(|c| c.cell.k == main_k) {
             cell.inefficiency = match cell.cell.estimator {
-                Estimator::Iwae => Some(2.0),
-                Estimator::CIsir => Some(6.0),
-                Estimator::CIsirDisir => Some(30.0),
-                Estimator::Elbo => Some(1.0),
+                EstimatorKind::Iwae => Some(2.0),
+                EstimatorKind::CoupledIsir => Some(6.0),
+                EstimatorKind::CoupledIsirDisir => Some(30.0),
+                EstimatorKind::Elbo => Some(1.0),
+                EstimatorKind::Sumo => None,
             };
         }
         let line = ratios(&s).unwrap();
@@ -47,7 +48,7 @@ mod tests {
                 && line.contains("C-ISIR-DISIR's is 5× C-ISIR's"),
             "{line}"
         );
-        s.cells.retain(|c| c.cell.estimator != Estimator::Iwae);
+        s.cells.retain(|c| c.cell.estimator != EstimatorKind::Iwae);
         assert!(ratios(&s).is_none());
     }
 }

@@ -2,7 +2,7 @@
 
 use ucg_report::{format_number as num, format_thousands as int};
 
-use crate::ppca::cells::{Estimator, Sweep};
+use crate::ppca::cells::{EstimatorKind, Sweep};
 use crate::ppca::summary::Summary;
 
 /// Both coupled estimators' meeting times at the main K.
@@ -12,7 +12,10 @@ pub fn at_main_k(s: &Summary) -> Option<String> {
         s.find(Sweep::Gradient, e, c.main_k, c.latent_dim)
             .and_then(|cell| cell.meeting.clone())
     };
-    let (a, b) = (tau(Estimator::CIsir)?, tau(Estimator::CIsirDisir)?);
+    let (a, b) = (
+        tau(EstimatorKind::CoupledIsir)?,
+        tau(EstimatorKind::CoupledIsirDisir)?,
+    );
     Some(format!(
         "At K = {}, C-ISIR meets after {} iterations on average (99% quantile {}, max {}) and C-ISIR-DISIR \
          after {} (99% quantile {}, max {}).",
@@ -30,7 +33,7 @@ pub fn at_main_k(s: &Summary) -> Option<String> {
 /// from the smallest to the largest D.
 pub fn trends(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
-    for e in [Estimator::CIsir, Estimator::CIsirDisir] {
+    for e in [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir] {
         let by_k = s.by_k(e);
         if let (Some(first), Some(last)) = (by_k.first(), by_k.last())
             && let (Some(a), Some(b)) = (&first.meeting, &last.meeting)
@@ -38,7 +41,7 @@ pub fn trends(s: &Summary) -> Vec<String> {
         {
             out.push(format!(
                 "{}: the mean meeting time goes from {} at K = {} to {} at K = {} (99% quantile {} to {}).",
-                e.name(),
+                e.label(),
                 num(a.mean),
                 first.cell.k,
                 num(b.mean),
@@ -55,7 +58,7 @@ pub fn trends(s: &Summary) -> Vec<String> {
             out.push(format!(
                 "{}: against the latent dimension, the mean meeting time goes from {} at D = {} to {} at D = {} \
                  (99% quantile {} to {}; capped runs {} of {} at D = {}).",
-                e.name(),
+                e.label(),
                 num(a.mean),
                 first.cell.d,
                 num(b.mean),

@@ -10,14 +10,14 @@ pub mod fit;
 pub mod inefficiency;
 pub mod meeting;
 
-use super::cells::Estimator;
+use super::cells::EstimatorKind;
 use super::summary::Summary;
 
 /// One sentence per finding, in report order.
 pub fn findings(s: &Summary) -> Vec<String> {
     let mut out = vec![fit::fit_gap(s)];
     out.extend(
-        [Estimator::CIsir, Estimator::CIsirDisir]
+        [EstimatorKind::CoupledIsir, EstimatorKind::CoupledIsirDisir]
             .into_iter()
             .filter_map(|e| bias::coupled(s, e)),
     );
