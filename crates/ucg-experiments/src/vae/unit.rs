@@ -117,15 +117,7 @@ pub fn run_unit(
         let choice = pilot(p, &tc, data, &run, ui)?;
         tc.coupled.beta = ucg_train::vae::BetaPolicy::Fixed(choice.best_beta());
     }
-    if !walltime::matched_against(plan, unit).is_empty()
-        && !run.path(walltime::TIMINGS_FILE).is_file()
-    {
-        ui.note(format!(
-            "{}: timing its steps and those of the runs given its wall time (keep the machine quiet)",
-            unit.name
-        ));
-    }
-    walltime::ensure_timings(study, plan, unit, &tc, data, |m| {
+    walltime::ensure_timings(study, plan, unit, &tc, data, ui, |m| {
         train_config(config, m, out)
     })?;
     let mut resolved = unit.clone();

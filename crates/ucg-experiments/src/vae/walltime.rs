@@ -29,8 +29,9 @@ use ucg_train::vae::TrainConfig;
 use super::data::StudyData;
 use super::plan::{Role, Unit};
 use super::records;
-use super::unit::run_dir;
+use super::unit::{run_dir, run_folder};
 use crate::AnyResult;
+use crate::progress::Ui;
 
 /// The file in the coupled run's folder that keeps the probes of its job.
 pub const TIMINGS_FILE: &str = "timings.json";
@@ -159,7 +160,7 @@ pub fn matched_against<'a>(plan: &'a [Unit], unit: &Unit) -> Vec<&'a Unit> {
 }
 
 /// Takes the probes of `unit`'s job (itself, then each matched run, configured by `configure`) unless
-/// its folder has them; nothing when no run is matched against `unit`.
+/// its folder has them (saying so on `ui`); nothing when no run is matched against `unit`.
 ///
 /// # Errors
 /// Training or file failures.
@@ -169,13 +170,18 @@ pub fn ensure_timings(
     unit: &Unit,
     tc: &TrainConfig,
     data: &StudyData,
+    ui: &Ui,
     configure: impl Fn(&Unit) -> AnyResult<TrainConfig>,
 ) -> AnyResult<()> {
     let matched = matched_against(plan, unit);
-    let run = study.at(Path::new("runs").join(&unit.name));
+    let run = run_folder(study, &unit.name);
     if matched.is_empty() || run.path(TIMINGS_FILE).is_file() {
         return Ok(());
     }
+    ui.note(format!(
+        "{}: timing its steps and those of the runs given its wall time (keep the machine quiet)",
+        unit.name
+    ));
     let mut timings = Timings {
         load_average: load_average(),
         threads: rayon::current_num_threads(),
@@ -226,7 +232,7 @@ pub fn wall_time(
     whole_epoch: usize,
     timings_from: Option<&Path>,
 ) -> AnyResult<WallTime> {
-    let run = study.at(Path::new("runs").join(&unit.name));
+    let run = run_folder(study, &unit.name);
     let path = run.path(WALL_TIME_FILE);
     if path.is_file() {
         return Ok(ucg_report::read_json(&path)?);
